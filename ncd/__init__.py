@@ -1,0 +1,1 @@
+"""Compression distances for images: codecs, serializers, context coders, matrices, kNN."""

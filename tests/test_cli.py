@@ -1,0 +1,29 @@
+import subprocess
+import sys
+
+from ncdvision.ncd.cli import main
+
+
+def test_version_and_datasets_commands(capsys):
+    out = subprocess.run(
+        [sys.executable, "-m", "ncdvision.ncd.cli", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.startswith("ncdvision ")
+    assert main(["datasets", "list"]) == 0
+    assert "mnist-5k" in capsys.readouterr().out
+    assert main(["datasets", "info", "digits"]) == 0
+    out = capsys.readouterr().out
+    assert "(1797, 8, 8) uint8" in out and "licence" in out
+
+
+def test_cli_reports_bad_input_clearly(capsys):
+    assert main(["datasets", "info", "/no/such/path"]) == 2
+    assert "neither a known dataset" in capsys.readouterr().err
+
+
+def test_namespace_imports_do_not_pull_torch():
+    code = "import sys, ncdvision.ncd, ncdvision.datasets; assert 'torch' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
