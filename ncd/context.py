@@ -1,0 +1,638 @@
+"""Numba 2-D context-model coders and the arithmetic coder that realises their lengths.
+
+Two coders over symbol images (values in ``range(L)``, from a serializer: ``binary`` gives
+L=2, ``q2`` L=4, ...):
+
+``ctx`` -- C(x)
+    Raster-order coding of each pixel with an adaptive model whose context is a causal
+    template of already-coded neighbours (JBIG-style). Joint C(xy) codes x, then y, with the
+    *same* adaptive statistics carried over: compression of the concatenation.
+
+``ctx-ref`` -- C(y|x)
+    The context also holds the aligned pixels of a reference image x, around and below the
+    current position (x is known to the decoder, so non-causal reference pixels are allowed):
+    the idea of JBIG2 generic-region refinement coding. C(x) comes from the ``ctx`` model.
+    ``ctx-ref`` uses the symmetrised joint C(xy) = (C(x) + C(y|x) + C(y) + C(x|y)) / 2;
+    ``ctx-ref-asym`` uses C(xy) = C(x) + C(y|x) at half the cost. On a validation split of
+    mnist-5k's training set the symmetrised form was 5 points more accurate (0.93 vs 0.88 at
+    k=3): with fresh adaptive counts a one-way C(y|x) mostly measures how much ink y has.
+
+The model. Per context, counts c_s with the Krichevsky-Trofimov estimator
+p(s) = (2 c_s + 1) / (2 t + L), t = sum of counts; when t reaches ``cap`` all counts of that
+context are halved. Because the probabilities are ratios of small integers, the arithmetic
+coder below uses them *exactly*: the encoded size is the model's length plus at most a few bits
+of termination and rounding, and decoding reproduces the image bit for bit.
+
+Speed. Context indices are mixed-radix numbers: the coded image's causal part and the
+reference's part are precomputed once per image, so a pair costs one add, two table lookups
+and two count updates per pixel; the counts are reset by walking the same pixels again.
+Matrices run in parallel with ``numba.prange``.
+
+Colour images are coded as their channel planes stacked vertically.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+CAP = 4096  # halve a context's counts when its total reaches this
+_PREC = 32
+_TOP = (1 << _PREC) - 1
+_HALF = 1 << (_PREC - 1)
+_Q1 = 1 << (_PREC - 2)
+_Q3 = _HALF + _Q1
+
+#: Default templates as (dy, dx) offsets; causal ones precede the pixel in raster order.
+TEMPLATES: dict[str, dict[str, tuple[tuple[int, int], ...]]] = {
+    "binary": {
+        "uncond": ((0, -1), (0, -2), (-1, -1), (-1, 0), (-1, 1), (-2, 0)),
+        "causal": ((0, -1), (-1, 0), (-1, -1), (-1, 1)),
+        "ref": ((0, 0), (-1, 0), (1, 0), (0, -1), (0, 1), (1, 1)),
+    },
+    "multi": {
+        "uncond": ((0, -1), (-1, 0), (-1, -1)),
+        "causal": ((0, -1), (-1, 0)),
+        "ref": ((0, 0), (1, 0), (0, 1)),
+    },
+}
+
+
+def _log2_table(levels: int, cap: int = CAP) -> np.ndarray:
+    n = 2 * cap + levels + 2
+    t = np.zeros(n, np.float64)
+    t[1:] = np.log2(np.arange(1, n))
+    return t
+
+
+def _as_offsets(offsets, causal: bool, what: str) -> np.ndarray:
+    arr = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
+    if causal:
+        for dy, dx in arr:
+            if not (dy < 0 or (dy == 0 and dx < 0)):
+                raise ValueError(
+                    f"{what}: offset ({dy}, {dx}) is not causal (must precede the pixel)"
+                )
+    return arr
+
+
+# ----------------------------------------------------------------------------- numba kernels
+
+
+@njit(cache=True, inline="always")
+def _ctx_at(img, y, x, offsets, L, mult):
+    H, W = img.shape
+    idx = 0
+    for k in range(offsets.shape[0]):
+        yy = y + offsets[k, 0]
+        xx = x + offsets[k, 1]
+        if 0 <= yy < H and 0 <= xx < W:
+            idx += img[yy, xx] * mult
+        mult *= L
+    return idx
+
+
+@njit(cache=True, parallel=True)
+def _context_indices(planes, offsets, L, mult0, out):
+    n = planes.shape[0]
+    H, W = planes.shape[1], planes.shape[2]
+    for i in prange(n):
+        for y in range(H):
+            for x in range(W):
+                out[i, y * W + x] = _ctx_at(planes[i], y, x, offsets, L, mult0)
+
+
+@njit(cache=True, inline="always")
+def _update(counts, totals, c, s, L, cap):
+    counts[c * L + s] += 1
+    totals[c] += 1
+    if totals[c] >= cap:
+        t = 0
+        for k in range(L):
+            counts[c * L + k] >>= 1
+            t += counts[c * L + k]
+        totals[c] = t
+
+
+@njit(cache=True, inline="always")
+def _code_length(ctx_a, ctx_b, sym, counts, totals, L, cap, log2tab):
+    """Bits to code ``sym`` with contexts ctx_a + ctx_b, updating the counts."""
+    bits = 0.0
+    for p in range(sym.shape[0]):
+        c = ctx_a[p] + ctx_b[p]
+        s = sym[p]
+        bits += log2tab[2 * totals[c] + L] - log2tab[2 * counts[c * L + s] + 1]
+        _update(counts, totals, c, s, L, cap)
+    return bits
+
+
+@njit(cache=True, inline="always")
+def _reset(ctx_a, ctx_b, sym, counts, totals, L):
+    for p in range(sym.shape[0]):
+        c = ctx_a[p] + ctx_b[p]
+        totals[c] = 0
+        counts[c * L + sym[p]] = 0
+
+
+@njit(cache=True, parallel=True)
+def _uncond_lengths(ctx, sym, L, n_ctx, cap, log2tab, out):
+    zero = np.zeros(ctx.shape[1], ctx.dtype)
+    for i in prange(ctx.shape[0]):
+        counts = np.zeros(n_ctx * L, np.int32)
+        totals = np.zeros(n_ctx, np.int32)
+        out[i] = _code_length(ctx[i], zero, sym[i], counts, totals, L, cap, log2tab)
+
+
+@njit(cache=True, parallel=True)
+def _cond_rows_ref(ref, cod_ctx, cod_sym, L, n_ctx, cap, log2tab, out):
+    """out[i, j] = C(cod_j | ref_i); parallel over references."""
+    for i in prange(ref.shape[0]):
+        counts = np.zeros(n_ctx * L, np.int32)
+        totals = np.zeros(n_ctx, np.int32)
+        for j in range(cod_ctx.shape[0]):
+            out[i, j] = _code_length(
+                cod_ctx[j], ref[i], cod_sym[j], counts, totals, L, cap, log2tab
+            )
+            _reset(cod_ctx[j], ref[i], cod_sym[j], counts, totals, L)
+
+
+@njit(cache=True, parallel=True)
+def _cond_rows_coded(cod_ctx, cod_sym, ref, L, n_ctx, cap, log2tab, out):
+    """out[i, j] = C(cod_i | ref_j); parallel over coded images."""
+    for i in prange(cod_ctx.shape[0]):
+        counts = np.zeros(n_ctx * L, np.int32)
+        totals = np.zeros(n_ctx, np.int32)
+        for j in range(ref.shape[0]):
+            out[i, j] = _code_length(
+                cod_ctx[i], ref[j], cod_sym[i], counts, totals, L, cap, log2tab
+            )
+            _reset(cod_ctx[i], ref[j], cod_sym[i], counts, totals, L)
+
+
+@njit(cache=True, parallel=True)
+def _sequential_joint(ctx_x, sym_x, ctx_y, sym_y, L, n_ctx, cap, log2tab, out):
+    """out[i, j] = length of coding x_i then y_j with shared adaptive statistics."""
+    zero = np.zeros(ctx_x.shape[1], ctx_x.dtype)
+    for i in prange(ctx_x.shape[0]):
+        counts = np.zeros(n_ctx * L, np.int32)
+        totals = np.zeros(n_ctx, np.int32)
+        bx = _code_length(ctx_x[i], zero, sym_x[i], counts, totals, L, cap, log2tab)
+        base_c = counts.copy()
+        base_t = totals.copy()
+        for j in range(ctx_y.shape[0]):
+            out[i, j] = bx + _code_length(ctx_y[j], zero, sym_y[j], counts, totals, L, cap, log2tab)
+            cy = ctx_y[j]
+            sy = sym_y[j]
+            for p in range(sy.shape[0]):  # restore the state after x_i
+                c = cy[p]
+                totals[c] = base_t[c]
+                for k in range(L):
+                    counts[c * L + k] = base_c[c * L + k]
+
+
+# ------------------------------------------------------------------------ arithmetic coder
+
+
+@njit(cache=True, inline="always")
+def _emit(buf, pos, bit, pending):
+    if bit:
+        buf[pos >> 3] |= np.uint8(0x80 >> (pos & 7))
+    pos += 1
+    for _ in range(pending):
+        if not bit:
+            buf[pos >> 3] |= np.uint8(0x80 >> (pos & 7))
+        pos += 1
+    return pos
+
+
+@njit(cache=True)
+def _encode(img, ref, c_off, r_off, L, n_ctx, cap, log2tab, buf):
+    H, W = img.shape
+    counts = np.zeros(n_ctx * L, np.int32)
+    totals = np.zeros(n_ctx, np.int32)
+    mult_ref = L ** c_off.shape[0]
+    low, high, pending, pos = 0, _TOP, 0, 0
+    ideal = 0.0
+    for y in range(H):
+        for x in range(W):
+            c = _ctx_at(img, y, x, c_off, L, 1) + _ctx_at(ref, y, x, r_off, L, mult_ref)
+            s = img[y, x]
+            cum = 0
+            for k in range(s):
+                cum += 2 * counts[c * L + k] + 1
+            f = 2 * counts[c * L + s] + 1
+            total = 2 * totals[c] + L
+            ideal += log2tab[total] - log2tab[f]
+            rng = high - low + 1
+            high = low + (rng * (cum + f)) // total - 1
+            low = low + (rng * cum) // total
+            while True:
+                if high < _HALF:
+                    pos = _emit(buf, pos, 0, pending)
+                    pending = 0
+                elif low >= _HALF:
+                    pos = _emit(buf, pos, 1, pending)
+                    pending = 0
+                    low -= _HALF
+                    high -= _HALF
+                elif low >= _Q1 and high < _Q3:
+                    pending += 1
+                    low -= _Q1
+                    high -= _Q1
+                else:
+                    break
+                low = 2 * low
+                high = 2 * high + 1
+            _update(counts, totals, c, s, L, cap)
+    pending += 1
+    pos = _emit(buf, pos, 0 if low < _Q1 else 1, pending)
+    return (pos + 7) // 8, ideal
+
+
+@njit(cache=True, inline="always")
+def _bit(buf, pos):
+    if (pos >> 3) >= buf.shape[0]:
+        return 0
+    return (buf[pos >> 3] >> (7 - (pos & 7))) & 1
+
+
+@njit(cache=True)
+def _decode(buf, ref, H, W, c_off, r_off, L, n_ctx, cap, out):
+    counts = np.zeros(n_ctx * L, np.int32)
+    totals = np.zeros(n_ctx, np.int32)
+    mult_ref = L ** c_off.shape[0]
+    low, high, value, pos = 0, _TOP, 0, 0
+    for _ in range(_PREC):
+        value = 2 * value + _bit(buf, pos)
+        pos += 1
+    for y in range(H):
+        for x in range(W):
+            c = _ctx_at(out, y, x, c_off, L, 1) + _ctx_at(ref, y, x, r_off, L, mult_ref)
+            total = 2 * totals[c] + L
+            rng = high - low + 1
+            scaled = ((value - low + 1) * total - 1) // rng
+            cum = 0
+            s = 0
+            while True:
+                f = 2 * counts[c * L + s] + 1
+                if cum + f > scaled or s == L - 1:
+                    break
+                cum += f
+                s += 1
+            out[y, x] = s
+            high = low + (rng * (cum + f)) // total - 1
+            low = low + (rng * cum) // total
+            while True:
+                if high < _HALF:
+                    pass
+                elif low >= _HALF:
+                    value -= _HALF
+                    low -= _HALF
+                    high -= _HALF
+                elif low >= _Q1 and high < _Q3:
+                    value -= _Q1
+                    low -= _Q1
+                    high -= _Q1
+                else:
+                    break
+                low = 2 * low
+                high = 2 * high + 1
+                value = 2 * value + _bit(buf, pos)
+                pos += 1
+            _update(counts, totals, c, s, L, cap)
+
+
+# ------------------------------------------------------------------------------ public API
+
+
+def as_planes(symbols: np.ndarray) -> np.ndarray:
+    """(N, H, W) stays; (N, H, W, C) becomes (N, C*H, W): channel planes stacked vertically."""
+    if symbols.ndim == 3:
+        return np.ascontiguousarray(symbols)
+    n, h, w, c = symbols.shape
+    return np.ascontiguousarray(symbols.transpose(0, 3, 1, 2).reshape(n, c * h, w))
+
+
+@dataclass
+class ContextData:
+    """Symbol planes of a set of images with their precomputed context indices."""
+
+    planes: np.ndarray  # (N, H, W) uint8
+    levels: int
+    lengths: np.ndarray  # C(x) in bits, (N,)
+    uncond: np.ndarray  # (N, P) context index for the unconditional template
+    causal: np.ndarray | None = None  # (N, P) causal part for conditional coding
+    ref: np.ndarray | None = None  # (N, P) reference part, pre-multiplied
+
+    @property
+    def symbols(self) -> np.ndarray:
+        return self.planes.reshape(self.planes.shape[0], -1)
+
+    def take(self, rows) -> ContextData:
+        def pick(a):
+            return None if a is None else a[rows]
+
+        return ContextData(
+            self.planes[rows],
+            self.levels,
+            self.lengths[rows],
+            self.uncond[rows],
+            pick(self.causal),
+            pick(self.ref),
+        )
+
+
+class _ContextBase:
+    """Shared machinery: templates, index precomputation, the coder."""
+
+    kind = "context"
+    name = ""
+
+    def __init__(self, uncond=None, cap: int = CAP):
+        self._uncond_arg = uncond
+        self.cap = int(cap)
+
+    def _family(self, levels: int) -> str:
+        if not 2 <= levels <= 16:
+            raise ValueError(
+                f"{self.name}: context coders model 2..16 symbol levels; use serializer 'binary' or "
+                f"'q1'..'q4' (got {levels} levels)"
+            )
+        return "binary" if levels == 2 else "multi"
+
+    def templates(self, levels: int) -> dict[str, np.ndarray]:
+        fam = TEMPLATES[self._family(levels)]
+        return {"uncond": _as_offsets(self._uncond_arg or fam["uncond"], True, "uncond template")}
+
+    @staticmethod
+    def _n_ctx(levels: int, *offsets: np.ndarray) -> int:
+        n = levels ** sum(o.shape[0] for o in offsets)
+        if n * levels > (1 << 24):
+            raise ValueError(f"template too large: {n} contexts x {levels} levels")
+        return n
+
+    @staticmethod
+    def _indices(planes: np.ndarray, offsets: np.ndarray, levels: int, mult0: int, n_ctx: int):
+        dtype = np.uint16 if n_ctx <= (1 << 16) else np.int32
+        out = np.empty((planes.shape[0], planes.shape[1] * planes.shape[2]), dtype)
+        if planes.shape[0]:
+            _context_indices(planes, offsets, levels, mult0, out)
+        return out
+
+    def prepare(self, symbols: np.ndarray, levels: int) -> ContextData:
+        """Planes, context indices and unconditional lengths C(x) of a set of symbol images."""
+        planes = as_planes(np.asarray(symbols, np.uint8))
+        if planes.size and int(planes.max()) >= levels:
+            raise ValueError(f"{self.name}: symbols must be < {levels}, found {int(planes.max())}")
+        t = self.templates(levels)
+        n_u = self._n_ctx(levels, t["uncond"])
+        uncond = self._indices(planes, t["uncond"], levels, 1, n_u)
+        lengths = np.empty(planes.shape[0], np.float64)
+        if planes.shape[0]:
+            _uncond_lengths(
+                uncond,
+                planes.reshape(planes.shape[0], -1),
+                levels,
+                n_u,
+                self.cap,
+                _log2_table(levels, self.cap),
+                lengths,
+            )
+        return ContextData(planes, levels, lengths, uncond)
+
+    # -- the coder: real bits for the same model --------------------------------------------
+
+    def _code(self, image, reference, levels, offsets_c, offsets_r):
+        img = as_planes(np.asarray(image, np.uint8)[None])[0]
+        ref = (
+            np.zeros_like(img)
+            if reference is None
+            else as_planes(np.asarray(reference, np.uint8)[None])[0]
+        )
+        if ref.shape != img.shape:
+            raise ValueError(f"reference shape {ref.shape} != image shape {img.shape}")
+        if img.size and int(img.max()) >= levels:
+            raise ValueError(f"symbols must be < {levels}")
+        n_ctx = self._n_ctx(levels, offsets_c, offsets_r)
+        buf = np.zeros(img.size * 3 + 16, np.uint8)  # <= 17 bits per symbol at cap 4096, L <= 16
+        n, ideal = _encode(
+            img,
+            ref,
+            offsets_c,
+            offsets_r,
+            levels,
+            n_ctx,
+            self.cap,
+            _log2_table(levels, self.cap),
+            buf,
+        )
+        return bytes(buf[:n]), float(ideal), img.shape, ref
+
+    def _decode(self, blob, shape, ref, levels, offsets_c, offsets_r):
+        out = np.zeros(shape, np.uint8)
+        n_ctx = self._n_ctx(levels, offsets_c, offsets_r)
+        _decode(
+            np.frombuffer(blob, np.uint8),
+            ref,
+            shape[0],
+            shape[1],
+            offsets_c,
+            offsets_r,
+            levels,
+            n_ctx,
+            self.cap,
+            out,
+        )
+        return out
+
+
+class ContextCoder(_ContextBase):
+    """``ctx``: adaptive causal-template context model; C(xy) codes x then y with shared counts.
+
+    Parameters
+    ----------
+    uncond : sequence of (dy, dx), optional
+        Causal template; default :data:`TEMPLATES` ``[family]["uncond"]``.
+    cap : int
+        Count total at which a context's counts are halved.
+    """
+
+    name = "ctx"
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "uncond": self._uncond_arg, "cap": self.cap}
+
+    def joint_block(self, dx: ContextData, dy: ContextData) -> np.ndarray:
+        """C(x_i y_j) for every pair, in bits."""
+        L = dx.levels
+        t = self.templates(L)
+        out = np.empty((dx.planes.shape[0], dy.planes.shape[0]), np.float64)
+        _sequential_joint(
+            dx.uncond,
+            dx.symbols,
+            dy.uncond,
+            dy.symbols,
+            L,
+            self._n_ctx(L, t["uncond"]),
+            self.cap,
+            _log2_table(L, self.cap),
+            out,
+        )
+        return out
+
+    def encode(self, image: np.ndarray, levels: int) -> tuple[bytes, float]:
+        """Arithmetic-code one symbol image; returns the bytes and the model's length in bits."""
+        t = self.templates(levels)
+        blob, ideal, _, _ = self._code(image, None, levels, t["uncond"], np.zeros((0, 2), np.int64))
+        return blob, ideal
+
+    def decode(self, blob: bytes, shape: tuple[int, ...], levels: int) -> np.ndarray:
+        t = self.templates(levels)
+        plane_shape = _plane_shape(shape)
+        out = self._decode(
+            blob,
+            plane_shape,
+            np.zeros(plane_shape, np.uint8),
+            levels,
+            t["uncond"],
+            np.zeros((0, 2), np.int64),
+        )
+        return _unplane(out, shape)
+
+    def __repr__(self) -> str:
+        return f"ContextCoder(uncond={self._uncond_arg}, cap={self.cap})"
+
+
+class RefContextCoder(_ContextBase):
+    """``ctx-ref``: C(y|x) with the reference's aligned pixels in the context.
+
+    Parameters
+    ----------
+    causal, ref : sequences of (dy, dx), optional
+        Causal template in the coded image and template in the reference image (any offsets).
+    uncond : sequence of (dy, dx), optional
+        Template of the unconditional C(x) (the ``ctx`` model).
+    symmetric : bool
+        True (``ctx-ref``): C(xy) = (C(x) + C(y|x) + C(y) + C(x|y)) / 2. False
+        (``ctx-ref-asym``): C(xy) = C(x) + C(y|x), half the work.
+    """
+
+    name = "ctx-ref"
+
+    def __init__(self, causal=None, ref=None, uncond=None, symmetric: bool = True, cap: int = CAP):
+        super().__init__(uncond, cap)
+        self._causal_arg, self._ref_arg = causal, ref
+        self.symmetric = bool(symmetric)
+        self.name = "ctx-ref" if symmetric else "ctx-ref-asym"
+
+    def get_config(self) -> dict:
+        return {
+            "name": self.name,
+            "causal": self._causal_arg,
+            "ref": self._ref_arg,
+            "uncond": self._uncond_arg,
+            "cap": self.cap,
+        }
+
+    def templates(self, levels: int) -> dict[str, np.ndarray]:
+        fam = TEMPLATES[self._family(levels)]
+        t = super().templates(levels)
+        t["causal"] = _as_offsets(self._causal_arg or fam["causal"], True, "causal template")
+        t["ref"] = _as_offsets(self._ref_arg or fam["ref"], False, "ref template")
+        return t
+
+    def prepare(self, symbols: np.ndarray, levels: int) -> ContextData:
+        data = super().prepare(symbols, levels)
+        t = self.templates(levels)
+        n_ctx = self._n_ctx(levels, t["causal"], t["ref"])
+        data.causal = self._indices(data.planes, t["causal"], levels, 1, n_ctx)
+        data.ref = self._indices(
+            data.planes, t["ref"], levels, levels ** t["causal"].shape[0], n_ctx
+        )
+        return data
+
+    def conditional_block(self, dx: ContextData, dy: ContextData) -> np.ndarray:
+        """C(y_j | x_i) for every pair, in bits."""
+        L = dx.levels
+        t = self.templates(L)
+        out = np.empty((dx.planes.shape[0], dy.planes.shape[0]), np.float64)
+        _cond_rows_ref(
+            dx.ref,
+            dy.causal,
+            dy.symbols,
+            L,
+            self._n_ctx(L, t["causal"], t["ref"]),
+            self.cap,
+            _log2_table(L, self.cap),
+            out,
+        )
+        return out
+
+    def joint_block(self, dx: ContextData, dy: ContextData) -> np.ndarray:
+        """C(x_i y_j) = C(x_i) + C(y_j | x_i), or its symmetrised form, in bits."""
+        out = self.conditional_block(dx, dy) + dx.lengths[:, None]
+        if self.symmetric:
+            L = dx.levels
+            t = self.templates(L)
+            rev = np.empty_like(out)  # rev[i, j] = C(x_i | y_j)
+            _cond_rows_coded(
+                dx.causal,
+                dx.symbols,
+                dy.ref,
+                L,
+                self._n_ctx(L, t["causal"], t["ref"]),
+                self.cap,
+                _log2_table(L, self.cap),
+                rev,
+            )
+            out = 0.5 * (out + rev + dy.lengths[None, :])
+        return out
+
+    def encode(self, image: np.ndarray, reference: np.ndarray, levels: int) -> tuple[bytes, float]:
+        """Arithmetic-code ``image`` given ``reference``; returns bytes and model bits C(y|x)."""
+        t = self.templates(levels)
+        blob, ideal, _, _ = self._code(image, reference, levels, t["causal"], t["ref"])
+        return blob, ideal
+
+    def decode(self, blob: bytes, reference: np.ndarray, levels: int) -> np.ndarray:
+        t = self.templates(levels)
+        ref = as_planes(np.asarray(reference, np.uint8)[None])[0]
+        return _unplane(
+            self._decode(blob, ref.shape, ref, levels, t["causal"], t["ref"]),
+            np.asarray(reference).shape,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"RefContextCoder(causal={self._causal_arg}, ref={self._ref_arg}, "
+            f"symmetric={self.symmetric})"
+        )
+
+
+def _plane_shape(shape: tuple[int, ...]) -> tuple[int, int]:
+    return (shape[0], shape[1]) if len(shape) == 2 else (shape[2] * shape[0], shape[1])
+
+
+def _unplane(planes: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    if len(shape) == 2:
+        return planes
+    h, w, c = shape
+    return planes.reshape(c, h, w).transpose(1, 2, 0).copy()
+
+
+def set_threads(n_jobs: int | None) -> int:
+    """Set numba's thread count from scikit-learn-style ``n_jobs`` (None = 1, -1 = all cores)."""
+    n_max = numba.config.NUMBA_NUM_THREADS
+    n = 1 if n_jobs is None else (n_max if n_jobs < 0 else min(int(n_jobs), n_max))
+    numba.set_num_threads(max(n, 1))
+    return max(n, 1)
+
+
+CONTEXT_CODERS = {
+    "ctx": ContextCoder,
+    "ctx-ref": RefContextCoder,
+    "ctx-ref-asym": lambda **kw: RefContextCoder(symmetric=False, **kw),
+}

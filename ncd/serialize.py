@@ -1,0 +1,100 @@
+"""How an image becomes symbols: the same choices for every codec.
+
+A serializer maps uint8 images (N, H, W[, C]) to uint8 *symbol* images of the same shape with
+values in ``range(levels)``. Byte codecs compress ``symbols.tobytes()`` (one symbol per
+byte, row-major); image codecs compress the symbol image; context coders model the symbols.
+
+- ``raw``: the pixels as they are (256 levels).
+- ``q<b>`` (``q1``..``q7``): keep the top ``b`` bits, ``x >> (8 - b)`` (``2**b`` levels).
+- ``binary``: 1 where ``x > t``; ``t`` is Otsu's threshold computed on the images passed to
+  :meth:`Serializer.fit` (the training images only), or a fixed ``binary:128``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Serializer:
+    name = "raw"
+    levels = 256
+
+    def fit(self, images: np.ndarray) -> Serializer:
+        return self
+
+    def transform(self, images: np.ndarray) -> np.ndarray:
+        return images
+
+    def fit_transform(self, images: np.ndarray) -> np.ndarray:
+        return self.fit(images).transform(images)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r})"
+
+
+class Raw(Serializer):
+    pass
+
+
+class Quantize(Serializer):
+    def __init__(self, bits: int):
+        if not 1 <= bits <= 8:
+            raise ValueError(f"quantization bits must be in 1..8, got {bits}")
+        self.bits = bits
+        self.levels = 1 << bits
+        self.name = f"q{bits}"
+
+    def transform(self, images: np.ndarray) -> np.ndarray:
+        return images >> np.uint8(8 - self.bits)
+
+
+class Binarize(Serializer):
+    levels = 2
+
+    def __init__(self, threshold: int | None = None):
+        if threshold is not None and not 0 <= threshold <= 255:
+            raise ValueError(f"binarization threshold must be in 0..255, got {threshold}")
+        self.threshold = threshold
+        self.fixed = threshold is not None
+        self.name = "binary" if threshold is None else f"binary:{threshold}"
+
+    def fit(self, images: np.ndarray) -> Binarize:
+        if not self.fixed:
+            self.threshold = otsu_threshold(images)
+        return self
+
+    def transform(self, images: np.ndarray) -> np.ndarray:
+        if self.threshold is None:
+            raise RuntimeError("Binarize: call fit() on the training images first (Otsu threshold)")
+        return (images > self.threshold).astype(np.uint8)
+
+
+def otsu_threshold(images: np.ndarray) -> int:
+    """Otsu's threshold over all pixels: maximises the between-class variance."""
+    hist = np.bincount(np.asarray(images, np.uint8).ravel(), minlength=256).astype(np.float64)
+    w0 = np.cumsum(hist)
+    w1 = w0[-1] - w0
+    m = np.cumsum(hist * np.arange(256))
+    mu0 = np.divide(m, w0, out=np.zeros(256), where=w0 > 0)
+    mu1 = np.divide(m[-1] - m, w1, out=np.zeros(256), where=w1 > 0)
+    between = w0 * w1 * (mu0 - mu1) ** 2
+    # with empty bins between two modes the maximum is a plateau: take its middle
+    plateau = np.flatnonzero(between >= between.max() * (1 - 1e-9))
+    return int(round(plateau.mean()))
+
+
+def get_serializer(spec: str | Serializer) -> Serializer:
+    """``"raw"``, ``"q1"``..``"q8"``, ``"binary"`` (Otsu on the fit images) or ``"binary:T"``."""
+    if isinstance(spec, Serializer):
+        return spec
+    if not isinstance(spec, str):
+        raise TypeError(f"serializer must be a name or a Serializer, got {type(spec).__name__}")
+    if spec == "raw":
+        return Raw()
+    if spec.startswith("q") and spec[1:].isdigit():
+        return Quantize(int(spec[1:]))
+    if spec == "binary":
+        return Binarize()
+    if spec.startswith("binary:") and spec[7:].isdigit():
+        return Binarize(int(spec[7:]))
+    raise ValueError(f"unknown serializer {spec!r}; known: raw, q1..q8, binary, binary:<0-255>")
