@@ -6,6 +6,8 @@ import argparse
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
+import numpy as np
+
 
 def _version() -> str:
     try:
@@ -44,6 +46,89 @@ def cmd_datasets_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _k(value: str):
+    return value if value == "auto" else int(value)
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    from .jobs import classify, format_table
+
+    report = classify(
+        args.dataset,
+        codec=args.codec,
+        k=args.k,
+        serializer=args.serializer,
+        test_size=args.test_size,
+        seed=args.seed,
+        out=args.out,
+        n_jobs=args.n_jobs,
+        baselines=not args.no_baselines,
+    )
+    print(
+        f"{report['dataset']}: {report['n_train']} train / {report['n_test']} test, seed {report['seed']}"
+    )
+    print(format_table(report["results"]))
+    print(f"tie rule: {report['tie_rule']}; settings chosen by leave-one-out on the training set")
+    print(f"wrote {args.out}/report.json, predictions.csv, confusion.png")
+    return 0
+
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    from .jobs import baseline
+
+    res = baseline(
+        args.train,
+        args.test,
+        args.out,
+        codec=args.codec,
+        k=args.k,
+        proba=args.proba,
+        skip_bad=args.skip_bad,
+        color=args.color,
+        n_jobs=args.n_jobs,
+    )
+    s = res["settings"]
+    print(
+        f"settings: codec={s['codec']} serializer={s['serializer']} k={s['k']} "
+        f"(images resized to {res['image_size'][0]}x{res['image_size'][1]})"
+    )
+    if s["loo_accuracy"] is not None:
+        print(f"training leave-one-out accuracy (estimate): {s['loo_accuracy']:.3f}")
+    for path, why in res["skipped"]:
+        print(f"skipped unreadable {path}: {why}")
+    print(f"wrote {res['out']} ({res['n_test']} rows)")
+    return 0
+
+
+def cmd_distances(args: argparse.Namespace) -> int:
+    from ncdvision.datasets import load
+
+    from .distance import pairwise
+
+    X = load(args.X).images
+    Y = None if args.Y is None else load(args.Y).images
+    n_y = len(X) if Y is None else len(Y)
+    out = np.lib.format.open_memmap(
+        args.out + ".tmp.npy", mode="w+", dtype=np.float32, shape=(len(X), n_y)
+    )
+    pairwise(
+        X,
+        Y,
+        codec=args.codec,
+        serializer=args.serializer,
+        distance=args.distance,
+        out=out,
+        progress=True,
+    )
+    out.flush()
+    del out
+    import os
+
+    os.replace(args.out + ".tmp.npy", args.out)
+    print(f"wrote {args.out} ({len(X)} x {n_y} float32)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ncdvision", description=__doc__)
     p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
@@ -57,6 +142,39 @@ def build_parser() -> argparse.ArgumentParser:
     info = ds_sub.add_parser("info", help="shape, classes, counts and provenance")
     info.add_argument("dataset", help="a dataset name or a path (ImageFolder, .npz, IDX, CIFAR)")
     info.set_defaults(func=cmd_datasets_info)
+
+    c = sub.add_parser("classify", help="the main job: NCD kNN vs baselines on a dataset")
+    c.add_argument("--dataset", default="mnist-5k", help="dataset name or path (default mnist-5k)")
+    c.add_argument("--codec", default="auto")
+    c.add_argument("--serializer", default="auto")
+    c.add_argument("--k", type=_k, default="auto")
+    c.add_argument("--test-size", type=int, default=None, help="default: the benchmark protocol's")
+    c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--out", default="ncdvision-out")
+    c.add_argument("--n-jobs", type=int, default=-1)
+    c.add_argument("--no-baselines", action="store_true", help="skip L2 and gzip baselines")
+    c.set_defaults(func=cmd_classify)
+
+    b = sub.add_parser("baseline", help="competition submission from image folders")
+    b.add_argument("--train", required=True, help="ImageFolder: one subfolder per class")
+    b.add_argument("--test", required=True, help="flat folder of test images")
+    b.add_argument("--out", required=True, help="submission CSV (id,label)")
+    b.add_argument("--codec", default="auto")
+    b.add_argument("--k", type=_k, default="auto")
+    b.add_argument("--proba", action="store_true", help="add one probability column per class")
+    b.add_argument("--skip-bad", action="store_true", help="skip unreadable test images (reported)")
+    b.add_argument("--color", choices=["auto", "gray", "rgb"], default="auto")
+    b.add_argument("--n-jobs", type=int, default=-1)
+    b.set_defaults(func=cmd_baseline)
+
+    d = sub.add_parser("distances", help="pairwise distance matrix to a .npy file")
+    d.add_argument("X")
+    d.add_argument("Y", nargs="?")
+    d.add_argument("--codec", default="zstd")
+    d.add_argument("--serializer", default="raw")
+    d.add_argument("--distance", default="ncd")
+    d.add_argument("--out", required=True)
+    d.set_defaults(func=cmd_distances)
     return p
 
 

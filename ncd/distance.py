@@ -315,12 +315,16 @@ def kneighbors(
     block_rows: int | None = None,
     progress: bool | None = None,
     compressor: Compressor | None = None,
+    exclude: np.ndarray | None = None,
+    prepared_y=None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The k nearest Y images of each X image, without forming the full matrix.
 
     Rows of X are processed in blocks; only the k best of each row are kept, so memory is
     O(n_x * k + block_rows * n_y). With ``Y=None`` the neighbours come from X itself, leaving
-    each point out (leave-one-out). Ties in distance are broken by the lower index.
+    each point out (leave-one-out). ``exclude[i]`` is an index of Y that row i must not return
+    (its own copy, when X is drawn from Y). Ties in distance are broken by the lower index.
+    ``compressor`` and ``prepared_y`` let a caller reuse a fitted serializer and Y's C(y).
 
     Returns
     -------
@@ -332,22 +336,23 @@ def kneighbors(
     Y = X if loo else check_images(Y, "Y")
     _check_pair(X, Y)
     n_x, n_y = len(X), len(Y)
-    n_avail = n_y - 1 if loo else n_y
+    if loo:
+        exclude = np.arange(n_x)
+    n_avail = n_y - 1 if exclude is not None else n_y
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"k must be a positive integer, got {k!r}")
     if k > n_avail:
         raise ValueError(f"k={k} is larger than the {n_avail} available neighbours in Y")
     comp = compressor or Compressor(codec, serializer, distance, n_jobs).fit(Y)
-    dy = comp.prepare(Y, "Y")
+    dy = prepared_y if prepared_y is not None else comp.prepare(Y, "Y")
     dx = dy if loo else comp.prepare(X, "X")
     dist = np.empty((n_x, k), np.float32)
     idx = np.empty((n_x, k), np.int64)
     with _progress(n_x * n_y, progress, f"kneighbors {getattr(comp.codec, 'name', '')}") as bar:
         for rows in _row_blocks(n_x, n_y, block_rows):
             D = comp.distances(dx.take(rows), dy)
-            if loo:
-                r = np.arange(rows.stop - rows.start)
-                D[r, rows.start + r] = np.inf
+            if exclude is not None:
+                D[np.arange(rows.stop - rows.start), exclude[rows]] = np.inf
             dist[rows], idx[rows] = top_k(D, k)
             bar.update(D.size)
     return dist, idx

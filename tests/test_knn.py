@@ -1,0 +1,109 @@
+import numpy as np
+import pytest
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import Pipeline
+
+from ncdvision.datasets import load, synthetic
+from ncdvision.ncd.knn import NCDKNNClassifier, vote
+
+
+def test_vote_majority_then_nearest_tied_class():
+    # nearest first: [2, 1, 1, 2] -> classes 1 and 2 tie with two votes; 2 has the nearest member
+    assert vote(np.array([[2, 1, 1, 2]]), 3)[0] == 2
+    assert vote(np.array([[1, 2, 2, 1]]), 3)[0] == 1
+    assert vote(np.array([[0, 1, 1]]), 3)[0] == 1  # a plain majority beats the nearest
+
+
+def test_tie_is_one_label_not_a_hit_for_any_tied_label():
+    # k=2 with neighbours of classes [3, 5] and true label 5: counting "true label among the
+    # tied labels" as correct would score this 1.0; the single prediction is 3, so it is wrong.
+    X = np.zeros((4, 6, 6), np.uint8)
+    X[1, 0, 0] = 255
+    X[2, 5, 5] = 255
+    X[3, 0, 0] = 255
+    X[3, 0, 1] = 255
+    clf = NCDKNNClassifier(codec="zlib", serializer="raw", k=2).fit(X[1:3], [3, 5])
+    dist, idx = clf.kneighbors(X[3:4])
+    assert dist[0, 0] < dist[0, 1] and idx[0, 0] == 0  # the class-3 image is nearer
+    assert clf.predict(X[3:4])[0] == 3
+    assert clf.score(X[3:4], [5]) == 0.0
+
+
+def test_fit_predict_score_proba_on_shapes():
+    ds = synthetic.shapes(n_per_class=15, seed=0)
+    tr, te = ds.split(test_size=40, seed=0)
+    clf = NCDKNNClassifier(codec="ctx-ref", serializer="binary", k=3).fit(tr.images, tr.labels)
+    assert clf.score(te.images, te.labels) > 0.7
+    proba = clf.predict_proba(te.images)
+    assert proba.shape == (40, 8) and np.allclose(proba.sum(axis=1), 1)
+    assert np.all(clf.classes_[proba.argmax(axis=1)] is not None)
+    dist, idx = clf.kneighbors(te.images[:3], n_neighbors=4)
+    assert dist.shape == idx.shape == (3, 4) and np.all(np.diff(dist, axis=1) >= 0)
+
+
+def test_string_labels_are_returned_as_given():
+    ds = synthetic.shapes(n_per_class=6, n_classes=2, seed=0)
+    names = np.array(ds.class_names)[ds.labels]
+    clf = NCDKNNClassifier(codec="ctx-ref", k=1).fit(ds.images, names)
+    assert set(clf.predict(ds.images[:4])) <= {"circle", "square"}
+
+
+def test_auto_picks_context_coders_for_shapes_and_byte_codecs_for_textures():
+    shapes = synthetic.shapes(n_per_class=25, seed=0)
+    textures = synthetic.textures(n_per_class=25, seed=0)
+    picks = {}
+    for ds in (shapes, textures):
+        clf = NCDKNNClassifier(loo_size=200).fit(ds.images, ds.labels)
+        picks[ds.name] = clf.codec_
+        assert clf.k_ in (1, 3, 5, 7) and 0 < clf.loo_accuracy_ <= 1
+        best = max(r["loo_accuracy"] for r in clf.selection_)
+        assert clf.loo_accuracy_ == best
+    assert picks["shapes"].startswith("ctx")
+    assert not picks["textures"].startswith("ctx")
+
+
+def test_auto_selection_never_touches_test_labels(monkeypatch):
+    ds = synthetic.shapes(n_per_class=10, seed=1)
+    tr, te = ds.split(test_size=20, seed=0)
+    a = NCDKNNClassifier(loo_size=100).fit(tr.images, tr.labels)
+    # fit sees only training data; scoring on shuffled test labels cannot change the choice
+    b = NCDKNNClassifier(loo_size=100).fit(tr.images, tr.labels)
+    b.score(te.images, np.random.default_rng(0).permutation(te.labels))
+    assert a.settings() == b.settings() and a.selection_ == b.selection_
+
+
+def test_works_with_sklearn_model_selection():
+    ds = load("mnist-5k").subset(n=60, seed=0)
+    scores = cross_val_score(NCDKNNClassifier(codec="ctx-ref", k=1), ds.images, ds.labels, cv=3)
+    assert scores.shape == (3,) and scores.mean() > 0.5
+    grid = GridSearchCV(NCDKNNClassifier(codec="ctx-ref"), {"k": [1, 3]}, cv=2).fit(ds.images, ds.labels)
+    assert grid.best_params_["k"] in (1, 3)
+    pipe = Pipeline([("knn", NCDKNNClassifier(codec="zstd", k=1))]).fit(ds.images, ds.labels)
+    assert pipe.score(ds.images, ds.labels) == 1.0
+
+
+def test_sklearn_estimator_checks_that_apply():
+    # check_estimator feeds 2-D float feature tables, which are not images; the checks that
+    # concern the estimator protocol are run here: get/set_params, clone, unfitted errors.
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError
+
+    clf = NCDKNNClassifier(codec="zlib", k=3)
+    assert clone(clf).get_params() == clf.get_params()
+    assert clf.set_params(k=5).k == 5
+    with pytest.raises(NotFittedError):
+        clf.predict(np.zeros((1, 4, 4), np.uint8))
+
+
+def test_bad_inputs():
+    X = np.zeros((5, 4, 4), np.uint8)
+    with pytest.raises(ValueError, match="k=9 is larger than the training set"):
+        NCDKNNClassifier(codec="zlib", k=9).fit(X, [0, 1, 0, 1, 0])
+    with pytest.raises(ValueError, match="5 images but y has 4 labels"):
+        NCDKNNClassifier(codec="zlib", k=1).fit(X, [0, 1, 0, 1])
+    with pytest.raises(ValueError, match="not flattened feature vectors"):
+        NCDKNNClassifier(codec="zlib", k=1).fit(X.reshape(5, -1), [0, 1, 0, 1, 0])
+    with pytest.raises(ValueError, match="float images are ambiguous"):
+        NCDKNNClassifier(codec="zlib", k=1).fit(X / 2.0, [0, 1, 0, 1, 0])
+    with pytest.raises(ValueError, match="Unknown label type"):
+        NCDKNNClassifier(codec="zlib", k=1).fit(X, [0.5, 1.5, 0.5, 1.5, 0.2])
