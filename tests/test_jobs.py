@@ -26,7 +26,24 @@ def _folders(tmp_path, n=8):
 def test_baseline_writes_a_submission(tmp_path, capsys):
     train, test, truth = _folders(tmp_path)
     out = tmp_path / "sub.csv"
-    assert main(["baseline", "--train", str(train), "--test", str(test), "--out", str(out), "--codec", "ctx-ref", "--k", "1"]) == 0
+    assert (
+        main(
+            [
+                "baseline",
+                "--train",
+                str(train),
+                "--test",
+                str(test),
+                "--out",
+                str(out),
+                "--codec",
+                "ctx-ref",
+                "--k",
+                "1",
+            ]
+        )
+        == 0
+    )
     rows = list(csv.reader(out.open()))
     assert rows[0] == ["id", "label"] and len(rows) == 7
     assert [r[0] for r in rows[1:]] == [f"t{i:02d}" for i in range(6)]
@@ -38,7 +55,10 @@ def test_baseline_proba_resizes_and_reports_auto(tmp_path, capsys):
     train, test, _ = _folders(tmp_path)
     Image.fromarray(np.zeros((40, 40), np.uint8)).save(test / "big.png")  # resized to 28x28
     out = tmp_path / "sub.csv"
-    assert main(["baseline", "--train", str(train), "--test", str(test), "--out", str(out), "--proba"]) == 0
+    assert (
+        main(["baseline", "--train", str(train), "--test", str(test), "--out", str(out), "--proba"])
+        == 0
+    )
     rows = list(csv.reader(out.open()))
     assert rows[0] == ["id", "label", "circle", "square", "triangle"]
     assert abs(sum(float(v) for v in rows[1][2:]) - 1) < 1e-6
@@ -49,11 +69,48 @@ def test_baseline_bad_files_are_listed_or_skipped_and_nothing_half_written(tmp_p
     train, test, _ = _folders(tmp_path)
     (test / "corrupt.png").write_bytes(b"garbage")
     out = tmp_path / "sub.csv"
-    assert main(["baseline", "--train", str(train), "--test", str(test), "--out", str(out), "--codec", "zlib", "--k", "1"]) == 2
+    assert (
+        main(
+            [
+                "baseline",
+                "--train",
+                str(train),
+                "--test",
+                str(test),
+                "--out",
+                str(out),
+                "--codec",
+                "zlib",
+                "--k",
+                "1",
+            ]
+        )
+        == 2
+    )
     assert "corrupt.png" in capsys.readouterr().err
     assert not out.exists() and not list(tmp_path.glob(".sub.csv*"))
-    assert main(["baseline", "--train", str(train), "--test", str(test), "--out", str(out), "--codec", "zlib", "--k", "1", "--skip-bad"]) == 0
-    assert "skipped unreadable" in capsys.readouterr().out and len(out.read_text().splitlines()) == 7
+    assert (
+        main(
+            [
+                "baseline",
+                "--train",
+                str(train),
+                "--test",
+                str(test),
+                "--out",
+                str(out),
+                "--codec",
+                "zlib",
+                "--k",
+                "1",
+                "--skip-bad",
+            ]
+        )
+        == 0
+    )
+    assert (
+        "skipped unreadable" in capsys.readouterr().out and len(out.read_text().splitlines()) == 7
+    )
 
 
 def test_baseline_bad_train_folder(tmp_path):
@@ -75,9 +132,26 @@ def test_csv_writer_is_atomic_and_checks_lengths(tmp_path):
 
 def test_classify_writes_report_predictions_and_plot(tmp_path, capsys):
     ds = synthetic.shapes(n_per_class=12, n_classes=4, seed=0)
-    np.savez(tmp_path / "s.npz", images=ds.images, labels=ds.labels, class_names=np.array(ds.class_names))
+    np.savez(
+        tmp_path / "s.npz", images=ds.images, labels=ds.labels, class_names=np.array(ds.class_names)
+    )
     out = tmp_path / "out"
-    assert main(["classify", "--dataset", str(tmp_path / "s.npz"), "--codec", "ctx-ref", "--test-size", "12", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "classify",
+                "--dataset",
+                str(tmp_path / "s.npz"),
+                "--codec",
+                "ctx-ref",
+                "--test-size",
+                "12",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "NCD kNN" in text and "L2 pixel kNN" in text and "gzip NCD kNN" in text
     report = json.loads((out / "report.json").read_text())

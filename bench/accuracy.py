@@ -1,0 +1,112 @@
+"""Top-1 accuracy of compression kNN against L2 pixel kNN, benchmark protocol, one run.
+
+    python bench/accuracy.py                               # digits, mnist-5k
+    python bench/accuracy.py --datasets fashion-mnist-10k  # (needs dataset-fashion-mnist)
+
+Protocol (../shared/DESIGN.md): the fixed seed-0 split of each dataset; k = 1, 3, 5 reported
+for every (codec, serializer), plus "auto" (codec, serializer and k chosen by leave-one-out on
+the training set only). Tie rule: majority vote, a tie goes to the tied class whose nearest
+member is closest. Writes bench/results/accuracy.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+from _common import machine, table, write_json
+
+from ncdvision.datasets import BENCHMARK_TEST_SIZE, load
+from ncdvision.ncd import kneighbors
+from ncdvision.ncd.jobs import _l2_knn
+from ncdvision.ncd.knn import NCDKNNClassifier, vote
+
+SETTINGS = [
+    ("ctx-ref", "binary"),
+    ("ctx-ref", "q2"),
+    ("ctx-ref-asym", "binary"),
+    ("ctx", "binary"),
+    ("gzip", "raw"),
+    ("zlib", "q4"),
+    ("bz2", "raw"),
+    ("zstd", "raw"),
+    ("png", "raw"),
+]
+SLOW = {"gzip", "zlib", "bz2", "zstd", "png", "lzma", "brotli", "webp"}
+
+
+def run(name: str, slow_test: int) -> list[dict]:
+    ds = load(name)
+    train, test = ds.split(test_size=BENCHMARK_TEST_SIZE[name], seed=0)
+    n_cls = len(ds.class_names)
+    rows = []
+    t = time.perf_counter()
+    pred, k, _ = _l2_knn(train, test)
+    rows.append(
+        {
+            "dataset": name,
+            "method": "L2 pixel kNN",
+            "k=1": None,
+            "auto": float(np.mean(pred == test.labels)),
+            "auto_k": k,
+            "n_test": len(test),
+            "seconds": time.perf_counter() - t,
+        }
+    )
+    for codec, ser in SETTINGS:
+        n_te = min(len(test), slow_test) if codec in SLOW else len(test)
+        t = time.perf_counter()
+        _, idx = kneighbors(test.images[:n_te], train.images, k=5, codec=codec, serializer=ser)
+        row = {
+            "dataset": name,
+            "method": f"{codec}/{ser}",
+            "n_test": n_te,
+            "seconds": time.perf_counter() - t,
+        }
+        for k in (1, 3, 5):
+            row[f"k={k}"] = float(
+                np.mean(vote(train.labels[idx[:, :k]], n_cls) == test.labels[:n_te])
+            )
+        rows.append(row)
+        print(
+            f"  {name} {codec}/{ser}: " + " ".join(f"k={k} {row[f'k={k}']:.3f}" for k in (1, 3, 5)),
+            flush=True,
+        )
+    t = time.perf_counter()
+    clf = NCDKNNClassifier().fit(train.images, train.labels)
+    acc = clf.score(test.images, test.labels)
+    rows.append(
+        {
+            "dataset": name,
+            "method": f"auto -> {clf.codec_}/{clf.serializer_}",
+            "auto": acc,
+            "auto_k": clf.k_,
+            "n_test": len(test),
+            "seconds": time.perf_counter() - t,
+        }
+    )
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--datasets", nargs="+", default=["digits", "mnist-5k"])
+    ap.add_argument("--slow-test", type=int, default=300, help="test images for slow byte codecs")
+    args = ap.parse_args()
+    rows = []
+    for name in args.datasets:
+        rows += run(name, args.slow_test)
+    path = write_json("accuracy", {"machine": machine(), "rows": rows})
+    print(
+        table(
+            rows, ["dataset", "method", "n_test", "k=1", "k=3", "k=5", "auto", "auto_k", "seconds"]
+        )
+    )
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
