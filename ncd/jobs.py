@@ -28,6 +28,27 @@ def _l2_knn(train, test, ks=(1, 3, 5, 7)):
     return vote(train.labels[idx], n_cls), k, accs[k]
 
 
+def _fit_predict(clf: NCDKNNClassifier, train, test, method: str, rows: list) -> np.ndarray:
+    """Fit on train, predict test, append a timed result row; returns the predictions."""
+    t = time.perf_counter()
+    clf.fit(train.images, train.labels)
+    t_fit = time.perf_counter() - t
+    t = time.perf_counter()
+    pred = clf.predict(test.images)
+    t_pred = time.perf_counter() - t
+    rows.append(
+        {
+            "method": method,
+            **clf.settings(),
+            "accuracy": float(np.mean(pred == test.labels)),
+            "fit_s": t_fit,
+            "predict_s": t_pred,
+            "pairs_per_s": len(test) * len(train) / t_pred,
+        }
+    )
+    return pred
+
+
 def classify(
     dataset: str = "mnist-5k",
     *,
@@ -50,24 +71,8 @@ def classify(
     out = Path(out)
     rows = []
 
-    t = time.perf_counter()
-    clf = NCDKNNClassifier(codec=codec, serializer=serializer, k=k, n_jobs=n_jobs).fit(
-        train.images, train.labels
-    )
-    t_fit = time.perf_counter() - t
-    t = time.perf_counter()
-    pred = clf.predict(test.images)
-    t_pred = time.perf_counter() - t
-    rows.append(
-        {
-            "method": "NCD kNN",
-            **clf.settings(),
-            "accuracy": float(np.mean(pred == test.labels)),
-            "fit_s": t_fit,
-            "predict_s": t_pred,
-            "pairs_per_s": len(test) * len(train) / t_pred,
-        }
-    )
+    clf = NCDKNNClassifier(codec=codec, serializer=serializer, k=k, n_jobs=n_jobs)
+    pred = _fit_predict(clf, train, test, "NCD kNN", rows)
     if baselines:
         t = time.perf_counter()
         l2_pred, l2_k, l2_loo = _l2_knn(train, test)
@@ -85,25 +90,8 @@ def classify(
             }
         )
         # the published method: gzip NCD on raw bytes (identical distances to the naive loop)
-        t = time.perf_counter()
-        gz = NCDKNNClassifier(
-            codec="gzip", serializer="raw", k="auto", n_jobs=n_jobs, loo_size=2000
-        )
-        gz.fit(train.images, train.labels)
-        t_fit = time.perf_counter() - t
-        t = time.perf_counter()
-        gz_pred = gz.predict(test.images)
-        t_pred = time.perf_counter() - t
-        rows.append(
-            {
-                "method": "gzip NCD kNN (naive baseline)",
-                **gz.settings(),
-                "accuracy": float(np.mean(gz_pred == test.labels)),
-                "fit_s": t_fit,
-                "predict_s": t_pred,
-                "pairs_per_s": len(test) * len(train) / t_pred,
-            }
-        )
+        gz = NCDKNNClassifier(codec="gzip", serializer="raw", k="auto", n_jobs=n_jobs)
+        _fit_predict(gz, train, test, "gzip NCD kNN (naive baseline)", rows)
 
     out.mkdir(parents=True, exist_ok=True)
     report = {
