@@ -18,11 +18,13 @@ from .distance import (
     pairwise_naive,
     top_k,
 )
+from .knn import NCDKNNClassifier
 from .serialize import get_serializer, otsu_threshold
 
 __all__ = [
     "DISTANCES",
     "MAX_MATRIX_BYTES",
+    "NCDKNNClassifier",
     "Codec",
     "Compressor",
     "ContextCoder",

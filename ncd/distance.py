@@ -185,8 +185,18 @@ class Compressor:
         else:
             self.backend = _CodecBackend(self.codec, self.n_jobs)
 
-    def fit(self, images: np.ndarray) -> Compressor:
-        self.serializer.fit(check_images(images, "reference images"))
+    def fit(self, images: np.ndarray, labels=None) -> Compressor:
+        """Fit the serializer (and a learned coder's prior counts, which need ``labels``)."""
+        X = check_images(images, "reference images")
+        self.serializer.fit(X)
+        if getattr(self.codec, "learned", False):
+            if labels is None:
+                raise ValueError(
+                    f"codec {self.codec.name!r} learns from labelled training images: pass "
+                    "labels (NCDKNNClassifier does), or use 'ctx-ref'"
+                )
+            set_threads(self.n_jobs)
+            self.codec.fit(self.serializer.transform(X), self.serializer.levels, labels)
         return self
 
     def prepare(self, images: np.ndarray, name: str = "X"):

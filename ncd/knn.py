@@ -10,7 +10,10 @@ is closest to the query (neighbours are ordered by distance, then by training in
 (each training query's own copy is excluded from its neighbours), over
 :data:`AUTO_CANDIDATES` and k in :data:`AUTO_K`. Fast context coders are scored on up to
 ``loo_size`` training queries, slow byte codecs on up to ``loo_size // 10``; ties go to the
-earlier candidate and the smaller k. Test labels are never seen.
+earlier candidate and the smaller k. Test labels are never seen. A coder that learns from
+labelled training images (``ctx-ref-learned``) is fitted, for its leave-one-out score, on the
+training images that are not queries, so no query informs the model that scores it (at most
+half the training set is used as queries then; the estimate is slightly pessimistic).
 """
 
 from __future__ import annotations
@@ -26,13 +29,14 @@ from .distance import Compressor, check_images, kneighbors
 
 #: (codec, serializer) pairs that ``codec="auto"`` chooses among.
 AUTO_CANDIDATES: tuple[tuple[str, str], ...] = (
+    ("ctx-ref-learned", "binary"),
     ("ctx-ref", "binary"),
     ("ctx-ref", "q2"),
     ("zlib", "raw"),
     ("bz2", "raw"),
 )
 AUTO_K: tuple[int, ...] = (1, 3, 5, 7)
-_FAST = {"ctx", "ctx-ref", "ctx-ref-asym"}
+_FAST = {"ctx", "ctx-ref", "ctx-ref-asym", "ctx-ref-learned"}
 
 
 def vote(neighbor_labels: np.ndarray, n_classes: int) -> np.ndarray:
@@ -141,7 +145,7 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         self.codec_, self.serializer_, self.k_ = best
         self.compressor_ = Compressor(
             self.codec_, self.serializer_, self.distance, self.n_jobs
-        ).fit(X)
+        ).fit(X, y_enc)
         self._prepared = self.compressor_.prepare(X, "training images")
         return self
 
@@ -150,14 +154,19 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         ks = [k for k in ks if k <= len(X) - 1] or [1]
         best, best_acc = None, -1.0
         for codec, ser in candidates:
+            comp = Compressor(codec, ser, self.distance, self.n_jobs)
+            learned = getattr(comp.codec, "learned", False)
             n_q = min(len(X), self.loo_size if codec in _FAST else max(self.loo_size // 10, 50))
+            if learned:
+                n_q = min(n_q, len(X) // 2)
             q = (
                 np.sort(rng.choice(len(X), n_q, replace=False))
                 if n_q < len(X)
                 else np.arange(len(X))
             )
             t = time.perf_counter()
-            comp = Compressor(codec, ser, self.distance, self.n_jobs).fit(X)
+            fit_rows = np.setdiff1d(np.arange(len(X)), q) if learned else slice(None)
+            comp.fit(X[fit_rows], y[fit_rows])
             _, idx = kneighbors(X[q], X, k=max(ks), compressor=comp, exclude=q)
             secs = time.perf_counter() - t
             for k in ks:

@@ -116,3 +116,41 @@ def test_context_coders_refuse_too_many_levels_and_non_causal_templates():
         get_codec("ctx").prepare(np.zeros((1, 4, 4), np.uint8), 256)
     with pytest.raises(ValueError, match="not causal"):
         ContextCoder(uncond=[(0, 1)]).prepare(np.zeros((1, 4, 4), np.uint8), 2)
+
+
+def _binary_digits(n=120):
+    from ncdvision.datasets import load
+
+    ds = load("digits").subset(n=n, seed=0)
+    return (ds.images > 64).astype(np.uint8), ds.labels
+
+
+def test_learned_prior_round_trips_and_shortens_same_class_codes():
+    sym, labels = _binary_digits()
+    fresh = RefContextCoder(family="wide")
+    learned = get_codec("ctx-ref-learned").fit(sym[1:], 2, labels[1:])
+    x = sym[0]
+    same = sym[1:][labels[1:] == labels[0]][0]
+    for coder in (fresh, learned):
+        blob, bits = coder.encode(x, same, 2)
+        np.testing.assert_array_equal(coder.decode(blob, same, 2), x)
+        assert bits <= 8 * len(blob) <= bits + 2 + 8 + 1e-6
+        dx, dy = coder.prepare(same[None], 2), coder.prepare(x[None], 2)
+        assert coder.conditional_block(dx, dy)[0, 0] == pytest.approx(bits, abs=1e-9)
+    # the prior is what an 8x8 image cannot learn on its own: it must pay off
+    assert learned.encode(x, same, 2)[1] < 0.7 * fresh.encode(x, same, 2)[1]
+
+
+def test_learned_coder_needs_labels_and_a_fit():
+    sym, labels = _binary_digits(20)
+    coder = get_codec("ctx-ref-learned")
+    with pytest.raises(RuntimeError, match="fit"):
+        coder.prepare(sym, 2)
+    with pytest.raises(ValueError, match="labels are required"):
+        coder.fit(sym, 2)
+    from ncdvision.ncd import Compressor
+
+    with pytest.raises(ValueError, match="pass labels"):
+        Compressor("ctx-ref-learned", "binary").fit(sym)
+    with pytest.raises(ValueError, match="for binary images"):
+        coder.fit(sym, 4, labels)

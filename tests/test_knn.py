@@ -4,7 +4,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import Pipeline
 
 from ncdvision.datasets import load, synthetic
-from ncdvision.ncd.knn import NCDKNNClassifier, vote
+from ncdvision.ncd.knn import AUTO_CANDIDATES, NCDKNNClassifier, vote
 
 
 def test_vote_majority_then_nearest_tied_class():
@@ -46,18 +46,32 @@ def test_string_labels_are_returned_as_given():
     assert set(clf.predict(ds.images[:4])) <= {"circle", "square"}
 
 
-def test_auto_picks_context_coders_for_shapes_and_byte_codecs_for_textures():
+def test_auto_picks_well_on_aligned_shapes_and_on_textures():
+    from sklearn.neighbors import KNeighborsClassifier
+
     shapes = synthetic.shapes(n_per_class=25, seed=0, noise=0.1)  # aligned shapes, noisy pixels
-    textures = synthetic.textures(n_per_class=25, seed=0)
-    picks = {}
+    textures = synthetic.textures(n_per_class=25, seed=0)  # classes defined by image statistics
+    held_out = {}
     for ds in (shapes, textures):
-        clf = NCDKNNClassifier(loo_size=200).fit(ds.images, ds.labels)
-        picks[ds.name] = clf.codec_
+        tr, te = ds.split(test_size=0.3, seed=0)
+        clf = NCDKNNClassifier(loo_size=200).fit(tr.images, tr.labels)
         assert clf.k_ in (1, 3, 5, 7) and 0 < clf.loo_accuracy_ <= 1
-        best = max(r["loo_accuracy"] for r in clf.selection_)
-        assert clf.loo_accuracy_ == best
-    assert picks["shapes"].startswith("ctx")
-    assert not picks["textures"].startswith("ctx")
+        assert clf.loo_accuracy_ == max(r["loo_accuracy"] for r in clf.selection_)
+        scores = {
+            (c, s): NCDKNNClassifier(codec=c, serializer=s, k=1)
+            .fit(tr.images, tr.labels)
+            .score(te.images, te.labels)
+            for c, s in AUTO_CANDIDATES
+        }
+        # the training-only choice is (nearly) the best candidate on held-out images
+        assert clf.score(te.images, te.labels) >= max(scores.values()) - 0.1
+        l2 = KNeighborsClassifier(1).fit(tr.images.reshape(len(tr), -1), tr.labels)
+        scores["l2"] = l2.score(te.images.reshape(len(te), -1), te.labels)
+        held_out[ds.name] = scores
+    # aligned shapes favour the reference coders, textures the byte codecs over fresh ctx-ref
+    assert held_out["shapes"][("ctx-ref", "binary")] > held_out["shapes"][("bz2", "raw")]
+    assert held_out["textures"][("bz2", "raw")] > held_out["textures"][("ctx-ref", "binary")]
+    assert held_out["textures"][("bz2", "raw")] > held_out["textures"]["l2"]
 
 
 def test_auto_selection_never_touches_test_labels(monkeypatch):
