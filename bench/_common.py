@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 import platform
-import tempfile
 import time
 from pathlib import Path
+
+from ncdvision.ncd import report
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -23,13 +23,7 @@ def machine() -> dict:
 
 def write_json(name: str, payload: dict) -> Path:
     """Write bench/results/<name>.json atomically (temp file, then rename)."""
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{name}.json"
-    fd, tmp = tempfile.mkstemp(dir=RESULTS, suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(payload, fh, indent=2)
-    os.replace(tmp, path)
-    return path
+    return report.write_json(RESULTS / f"{name}.json", payload)
 
 
 def table(rows: list[dict], cols: list[str]) -> str:

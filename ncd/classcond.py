@@ -29,7 +29,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .context import ContextCoder, set_threads
 from .distance import _n_jobs
-from .knn import _check_X, _encode_labels
+from .knn import _check_X, check_X_y
 from .serialize import get_serializer
 
 CODECS = ("zstd", "ctx")
@@ -71,10 +71,7 @@ class ClassCompressionClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X, y) -> ClassCompressionClassifier:
         if self.codec not in CODECS:
             raise ValueError(f"codec must be one of {CODECS}, got {self.codec!r}")
-        X = _check_X(X)
-        self.classes_, y_enc = _encode_labels(y)
-        if len(y_enc) != len(X):
-            raise ValueError(f"X has {len(X)} images but y has {len(y_enc)} labels")
+        X, self.classes_, y_enc = check_X_y(X, y)
         ser = self.serializer
         if ser == "auto":
             ser = "raw" if self.codec == "zstd" else "binary"

@@ -70,6 +70,15 @@ def _check_X(X) -> np.ndarray:
     return check_images(X, "X")
 
 
+def check_X_y(X, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validated images, the sorted classes and the encoded labels of a training set."""
+    X = _check_X(X)
+    classes, y_enc = _encode_labels(y)
+    if len(y_enc) != len(X):
+        raise ValueError(f"X has {len(X)} images but y has {len(y_enc)} labels")
+    return X, classes, y_enc
+
+
 class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
     """k-nearest-neighbour classifier under a compression distance.
 
@@ -118,10 +127,7 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X, y) -> NCDKNNClassifier:
-        X = _check_X(X)
-        self.classes_, y_enc = _encode_labels(y)
-        if len(y_enc) != len(X):
-            raise ValueError(f"X has {len(X)} images but y has {len(y_enc)} labels")
+        X, self.classes_, y_enc = check_X_y(X, y)
         if self.k != "auto" and (not isinstance(self.k, (int, np.integer)) or self.k < 1):
             raise ValueError(f"k must be a positive integer or 'auto', got {self.k!r}")
         if self.k != "auto" and self.k > len(X):

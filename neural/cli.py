@@ -1,0 +1,109 @@
+"""``ncdvision neural train|bpd|features`` (imported only when torch is installed)."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import torch
+
+from ncdvision.ncd.report import write_json
+
+#: Defaults sized to finish within ~10 minutes on 2 cores for mnist-5k.
+EPOCHS = {"pixelcnn": 6, "autoencoder": 10, "cnn": 8}
+
+
+def _split(args: argparse.Namespace):
+    from ncdvision.datasets import BENCHMARK_TEST_SIZE, load
+
+    ds = load(args.dataset)
+    size = args.test_size
+    if size is None:
+        size = BENCHMARK_TEST_SIZE.get(args.dataset, None if ds.test_mask is not None else 0.2)
+    train, test = ds.split(test_size=size, seed=args.seed)
+    if train.images.ndim != 3:
+        raise ValueError(
+            f"{args.dataset}: the neural models code grayscale images (N, H, W); got "
+            f"{train.images.shape}. Load colour folders with color='gray'."
+        )
+    return train, test
+
+
+def _symbols(train, test, binary: bool):
+    if not binary:
+        return train.images, test.images, 256
+    from ncdvision.ncd import get_serializer
+
+    ser = get_serializer("binary").fit(train.images)
+    return ser.transform(train.images), ser.transform(test.images), 2
+
+
+def run(args: argparse.Namespace) -> int:
+    torch.set_num_threads(max(torch.get_num_threads(), 1))
+    train, test = _split(args)
+    cmd = args.neural_command
+    model_name = getattr(args, "model", "pixelcnn" if cmd == "bpd" else "autoencoder")
+    epochs = args.epochs or EPOCHS[model_name]
+    result: dict = {"dataset": args.dataset, "n_train": len(train), "n_test": len(test),
+                    "model": model_name, "epochs": epochs}  # fmt: skip
+    t0 = time.perf_counter()
+    if cmd == "features":
+        from sklearn.neighbors import KNeighborsClassifier
+
+        from .features import LatentKNNClassifier
+
+        clf = LatentKNNClassifier(metric=args.metric, k=args.k, epochs=epochs, seed=args.seed,
+                                  cache=args.cache, progress=True)  # fmt: skip
+        clf.fit(train.images, train.labels)
+        acc = clf.score(test.images, test.labels)
+        l2 = KNeighborsClassifier(1).fit(train.images.reshape(len(train), -1), train.labels)
+        l2_acc = l2.score(test.images.reshape(len(test), -1), test.labels)
+        result.update(clf.settings(), accuracy=acc, l2_pixel_1nn_accuracy=l2_acc)
+        print(f"latent kNN ({args.metric}, k={clf.k_}): {acc:.3f}   L2 pixel 1-NN: {l2_acc:.3f}")
+    elif model_name == "pixelcnn":
+        from .lossless import bits_per_dim, train_pixelcnn
+
+        xtr, xte, levels = _symbols(train, test, args.binary)
+        model, history = train_pixelcnn(xtr, levels=levels, epochs=epochs, seed=args.seed,
+                                        cache=args.cache)  # fmt: skip
+        result["train_seconds"] = sum(h["seconds"] for h in history)
+        result["history"] = history
+        if cmd == "bpd":
+            res = bits_per_dim(model, xte, verify=args.verify)
+            result.update(res, levels=levels)
+            print(
+                f"{args.dataset} test ({len(test)} images, {levels} levels): "
+                f"likelihood {res['likelihood_bpd']:.4f} bpd, actual code "
+                f"{res['actual_bpd']:.4f} bpd (+{100 * res['overhead']:.2f}%), "
+                f"round trip on {res['verified_images']} images: "
+                f"{'exact' if res['round_trip_exact'] else 'MISMATCH'}"
+            )
+            if not res["round_trip_exact"]:
+                return 1
+    elif model_name == "autoencoder":
+        from .bottleneck import compress, decompress, train_autoencoder
+
+        model, history = train_autoencoder(train.images, epochs=epochs, seed=args.seed,
+                                           cache=args.cache)  # fmt: skip
+        words, header = compress(model, test.images)
+        recon, _ = decompress(model, words, header)
+        mse = float(np.mean((recon.astype(np.float64) - test.images) ** 2))
+        result.update(history=history, bpp=32 * len(words) / test.images.size,
+                      psnr=10 * np.log10(255**2 / max(mse, 1e-12)))  # fmt: skip
+        print(
+            f"autoencoder on test: {result['bpp']:.3f} bpp (range coded), PSNR {result['psnr']:.2f} dB"
+        )
+    else:
+        from .cnn import CNNClassifier
+
+        clf = CNNClassifier(epochs=epochs, seed=args.seed, cache=args.cache, progress=True)
+        clf.fit(train.images, train.labels)
+        result.update(history=clf.history_, accuracy=clf.score(test.images, test.labels))
+        print(f"small CNN test accuracy: {result['accuracy']:.3f}")
+    result["seconds"] = time.perf_counter() - t0
+    print(f"done in {result['seconds']:.0f}s")
+    if args.out:
+        write_json(args.out, result)
+        print(f"wrote {args.out}")
+    return 0

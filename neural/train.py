@@ -1,0 +1,97 @@
+"""Seeded training with checkpoints, resume and progress bars, shared by every model.
+
+Checkpoints go to ``cache_dir`` (default ``$NCDVISION_CACHE`` or ``~/.cache/ncdvision``) under
+a key made of the model's config, the training settings and a hash of the training data, so
+a rerun with the same inputs resumes (or returns at once when finished) and any change
+starts afresh. Each epoch's checkpoint is written to a temp file and renamed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+
+def cache_dir(path: str | os.PathLike | None = None) -> Path:
+    root = path or os.environ.get("NCDVISION_CACHE") or Path.home() / ".cache" / "ncdvision"
+    return Path(root)
+
+
+def run_key(kind: str, config: dict, arrays: list[np.ndarray]) -> str:
+    """A short name for a training run: its settings and a hash of its data."""
+    h = hashlib.sha256(json.dumps([kind, config], sort_keys=True).encode())
+    for a in arrays:
+        h.update(np.ascontiguousarray(a).tobytes())
+    return f"{kind}-{h.hexdigest()[:16]}"
+
+
+def fit(
+    model: torch.nn.Module,
+    loss_fn: Callable[[torch.nn.Module, tuple[torch.Tensor, ...]], torch.Tensor],
+    tensors: tuple[torch.Tensor, ...],
+    *,
+    epochs: int,
+    batch_size: int = 64,
+    lr: float = 1e-3,
+    seed: int = 0,
+    checkpoint: Path | None = None,
+    progress: bool = True,
+    desc: str = "train",
+) -> list[dict]:
+    """Adam over shuffled mini-batches of ``tensors``; returns the per-epoch history.
+
+    With ``checkpoint``, training resumes from it and saves after every epoch (atomically).
+    The shuffling of epoch e is seeded by (seed, e), so a resumed run draws the same batches
+    as an uninterrupted one.
+    """
+    torch.manual_seed(seed)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(epochs, 1))
+    history, start = [], 0
+    if checkpoint is not None and checkpoint.exists():
+        state = torch.load(checkpoint, weights_only=False)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+        history, start = state["history"], state["epoch"]
+    n = len(tensors[0])
+    for epoch in range(start, epochs):
+        model.train()
+        order = torch.from_numpy(np.random.default_rng([seed, epoch]).permutation(n))
+        total, t0 = 0.0, time.perf_counter()
+        bar = tqdm(range(0, n, batch_size), desc=f"{desc} {epoch + 1}/{epochs}",
+                   disable=not progress, leave=False)  # fmt: skip
+        for s in bar:
+            idx = order[s : s + batch_size]
+            loss = loss_fn(model, tuple(t[idx] for t in tensors))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += float(loss.detach()) * len(idx)
+            bar.set_postfix(loss=f"{float(loss.detach()):.4f}")
+        sched.step()
+        history.append({"epoch": epoch + 1, "loss": total / n, "seconds": time.perf_counter() - t0})
+        if progress:
+            print(f"{desc} epoch {epoch + 1}/{epochs}: loss {total / n:.4f}", flush=True)
+        if checkpoint is not None:
+            _save(checkpoint, model, opt, sched, history, epoch + 1)
+    return history
+
+
+def _save(path: Path, model, opt, sched, history, epoch) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    torch.save(
+        {"model": model.state_dict(), "optimizer": opt.state_dict(),
+         "scheduler": sched.state_dict(), "history": history, "epoch": epoch},
+        tmp,
+    )  # fmt: skip
+    os.replace(tmp, path)

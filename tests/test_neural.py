@@ -1,0 +1,99 @@
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from ncdvision.datasets import synthetic
+from ncdvision.neural import coding
+from ncdvision.neural.bottleneck import Autoencoder, compress, decompress, train_autoencoder
+from ncdvision.neural.cnn import CNNClassifier
+from ncdvision.neural.features import LatentKNNClassifier
+from ncdvision.neural.lossless import bits_per_dim, train_pixelcnn
+from ncdvision.neural.pixelcnn import GatedPixelCNN
+
+
+@pytest.mark.parametrize("levels", [2, 256])
+def test_range_code_round_trips_and_matches_the_likelihood(levels):
+    torch.manual_seed(0)
+    model = GatedPixelCNN(levels=levels, channels=8, layers=3)
+    images = np.random.default_rng(levels).integers(0, levels, (5, 7, 9)).astype(np.uint8)
+    code = coding.encode(model, images, batch_size=3)
+    np.testing.assert_array_equal(coding.decode(model, code.words), images)
+    # actual size: the likelihood, +1% of it, + the 4-word header and the coder's last words
+    assert code.likelihood_bits <= code.bits <= 1.01 * code.likelihood_bits + 32 * 4 + 64
+    assert code.likelihood_bits == pytest.approx(
+        coding.likelihood_bits(model, images).sum(), rel=1e-5
+    )
+
+
+def test_pixelcnn_only_looks_at_earlier_pixels():
+    torch.manual_seed(0)
+    model = GatedPixelCNN(levels=256, channels=8, layers=4).eval()
+    x = torch.randint(0, 256, (1, 9, 9))
+    with torch.no_grad():
+        base = model(x).flatten(2)
+        for pos in (0, 10, 40, 80):
+            changed = x.clone()
+            changed.view(-1)[pos:] = torch.randint(0, 256, (81 - pos,))
+            torch.testing.assert_close(
+                model(changed).flatten(2)[..., : pos + 1], base[..., : pos + 1]
+            )
+
+
+def test_training_lowers_the_loss_and_resumes_from_its_checkpoint(tmp_path):
+    images = synthetic.shapes(n_per_class=8, size=16, seed=0).images
+    kw = dict(
+        levels=256, channels=8, layers=3, batch_size=16, seed=0, cache=tmp_path, progress=False
+    )
+    _, first = train_pixelcnn(images, epochs=1, **kw)
+    model, history = train_pixelcnn(images, epochs=3, **kw)
+    assert len(list(tmp_path.glob("pixelcnn-*.pt"))) == 2  # one run per setting
+    assert history[-1]["loss"] < history[0]["loss"]
+    # a finished run is reloaded, not retrained
+    again, history2 = train_pixelcnn(images, epochs=3, **kw)
+    assert history2 == history
+    res = bits_per_dim(again, images[:2], verify=2)
+    assert res["round_trip_exact"] and res["actual_bpd"] >= res["likelihood_bpd"]
+
+
+def test_entropy_bottleneck_codes_the_latents_it_models(tmp_path):
+    images = synthetic.shapes(n_per_class=6, size=16, seed=0).images
+    model, history = train_autoencoder(images, latent_channels=4, hidden=16, epochs=3,
+                                       batch_size=16, cache=tmp_path, progress=False)  # fmt: skip
+    assert history[-1]["loss"] < history[0]["loss"]
+    words, header = compress(model, images)
+    recon, q = decompress(model, words, header)
+    with torch.no_grad():
+        expected = torch.round(model.analysis(torch.from_numpy(images))).numpy()
+        bits = model(torch.from_numpy(images))["bits"].sum().item()
+    np.testing.assert_array_equal(q, np.clip(expected, -header["radius"], header["radius"]))
+    assert recon.shape == images.shape and recon.dtype == np.uint8
+    assert bits <= 32 * len(words) <= 1.01 * bits + 64
+
+
+def test_probability_table_is_a_distribution():
+    bottleneck = Autoencoder(latent_channels=3).bottleneck
+    pmf = bottleneck.pmf_table(64)
+    assert pmf.shape == (3, 129) and np.all(pmf > 0) and np.all(pmf.sum(axis=1) <= 1 + 1e-6)
+    # an untrained density is wide: its mass over the integers tends to 1 as the support grows
+    np.testing.assert_allclose(bottleneck.pmf_table(1024).sum(axis=1), 1, atol=1e-3)
+
+
+def test_latent_knn_and_cnn_learn_digits(tmp_path):
+    from ncdvision.datasets import load
+
+    tr, te = load("digits").subset(n=600, seed=0).split(test_size=0.25, seed=0)
+    knn = LatentKNNClassifier(epochs=3, cache=tmp_path).fit(tr.images, tr.labels)
+    assert knn.k_ in (1, 3, 5, 7) and knn.score(te.images, te.labels) > 0.7  # chance 0.1
+    cnn = CNNClassifier(epochs=10, cache=tmp_path).fit(tr.images, tr.labels)
+    assert cnn.score(te.images, te.labels) > 0.7
+    assert cnn.predict_proba(te.images).shape == (len(te), 10)
+
+
+def test_missing_extra_gives_the_install_command(monkeypatch, capsys):
+    from ncdvision.ncd.cli import main
+
+    monkeypatch.setitem(sys.modules, "constriction", None)
+    assert main(["neural", "bpd", "--dataset", "digits"]) == 2
+    assert "pip install 'ncdvision[neural]'" in capsys.readouterr().err
