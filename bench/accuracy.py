@@ -6,11 +6,13 @@
 Protocol (../shared/DESIGN.md): the fixed seed-0 split of each dataset; k = 1, 3, 5 reported
 for every (codec, serializer), plus "auto" (codec, serializer and k chosen by leave-one-out on
 the training set only). Tie rule: majority vote, a tie goes to the tied class whose nearest
-member is closest. Byte codecs are slow, so they classify the first ``--slow-test`` test images
-(a stratified sample; their n_test column says so); gzip/raw through the engine gives distances identical to the naive
-per-pair gzip loop (tested), so its row is the naive gzip NCD-kNN baseline. Also the
-class-conditional classifier (zstd dictionaries, ctx class statistics). Writes
-bench/results/accuracy.json.
+member is closest. Byte codecs are slow, so they classify a stratified sample of
+``--slow-test`` test images (their n_test column says so); gzip/raw through the engine gives
+distances identical to the naive per-pair gzip loop (tested), so its row is the naive gzip
+NCD-kNN baseline. Also the
+class-conditional classifier (zstd dictionaries, ctx class statistics). ``--neural`` adds kNN on
+autoencoder latents and the small supervised CNN (needs the [neural] extra); ``--only-neural``
+runs just those with L2. Writes bench/results/accuracy[-neural]-<datasets>.json.
 """
 
 from __future__ import annotations
@@ -45,7 +47,28 @@ SETTINGS = [
 SLOW = {"gzip", "zlib", "bz2", "zstd", "png", "lzma", "brotli", "webp"}
 
 
-def run(name: str, slow_test: int) -> list[dict]:
+def neural_rows(name: str, train, test) -> list[dict]:
+    """Latent kNN (learned lossy compressor) and the small supervised CNN, same split."""
+    from ncdvision.neural.cnn import CNNClassifier
+    from ncdvision.neural.features import LatentKNNClassifier
+
+    rows = []
+    for method, clf in (
+        ("autoencoder latents kNN (l2)", LatentKNNClassifier(metric="l2")),
+        ("autoencoder latents kNN (cosine)", LatentKNNClassifier(metric="cosine")),
+        ("small CNN (supervised reference)", CNNClassifier()),
+    ):
+        t = time.perf_counter()
+        clf.fit(train.images, train.labels)
+        row = {"dataset": name, "method": method, "n_test": len(test),
+               "auto": clf.score(test.images, test.labels),
+               "auto_k": getattr(clf, "k_", None), "seconds": time.perf_counter() - t}  # fmt: skip
+        rows.append(row)
+        print(f"  {name} {method}: {row['auto']:.3f}", flush=True)
+    return rows
+
+
+def run(name: str, slow_test: int, neural: bool) -> list[dict]:
     ds = load(name)
     train, test = ds.split(test_size=BENCHMARK_TEST_SIZE[name], seed=0)
     n_cls = len(ds.class_names)
@@ -96,6 +119,8 @@ def run(name: str, slow_test: int) -> list[dict]:
                 "seconds": time.perf_counter() - t,
             }
         )
+    if neural:
+        rows += neural_rows(name, train, test)
     t = time.perf_counter()
     clf = NCDKNNClassifier().fit(train.images, train.labels)
     acc = clf.score(test.images, test.labels)
@@ -118,11 +143,22 @@ def main() -> None:
     )
     ap.add_argument("--datasets", nargs="+", default=["digits", "mnist-5k"])
     ap.add_argument("--slow-test", type=int, default=200, help="test images for slow byte codecs")
+    ap.add_argument("--neural", action="store_true", help="add latent kNN and the small CNN")
+    ap.add_argument("--only-neural", action="store_true", help="only L2 and the neural rows")
     args = ap.parse_args()
     rows = []
     for name in args.datasets:
-        rows += run(name, args.slow_test)
-    path = write_json("accuracy-" + "-".join(args.datasets), {"machine": machine(), "rows": rows})
+        if args.only_neural:
+            ds = load(name)
+            train, test = ds.split(test_size=BENCHMARK_TEST_SIZE[name], seed=0)
+            pred, k, _ = _l2_knn(train, test)
+            rows.append({"dataset": name, "method": "L2 pixel kNN", "n_test": len(test),
+                         "auto": float(np.mean(pred == test.labels)), "auto_k": k})  # fmt: skip
+            rows += neural_rows(name, train, test)
+        else:
+            rows += run(name, args.slow_test, args.neural)
+    tag = "accuracy-neural-" if args.only_neural else "accuracy-"
+    path = write_json(tag + "-".join(args.datasets), {"machine": machine(), "rows": rows})
     print(
         table(
             rows, ["dataset", "method", "n_test", "k=1", "k=3", "k=5", "auto", "auto_k", "seconds"]

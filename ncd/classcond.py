@@ -130,7 +130,8 @@ class ClassCompressionClassifier(ClassifierMixin, BaseEstimator):
         return np.asarray(cols, np.float64).T
 
     def predict(self, X) -> np.ndarray:
-        return self.classes_[np.argmin(self.code_lengths(X), axis=1)]
+        bits = self.code_lengths(X)
+        return self.classes_[np.argmin(bits, axis=1)]
 
     def predict_proba(self, X) -> np.ndarray:
         bits = self.code_lengths(X)

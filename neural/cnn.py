@@ -85,4 +85,5 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         return torch.cat(out).numpy()
 
     def predict(self, X) -> np.ndarray:
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]

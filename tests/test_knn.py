@@ -4,6 +4,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import Pipeline
 
 from ncdvision.datasets import load, synthetic
+from ncdvision.ncd.classcond import ClassCompressionClassifier
 from ncdvision.ncd.knn import AUTO_CANDIDATES, NCDKNNClassifier, vote
 
 
@@ -100,17 +101,47 @@ def test_works_with_sklearn_model_selection():
     assert pipe.score(ds.images, ds.labels) == 1.0
 
 
-def test_sklearn_estimator_checks_that_apply():
-    # check_estimator feeds 2-D float feature tables, which are not images; the checks that
-    # concern the estimator protocol are run here: get/set_params, clone, unfitted errors.
-    from sklearn.base import clone
-    from sklearn.exceptions import NotFittedError
+# The scikit-learn checks that do not feed data run as they are. Excluded: every check that
+# fits on generated 2-D float feature tables (check_fit2d_*, check_classifiers_train,
+# check_n_features_in_after_fitting, check_fit_check_is_fitted, ...): these estimators take
+# uint8 image batches and refuse flattened or float input on purpose (see test_bad_inputs).
+# Their image-array counterparts (clone-and-refit, idempotent fit, unfitted errors) follow.
+PROTOCOL_CHECKS = [
+    "check_no_attributes_set_in_init",
+    "check_get_params_invariance",
+    "check_set_params",
+    "check_parameters_default_constructible",
+    "check_estimator_repr",
+    "check_estimator_cloneable",
+    "check_do_not_raise_errors_in_init_or_set_params",
+    "check_mixin_order",
+    "check_valid_tag_types",
+    "check_estimators_unfitted",
+]
 
-    clf = NCDKNNClassifier(codec="zlib", k=3)
-    assert clone(clf).get_params() == clf.get_params()
-    assert clf.set_params(k=5).k == 5
-    with pytest.raises(NotFittedError):
-        clf.predict(np.zeros((1, 4, 4), np.uint8))
+
+@pytest.mark.parametrize("check", PROTOCOL_CHECKS)
+@pytest.mark.parametrize("make", [lambda: NCDKNNClassifier(codec="zlib", k=1),
+                                  lambda: ClassCompressionClassifier()])  # fmt: skip
+def test_sklearn_estimator_checks_that_apply(check, make):
+    from sklearn.utils import estimator_checks
+
+    est = make()
+    getattr(estimator_checks, check)(type(est).__name__, est)
+
+
+@pytest.mark.parametrize("make", [lambda: NCDKNNClassifier(codec="ctx-ref", k=3),
+                                  lambda: ClassCompressionClassifier(codec="ctx")])  # fmt: skip
+def test_image_array_counterparts_of_the_fitting_checks(make):
+    from sklearn.base import clone
+
+    ds = synthetic.shapes(n_per_class=8, seed=0)
+    tr, te = ds.split(test_size=16, seed=0)
+    est = make().fit(tr.images, tr.labels)
+    first = est.predict(te.images)
+    np.testing.assert_array_equal(est.fit(tr.images, tr.labels).predict(te.images), first)
+    np.testing.assert_array_equal(clone(est).fit(tr.images, tr.labels).predict(te.images), first)
+    np.testing.assert_array_equal(est.classes_, np.unique(tr.labels))
 
 
 def test_bad_inputs():
