@@ -18,19 +18,21 @@ runs just those with L2. Writes bench/results/accuracy[-neural]-<datasets>.json.
 from __future__ import annotations
 
 import argparse
+import json
 import time
 
 import numpy as np
-from _common import machine, table, write_json
+from _common import RESULTS, machine, table, write_json
 
 from ncdvision.datasets import BENCHMARK_TEST_SIZE, load
 from ncdvision.ncd import Compressor, kneighbors
 from ncdvision.ncd.classcond import ClassCompressionClassifier
 from ncdvision.ncd.jobs import _l2_knn
-from ncdvision.ncd.knn import NCDKNNClassifier, vote
+from ncdvision.ncd.knn import AUTO_CANDIDATES, NCDKNNClassifier, vote
 
 SETTINGS = [
     ("ctx-ref-learned", "binary"),
+    ("ctx-ref-learned", "thermo:3"),
     ("ctx-ref", "binary"),
     ("ctx-ref", "q2"),
     ("ctx-ref-asym", "binary"),
@@ -47,94 +49,102 @@ SETTINGS = [
 SLOW = {"gzip", "zlib", "bz2", "zstd", "png", "lzma", "brotli", "webp"}
 
 
-def neural_rows(name: str, train, test) -> list[dict]:
+def neural_rows(name: str, train, test, res: Results) -> None:
     """Latent kNN (learned lossy compressor) and the small supervised CNN, same split."""
     from ncdvision.neural.cnn import CNNClassifier
     from ncdvision.neural.features import LatentKNNClassifier
 
-    rows = []
-    for method, clf in (
-        ("autoencoder latents kNN (l2)", LatentKNNClassifier(metric="l2")),
-        ("autoencoder latents kNN (cosine)", LatentKNNClassifier(metric="cosine")),
-        ("small CNN (supervised reference)", CNNClassifier()),
+    for method, make in (
+        ("autoencoder latents kNN (l2)", lambda: LatentKNNClassifier(metric="l2")),
+        ("autoencoder latents kNN (cosine)", lambda: LatentKNNClassifier(metric="cosine")),
+        ("small CNN (supervised reference)", lambda: CNNClassifier()),
     ):
-        t = time.perf_counter()
-        clf.fit(train.images, train.labels)
-        row = {"dataset": name, "method": method, "n_test": len(test),
-               "auto": clf.score(test.images, test.labels),
-               "auto_k": getattr(clf, "k_", None), "seconds": time.perf_counter() - t}  # fmt: skip
-        rows.append(row)
-        print(f"  {name} {method}: {row['auto']:.3f}", flush=True)
-    return rows
+
+        def fit_score(method=method, make=make):
+            clf = make().fit(train.images, train.labels)
+            return {"method": method, "auto": clf.score(test.images, test.labels),
+                    "auto_k": getattr(clf, "k_", None), "n_test": len(test)}  # fmt: skip
+
+        res.get(name, method, lambda f=fit_score: timed_row(f))
 
 
-def run(name: str, slow_test: int, neural: bool) -> list[dict]:
+class Results:
+    """Rows saved after each one is computed (temp file, then rename); ``--resume`` reuses
+    rows already in the file, keyed by dataset and method (auto rows also by candidates)."""
+
+    def __init__(self, name: str, resume: bool):
+        self.name = name
+        self.rows: list[dict] = []
+        self._done: dict = {}
+        path = RESULTS / f"{name}.json"
+        if resume and path.exists():
+            for row in json.loads(path.read_text())["rows"]:
+                self._done[(row["dataset"], row.get("key", row["method"]))] = row
+
+    def get(self, dataset: str, key: str, compute) -> dict:
+        row = self._done.get((dataset, key))
+        if row is None:
+            row = {"dataset": dataset, "key": key, **compute()}
+            print(f"  {dataset} {row['method']}: " + ", ".join(
+                f"{c} {row[c]:.3f}" for c in ("k=1", "k=3", "k=5", "auto") if row.get(c) is not None
+            ), flush=True)  # fmt: skip
+        self.rows.append(row)
+        write_json(self.name, {"machine": machine(), "rows": self.rows})
+        return row
+
+
+def timed_row(fn) -> dict:
+    t = time.perf_counter()
+    row = fn()
+    row["seconds"] = time.perf_counter() - t
+    return row
+
+
+def run(name: str, slow_test: int, neural: bool, res: Results) -> None:
     ds = load(name)
     train, test = ds.split(test_size=BENCHMARK_TEST_SIZE[name], seed=0)
     n_cls = len(ds.class_names)
-    rows = []
-    t = time.perf_counter()
-    pred, k, _ = _l2_knn(train, test)
-    rows.append(
-        {
-            "dataset": name,
-            "method": "L2 pixel kNN",
-            "k=1": None,
-            "auto": float(np.mean(pred == test.labels)),
-            "auto_k": k,
-            "n_test": len(test),
-            "seconds": time.perf_counter() - t,
-        }
-    )
+
+    def l2():
+        pred, k, _ = _l2_knn(train, test)
+        return {"method": "L2 pixel kNN", "auto": float(np.mean(pred == test.labels)),
+                "auto_k": k, "n_test": len(test)}  # fmt: skip
+
+    res.get(name, "L2 pixel kNN", lambda: timed_row(l2))
     # slow byte codecs classify a stratified sample of the test set (splits list the test
     # images class by class, so the first few hundred would be one or two classes)
     sample = test.subset(n=min(len(test), slow_test), seed=0)
     for codec, ser in SETTINGS:
-        te = sample if codec.split(":")[0] in SLOW else test
-        t = time.perf_counter()
-        comp = Compressor(codec, ser).fit(train.images, train.labels)
-        _, idx = kneighbors(te.images, train.images, k=5, compressor=comp)
-        row = {
-            "dataset": name,
-            "method": f"{codec}/{ser}",
-            "n_test": len(te),
-            "seconds": time.perf_counter() - t,
-        }
-        for k in (1, 3, 5):
-            row[f"k={k}"] = float(np.mean(vote(train.labels[idx[:, :k]], n_cls) == te.labels))
-        rows.append(row)
-        print(
-            f"  {name} {codec}/{ser}: " + " ".join(f"k={k} {row[f'k={k}']:.3f}" for k in (1, 3, 5)),
-            flush=True,
-        )
+
+        def knn(codec=codec, ser=ser):
+            te = sample if codec.split(":")[0] in SLOW else test
+            comp = Compressor(codec, ser).fit(train.images, train.labels)
+            _, idx = kneighbors(te.images, train.images, k=5, compressor=comp)
+            row = {"method": f"{codec}/{ser}", "n_test": len(te)}
+            for k in (1, 3, 5):
+                row[f"k={k}"] = float(np.mean(vote(train.labels[idx[:, :k]], n_cls) == te.labels))
+            return row
+
+        res.get(name, f"{codec}/{ser}", lambda knn=knn: timed_row(knn))
     for codec in ("ctx", "zstd"):
-        t = time.perf_counter()
-        cc = ClassCompressionClassifier(codec=codec).fit(train.images, train.labels)
-        rows.append(
-            {
-                "dataset": name,
-                "method": f"class-conditional {codec}/{cc.serializer_.name}",
-                "auto": cc.score(test.images, test.labels),
-                "n_test": len(test),
-                "seconds": time.perf_counter() - t,
-            }
-        )
+
+        def classcond(codec=codec):
+            cc = ClassCompressionClassifier(codec=codec).fit(train.images, train.labels)
+            return {"method": f"class-conditional {codec}/{cc.serializer_.name}",
+                    "auto": cc.score(test.images, test.labels), "n_test": len(test)}  # fmt: skip
+
+        res.get(name, f"class-conditional {codec}", lambda f=classcond: timed_row(f))
     if neural:
-        rows += neural_rows(name, train, test)
-    t = time.perf_counter()
-    clf = NCDKNNClassifier().fit(train.images, train.labels)
-    acc = clf.score(test.images, test.labels)
-    rows.append(
-        {
-            "dataset": name,
-            "method": f"auto -> {clf.codec_}/{clf.serializer_}",
-            "auto": acc,
-            "auto_k": clf.k_,
-            "n_test": len(test),
-            "seconds": time.perf_counter() - t,
-        }
-    )
-    return rows
+        neural_rows(name, train, test, res)
+
+    def auto():
+        clf = NCDKNNClassifier().fit(train.images, train.labels)
+        return {"method": f"auto -> {clf.codec_}/{clf.serializer_}",
+                "auto": clf.score(test.images, test.labels), "auto_k": clf.k_,
+                "loo": clf.loo_accuracy_, "n_test": len(test)}  # fmt: skip
+
+    candidates = " ".join(f"{c}/{s}" for c, s in AUTO_CANDIDATES)
+    res.get(name, f"auto [{candidates}]", lambda: timed_row(auto))
 
 
 def main() -> None:
@@ -145,26 +155,26 @@ def main() -> None:
     ap.add_argument("--slow-test", type=int, default=200, help="test images for slow byte codecs")
     ap.add_argument("--neural", action="store_true", help="add latent kNN and the small CNN")
     ap.add_argument("--only-neural", action="store_true", help="only L2 and the neural rows")
+    ap.add_argument("--resume", action="store_true", help="reuse rows already in the JSON file")
     args = ap.parse_args()
-    rows = []
+    tag = "accuracy-neural-" if args.only_neural else "accuracy-"
+    res = Results(tag + "-".join(args.datasets), args.resume)
     for name in args.datasets:
         if args.only_neural:
-            ds = load(name)
-            train, test = ds.split(test_size=BENCHMARK_TEST_SIZE[name], seed=0)
-            pred, k, _ = _l2_knn(train, test)
-            rows.append({"dataset": name, "method": "L2 pixel kNN", "n_test": len(test),
-                         "auto": float(np.mean(pred == test.labels)), "auto_k": k})  # fmt: skip
-            rows += neural_rows(name, train, test)
+            train, test = load(name).split(test_size=BENCHMARK_TEST_SIZE[name], seed=0)
+
+            def l2(train=train, test=test):
+                pred, k, _ = _l2_knn(train, test)
+                return {"method": "L2 pixel kNN", "auto": float(np.mean(pred == test.labels)),
+                        "auto_k": k, "n_test": len(test)}  # fmt: skip
+
+            res.get(name, "L2 pixel kNN", lambda f=l2: timed_row(f))
+            neural_rows(name, train, test, res)
         else:
-            rows += run(name, args.slow_test, args.neural)
-    tag = "accuracy-neural-" if args.only_neural else "accuracy-"
-    path = write_json(tag + "-".join(args.datasets), {"machine": machine(), "rows": rows})
-    print(
-        table(
-            rows, ["dataset", "method", "n_test", "k=1", "k=3", "k=5", "auto", "auto_k", "seconds"]
-        )
-    )
-    print(f"wrote {path}")
+            run(name, args.slow_test, args.neural or False, res)
+    cols = ["dataset", "method", "n_test", "k=1", "k=3", "k=5", "auto", "auto_k", "seconds"]
+    print(table(res.rows, cols))
+    print(f"wrote {RESULTS / res.name}.json")
 
 
 if __name__ == "__main__":

@@ -253,6 +253,7 @@ def pairwise(
     out: np.ndarray | None = None,
     block_rows: int | None = None,
     progress: bool | None = None,
+    compressor: Compressor | None = None,
 ) -> np.ndarray:
     """Distance matrix between images X and Y (float32, shape (n_x, n_y)).
 
@@ -272,6 +273,9 @@ def pairwise(
     out : array, optional
         A float32 (n_x, n_y) array to fill, e.g. ``np.lib.format.open_memmap``; required when
         the matrix exceeds :data:`MAX_MATRIX_BYTES`.
+    compressor : Compressor, optional
+        A fitted one (instead of codec/serializer/distance), e.g. ``ctx-ref-learned`` fitted
+        with training labels.
     """
     X = check_images(X, "X")
     sym = Y is None
@@ -293,7 +297,7 @@ def pairwise(
             f"out must be float32 with shape ({n_x}, {n_y}), got {out.dtype} {out.shape}"
         )
 
-    comp = Compressor(codec, serializer, distance, n_jobs).fit(Y)
+    comp = compressor or Compressor(codec, serializer, distance, n_jobs).fit(Y)
     dy = comp.prepare(Y, "Y")
     dx = dy if sym else comp.prepare(X, "X")
     total = n_x * (n_x + 1) // 2 if sym else n_x * n_y

@@ -30,6 +30,7 @@ from .distance import Compressor, check_images, kneighbors
 #: (codec, serializer) pairs that ``codec="auto"`` chooses among.
 AUTO_CANDIDATES: tuple[tuple[str, str], ...] = (
     ("ctx-ref-learned", "binary"),
+    ("ctx-ref-learned", "thermo:3"),
     ("ctx-ref", "binary"),
     ("ctx-ref", "q2"),
     ("zlib", "raw"),

