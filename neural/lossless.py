@@ -54,6 +54,7 @@ def bits_per_dim(model: GatedPixelCNN, images: np.ndarray, verify: int = 0) -> d
         "likelihood_bpd": code.likelihood_bits / dims,
         "actual_bpd": code.bits / dims,
         "overhead": code.bits / max(code.likelihood_bits, 1e-9) - 1,
+        "overhead_bits": code.bits - code.likelihood_bits,  # header (128) + coder flush
     }
     if verify:
         sub = images[:verify]
