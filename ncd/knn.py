@@ -166,6 +166,8 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
             n_q = min(len(X), self.loo_size if codec in _FAST else max(self.loo_size // 10, 50))
             if learned:
                 n_q = min(n_q, len(X) // 2)
+                if n_q == 0:
+                    continue
             q = (
                 np.sort(rng.choice(len(X), n_q, replace=False))
                 if n_q < len(X)
@@ -190,6 +192,8 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
                 )
                 if acc > best_acc:
                     best, best_acc = (codec, ser, k), acc
+        if best is None:
+            raise ValueError(f"{len(X)} training images are too few for leave-one-out selection")
         self.loo_accuracy_ = best_acc
         return best
 

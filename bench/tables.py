@@ -1,0 +1,52 @@
+"""Print the README's result tables from bench/results/*.json (no computation).
+
+python bench/tables.py
+"""
+
+from __future__ import annotations
+
+import json
+
+from _common import RESULTS
+
+
+def _f(v, digits=3):
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.{digits}f}"
+    return str(v)
+
+
+def accuracy() -> None:
+    print("| dataset | method | n_test | k=1 | k=3 | k=5 | auto / fixed | wall s |")
+    print("|---|---|---|---|---|---|---|---|")
+    for path in sorted(RESULTS.glob("accuracy-*.json")):
+        for r in json.loads(path.read_text())["rows"]:
+            auto = _f(r.get("auto"))
+            if auto and r.get("auto_k"):
+                auto += f" (k={r['auto_k']})"
+            cells = [r["dataset"], r["method"], r.get("n_test"), _f(r.get("k=1")),
+                     _f(r.get("k=3")), _f(r.get("k=5")), auto, _f(r.get("seconds"), 0)]  # fmt: skip
+            print("| " + " | ".join(str(c) for c in cells) + " |")
+
+
+def bpd() -> None:
+    print("| dataset | method | pixels | per image | whole test set | likelihood | overhead | "
+          "round trip | train s |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
+    for path in sorted(RESULTS.glob("bpd-*.json")):
+        for r in json.loads(path.read_text())["rows"]:
+            over = ""
+            if r.get("overhead_pct") is not None:
+                over = f"{r['overhead_pct']:.2f}%"
+            cells = [r["dataset"], r["method"], r["pixels"], _f(r.get("per_image_bpd")),
+                     _f(r.get("stream_bpd")), _f(r.get("likelihood_bpd")), over,
+                     r.get("round_trip", ""), _f(r.get("train_s"), 0)]  # fmt: skip
+            print("| " + " | ".join(str(c) for c in cells) + " |")
+
+
+if __name__ == "__main__":
+    accuracy()
+    print()
+    bpd()
