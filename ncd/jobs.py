@@ -124,13 +124,13 @@ def classify(
 
 
 def format_table(rows: list[dict]) -> str:
-    head = f"{'method':32s} {'codec':9s} {'serial':7s} {'k':>2s} {'LOO acc':>8s} {'top-1':>6s} {'time s':>7s} {'pairs/s':>10s}"
+    head = f"{'method':30s} {'codec':15s} {'serial':8s} {'k':>2s} {'LOO acc':>8s} {'top-1':>6s} {'time s':>7s} {'pairs/s':>10s}"
     lines = [head, "-" * len(head)]
     for r in rows:
         loo = f"{r['loo_accuracy']:.3f}" if r.get("loo_accuracy") is not None else "-"
         pps = f"{r['pairs_per_s']:,.0f}" if r.get("pairs_per_s") else "-"
         lines.append(
-            f"{r['method']:32s} {r['codec']:9s} {r['serializer']:7s} {r['k']:>2} {loo:>8s} "
+            f"{r['method']:30s} {r['codec']:15s} {r['serializer']:8s} {r['k']:>2} {loo:>8s} "
             f"{r['accuracy']:6.3f} {r['fit_s'] + r['predict_s']:7.1f} {pps:>10s}"
         )
     return "\n".join(lines)
