@@ -379,6 +379,15 @@ class ContextData:
         )
 
 
+def _scaled_counts(raw: np.ndarray, levels: int, strength: int) -> tuple[np.ndarray, np.ndarray]:
+    """(counts, totals) as int32, scaled so that no context's total exceeds ``strength``."""
+    cnt = raw.reshape(-1, levels).astype(np.float64)
+    tot = cnt.sum(axis=1, keepdims=True)
+    scale = np.where(tot > strength, strength / np.maximum(tot, 1.0), 1.0)
+    counts = np.floor(cnt * scale).astype(np.int32)
+    return counts.ravel(), counts.sum(axis=1).astype(np.int32)
+
+
 class _ContextBase:
     """Shared machinery: templates, index precomputation, prior counts, the coder."""
 
@@ -446,22 +455,22 @@ class _ContextBase:
         return np.zeros(n_ctx * levels, np.int32), np.zeros(n_ctx, np.int32)
 
     def _set_prior(self, model: str, raw: np.ndarray, levels: int, strength: int) -> None:
-        """Store counts scaled so that no context's total exceeds ``strength``."""
-        cnt = raw.reshape(-1, levels).astype(np.float64)
-        tot = cnt.sum(axis=1, keepdims=True)
-        scale = np.where(tot > strength, strength / np.maximum(tot, 1.0), 1.0)
-        counts = np.floor(cnt * scale).astype(np.int32)
-        self._priors[model] = (counts.ravel(), counts.sum(axis=1).astype(np.int32))
+        self._priors[model] = _scaled_counts(raw, levels, strength)
         self._prior_levels = levels
 
-    def prepare(self, symbols: np.ndarray, levels: int) -> ContextData:
-        """Planes, context indices and unconditional lengths C(x) of a set of symbol images."""
+    def _uncond_indices(self, symbols: np.ndarray, levels: int) -> tuple[np.ndarray, np.ndarray]:
+        """Planes and unconditional context indices, without coding anything."""
         planes = as_planes(np.asarray(symbols, np.uint8))
         if planes.size and int(planes.max()) >= levels:
             raise ValueError(f"{self.name}: symbols must be < {levels}, found {int(planes.max())}")
         t = self.templates(levels)
         n_u = self._n_ctx(levels, t["uncond"])
-        uncond = self._indices(planes, t["uncond"], levels, 1, n_u)
+        return planes, self._indices(planes, t["uncond"], levels, 1, n_u)
+
+    def prepare(self, symbols: np.ndarray, levels: int) -> ContextData:
+        """Planes, context indices and unconditional lengths C(x) of a set of symbol images."""
+        planes, uncond = self._uncond_indices(symbols, levels)
+        t = self.templates(levels)
         lengths = np.empty(planes.shape[0], np.float64)
         if planes.shape[0]:
             _uncond_lengths(
@@ -542,12 +551,11 @@ class ContextCoder(_ContextBase):
 
         Used as class-level statistics by :class:`~ncdvision.ncd.ClassConditionalClassifier`.
         """
-        t = self.templates(levels)
-        data = _ContextBase.prepare(self, symbols, levels)
-        raw = np.zeros(self._n_ctx(levels, t["uncond"]) * levels, np.int64)
-        zero = np.zeros_like(data.uncond)
-        every = np.arange(len(zero))
-        _pair_counts(zero, data.uncond, data.symbols, every, every, levels, raw)
+        planes, uncond = self._uncond_indices(symbols, levels)
+        raw = np.zeros(self._n_ctx(levels, self.templates(levels)["uncond"]) * levels, np.int64)
+        every = np.arange(len(planes))
+        sym = planes.reshape(len(planes), -1)
+        _pair_counts(np.zeros_like(uncond), uncond, sym, every, every, levels, raw)
         return raw
 
     def lengths_given_counts(
@@ -556,20 +564,15 @@ class ContextCoder(_ContextBase):
         """C(x) of each prepared image when the model starts from counts ``raw`` (scaled so
         no context's total exceeds ``strength``) and keeps adapting: the length of x appended
         to the corpus those counts summarise."""
-        saved = dict(self._priors), self._prior_levels
-        try:
-            self._set_prior("uncond", raw, data.levels, strength)
-            pc, pt = self._priors["uncond"]
-            out = np.empty(data.planes.shape[0], np.float64)
-            if len(out):
-                cap = max(self.cap, 2 * int(pt.max(initial=0)) + 2)
-                _uncond_lengths(
-                    data.uncond, data.symbols, data.levels, pc, pt, cap,
-                    _log2_table(data.levels, cap), out,
-                )  # fmt: skip
-            return out
-        finally:
-            self._priors, self._prior_levels = saved
+        pc, pt = _scaled_counts(raw, data.levels, strength)
+        out = np.empty(data.planes.shape[0], np.float64)
+        if len(out):
+            cap = max(self.cap, 2 * int(pt.max(initial=0)) + 2)
+            _uncond_lengths(
+                data.uncond, data.symbols, data.levels, pc, pt, cap,
+                _log2_table(data.levels, cap), out,
+            )  # fmt: skip
+        return out
 
     def joint_block(self, dx: ContextData, dy: ContextData) -> np.ndarray:
         """C(x_i y_j) for every pair, in bits."""
@@ -694,16 +697,13 @@ class RefContextCoder(_ContextBase):
         if len(labels) != len(symbols):
             raise ValueError(f"{len(symbols)} images but {len(labels)} labels")
         self._priors = {}
-        was_learned, self.learned = self.learned, False  # prepare() with zero priors
-        try:
-            data = self.prepare(symbols, levels)
-        finally:
-            self.learned = was_learned
+        planes, uncond = self._uncond_indices(symbols, levels)
+        causal, ref = self._ref_indices(planes, levels)
+        sym = planes.reshape(len(planes), -1)
         t = self.templates(levels)
         raw_u = np.zeros(self._n_ctx(levels, t["uncond"]) * levels, np.int64)
         every = np.arange(len(labels))
-        _pair_counts(np.zeros_like(data.uncond), data.uncond, data.symbols, every, every,
-                     levels, raw_u)  # fmt: skip
+        _pair_counts(np.zeros_like(uncond), uncond, sym, every, every, levels, raw_u)
         rng = np.random.default_rng(self.seed)
         refs, cods = [], []
         for cls in np.unique(labels):
@@ -718,20 +718,23 @@ class RefContextCoder(_ContextBase):
             cods.append(cod)
         raw_c = np.zeros(self._n_ctx(levels, t["causal"], t["ref"]) * levels, np.int64)
         if refs:
-            _pair_counts(data.ref, data.causal, data.symbols, np.concatenate(refs),
-                         np.concatenate(cods), levels, raw_c)  # fmt: skip
+            _pair_counts(ref, causal, sym, np.concatenate(refs), np.concatenate(cods), levels,
+                         raw_c)  # fmt: skip
         self._set_prior("uncond", raw_u, levels, self.strength)
         self._set_prior("cond", raw_c, levels, self.strength)
         return self
 
-    def prepare(self, symbols: np.ndarray, levels: int) -> ContextData:
-        data = super().prepare(symbols, levels)
+    def _ref_indices(self, planes: np.ndarray, levels: int) -> tuple[np.ndarray, np.ndarray]:
+        """Causal context indices and pre-multiplied reference indices of symbol planes."""
         t = self.templates(levels)
         n_ctx = self._n_ctx(levels, t["causal"], t["ref"])
-        data.causal = self._indices(data.planes, t["causal"], levels, 1, n_ctx)
-        data.ref = self._indices(
-            data.planes, t["ref"], levels, levels ** t["causal"].shape[0], n_ctx
-        )
+        causal = self._indices(planes, t["causal"], levels, 1, n_ctx)
+        ref = self._indices(planes, t["ref"], levels, levels ** t["causal"].shape[0], n_ctx)
+        return causal, ref
+
+    def prepare(self, symbols: np.ndarray, levels: int) -> ContextData:
+        data = super().prepare(symbols, levels)
+        data.causal, data.ref = self._ref_indices(data.planes, levels)
         return data
 
     def conditional_block(self, dx: ContextData, dy: ContextData) -> np.ndarray:
