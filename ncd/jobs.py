@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .knn import NCDKNNClassifier, vote
+from .knn import NCDKNNClassifier, best_k, loo_accuracies, vote, without_self
 from .report import confusion_png, write_json, write_predictions_csv
 
 
@@ -19,11 +19,10 @@ def _l2_knn(train, test, ks=(1, 3, 5, 7)):
     Xtr = train.images.reshape(len(train), -1).astype(np.float32)
     Xte = test.images.reshape(len(test), -1).astype(np.float32)
     nn = NearestNeighbors(n_neighbors=max(ks) + 1).fit(Xtr)
-    _, loo = nn.kneighbors(Xtr)
-    loo = np.array([row[row != i][: max(ks)] for i, row in enumerate(loo)])
+    loo = without_self(nn.kneighbors(Xtr)[1], max(ks))
     n_cls = len(train.class_names)
-    accs = {k: float(np.mean(vote(train.labels[loo[:, :k]], n_cls) == train.labels)) for k in ks}
-    k = max(ks, key=lambda k: (accs[k], -k))
+    accs = loo_accuracies(loo, train.labels, train.labels, ks, n_cls)
+    k = best_k(accs)
     _, idx = nn.kneighbors(Xte, n_neighbors=k)
     return vote(train.labels[idx], n_cls), k, accs[k]
 

@@ -52,6 +52,23 @@ def vote(neighbor_labels: np.ndarray, n_classes: int) -> np.ndarray:
     return neighbor_labels[np.arange(n), first]
 
 
+def loo_accuracies(neighbors: np.ndarray, y_train: np.ndarray, y_query: np.ndarray,
+                   ks, n_classes: int) -> dict[int, float]:  # fmt: skip
+    """Accuracy of the k-nearest vote for each k; ``neighbors`` (n_query, >= max(ks)) are
+    training indices ordered nearest first, with each query itself already left out."""
+    return {k: float(np.mean(vote(y_train[neighbors[:, :k]], n_classes) == y_query)) for k in ks}
+
+
+def best_k(accuracies: dict[int, float]) -> int:
+    """The k with the best accuracy; the smallest such k on a tie."""
+    return max(accuracies, key=lambda k: (accuracies[k], -k))
+
+
+def without_self(neighbors: np.ndarray, k: int) -> np.ndarray:
+    """Row i of a training-set self query without i itself, its first ``k`` kept."""
+    return np.array([row[row != i][:k] for i, row in enumerate(neighbors)])
+
+
 def _encode_labels(y) -> tuple[np.ndarray, np.ndarray]:
     y = np.asarray(y)
     if y.ndim != 1:
@@ -178,8 +195,7 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
             comp.fit(X[fit_rows], y[fit_rows])
             _, idx = kneighbors(X[q], X, k=max(ks), compressor=comp, exclude=q)
             secs = time.perf_counter() - t
-            for k in ks:
-                acc = float(np.mean(vote(y[idx[:, :k]], len(self.classes_)) == y[q]))
+            for k, acc in loo_accuracies(idx, y, y[q], ks, len(self.classes_)).items():
                 self.selection_.append(
                     {
                         "codec": codec,

@@ -46,9 +46,7 @@ def _exact():
 
 def _probabilities(model, batch: torch.Tensor) -> np.ndarray:
     """(N, H*W, L) float64 probabilities from one forward pass."""
-    logits = model(batch).double()
-    p = torch.softmax(logits, dim=1)
-    return p.flatten(2).transpose(1, 2).numpy()
+    return model.probabilities(batch).flatten(2).transpose(1, 2).numpy()
 
 
 def _check(images: np.ndarray, levels: int) -> np.ndarray:

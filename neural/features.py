@@ -8,7 +8,15 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils.validation import check_is_fitted
 
-from ncdvision.ncd.knn import AUTO_K, _check_X, check_X_y, vote
+from ncdvision.ncd.knn import (
+    AUTO_K,
+    _check_X,
+    best_k,
+    check_X_y,
+    loo_accuracies,
+    vote,
+    without_self,
+)
 
 from .bottleneck import Autoencoder, train_autoencoder
 
@@ -87,12 +95,9 @@ class LatentKNNClassifier(ClassifierMixin, BaseEstimator):
         self.loo_accuracy_ = None
         if len(ks) > 1:
             _, idx = self._nn.kneighbors(F_train, n_neighbors=max(ks) + 1)
-            loo = np.array([row[row != i][: max(ks)] for i, row in enumerate(idx)])
-            accs = {
-                k: float(np.mean(vote(self._y[loo[:, :k]], len(self.classes_)) == self._y))
-                for k in ks
-            }
-            self.k_ = max(ks, key=lambda k: (accs[k], -k))
+            loo = without_self(idx, max(ks))
+            accs = loo_accuracies(loo, self._y, self._y, ks, len(self.classes_))
+            self.k_ = best_k(accs)
             self.loo_accuracy_ = accs[self.k_]
         else:
             self.k_ = ks[0]

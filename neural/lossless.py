@@ -16,26 +16,36 @@ def train_pixelcnn(
     levels: int = 256,
     channels: int = 48,
     layers: int = 5,
+    head: str = "softmax",
+    mixtures: int = 5,
+    coords: bool = False,
     epochs: int = 8,
     batch_size: int = 32,
     lr: float = 2e-3,
+    bf16: bool = True,
     seed: int = 0,
     cache: str | None = None,
     progress: bool = True,
 ) -> tuple[GatedPixelCNN, list[dict]]:
     """Fit a :class:`GatedPixelCNN` to uint8 images (N, H, W) with values < ``levels``.
 
-    Checkpoints under :func:`~ncdvision.neural.train.cache_dir`; a rerun resumes.
+    Checkpoints under :func:`~ncdvision.neural.train.cache_dir`; a rerun resumes. With
+    ``bf16`` the forward and backward passes run under bfloat16 autocast (about 2x faster on
+    CPUs with AVX-512 BF16); the loss, the weights and all coding stay float32/float64.
     """
     images = coding._check(images, levels)
     torch.manual_seed(seed)
-    model = GatedPixelCNN(levels=levels, channels=channels, layers=layers)
+    model = GatedPixelCNN(levels=levels, channels=channels, layers=layers, head=head,
+                          mixtures=mixtures, coords=coords)  # fmt: skip
     settings = {**model.config(), "epochs": epochs, "batch": batch_size, "lr": lr, "seed": seed}
+    if bf16:
+        settings["bf16"] = True
     ckpt = cache_dir(cache) / (run_key("pixelcnn", settings, [images]) + ".pt")
 
     def loss(m, batch):
         (x,) = batch
-        return m.nll_bits(x).mean() / x[0].numel()  # bits per dimension
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            return m.nll_bits(x).mean() / x[0].numel()  # bits per dimension
 
     history = fit(model, loss, (torch.from_numpy(images),), epochs=epochs,
                   batch_size=batch_size, lr=lr, seed=seed, checkpoint=ckpt,

@@ -1,11 +1,19 @@
 """Gated PixelCNN (van den Oord et al. 2016) for grayscale images: p(x) = prod_i p(x_i | x_<i).
 
-The model outputs, for every pixel, logits over its ``levels`` values (256 for 8-bit pixels, 2
-for binarized ones) given the pixels before it in raster order. Vertical and horizontal stacks
-avoid the blind spot of plain masked convolutions. Entropy coding lives in :mod:`.coding`.
+The model gives, for every pixel, a distribution over its ``levels`` values (256 for 8-bit
+pixels, 2 for binarized ones) given the pixels before it in raster order. Vertical and
+horizontal stacks avoid the blind spot of plain masked convolutions. Two output heads:
+
+- ``softmax``: one logit per value;
+- ``logistic``: a discretized mixture of logistics (Salimans et al. 2017, PixelCNN++), whose
+  smoothness over neighbouring intensities suits small training sets.
+
+Entropy coding lives in :mod:`.coding`; it reads :meth:`GatedPixelCNN.probabilities`.
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 import torch.nn.functional as F
@@ -59,34 +67,109 @@ class GatedPixelCNN(nn.Module):
         Feature maps per stack.
     layers : int
         Gated layers (the first has a ``first_kernel`` receptive field, then 3x3).
+    head : {"softmax", "logistic"}
+        Output distribution; ``logistic`` needs ``levels > 2``.
+    mixtures : int
+        Logistic components per pixel (``head="logistic"`` only).
+    coords : bool
+        Feed the pixel's row and column as two extra input planes. They are known before
+        any pixel is decoded, so causality holds; they tell a centred-object model where it is.
     """
 
     def __init__(self, levels: int = 256, channels: int = 64, layers: int = 6,
-                 first_kernel: int = 7):  # fmt: skip
+                 first_kernel: int = 7, head: str = "softmax", mixtures: int = 5,
+                 coords: bool = False):  # fmt: skip
         super().__init__()
+        if head not in ("softmax", "logistic"):
+            raise ValueError(f"head must be 'softmax' or 'logistic', got {head!r}")
+        if head == "logistic" and levels <= 2:
+            raise ValueError("head='logistic' needs levels > 2; use 'softmax' for binary pixels")
         self.levels, self.channels, self.n_layers = levels, channels, layers
+        self.head_kind, self.mixtures, self.coords = head, mixtures, coords
+        c_in = 3 if coords else 1
         self.layers = nn.ModuleList(
-            [_GatedLayer(1, channels, first_kernel, True)]
+            [_GatedLayer(c_in, channels, first_kernel, True)]
             + [_GatedLayer(channels, channels, 3, False) for _ in range(layers - 1)]
         )
+        out = levels if head == "softmax" else 3 * mixtures
         self.head = nn.Sequential(
             nn.ReLU(), nn.Conv2d(channels, 4 * channels, 1), nn.ReLU(),
-            nn.Conv2d(4 * channels, levels, 1),
+            nn.Conv2d(4 * channels, out, 1),
         )  # fmt: skip
 
     def config(self) -> dict:
-        return {"levels": self.levels, "channels": self.channels, "layers": self.n_layers}
+        cfg = {"levels": self.levels, "channels": self.channels, "layers": self.n_layers}
+        if self.head_kind != "softmax":
+            cfg.update(head=self.head_kind, mixtures=self.mixtures)
+        if self.coords:
+            cfg["coords"] = True
+        return cfg
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits (N, levels, H, W) for integer images ``x`` (N, H, W) with values < levels."""
+        """Head outputs (N, C, H, W) for integer images ``x`` (N, H, W) with values < levels:
+        logits over the levels (softmax head) or mixture parameters (logistic head)."""
         inp = (x.float() / max(self.levels - 1, 1) * 2 - 1).unsqueeze(1)
+        if self.coords:
+            n, _, h, w = inp.shape
+            yy = torch.linspace(-1, 1, h).view(1, 1, h, 1).expand(n, 1, h, w)
+            xx = torch.linspace(-1, 1, w).view(1, 1, 1, w).expand(n, 1, h, w)
+            inp = torch.cat([inp, yy, xx], 1)
         v, h = inp, inp
         for layer in self.layers:
             v, h = layer(v, h)
         return self.head(h)
 
     def nll_bits(self, x: torch.Tensor) -> torch.Tensor:
-        """Negative log2-likelihood per image (N,)."""
-        logits = self.forward(x)
-        nll = F.cross_entropy(logits, x.long(), reduction="none")
-        return nll.flatten(1).sum(1) / torch.log(torch.tensor(2.0))
+        """Negative log2-likelihood per image (N,), the training loss."""
+        out = self.forward(x).float()
+        if self.head_kind == "softmax":
+            nll = F.cross_entropy(out, x.long(), reduction="none")
+        else:
+            nll = -_mixture_log_prob(out, x, self.levels)
+        return nll.flatten(1).sum(1) / math.log(2)
+
+    def probabilities(self, x: torch.Tensor) -> torch.Tensor:
+        """Every pixel's distribution over the levels, (N, levels, H, W) float64 summing to 1."""
+        out = self.forward(x).double()
+        if self.head_kind == "softmax":
+            return torch.softmax(out, dim=1)
+        return _mixture_pmf(out, self.levels)
+
+
+def _mixture_params(out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Mixture log-weights, means and inverse scales, each (N, K, H, W)."""
+    logit, mean, log_scale = out.chunk(3, dim=1)
+    return F.log_softmax(logit, dim=1), mean, torch.exp(-log_scale.clamp(min=-7.0))
+
+
+def _mixture_log_prob(out: torch.Tensor, x: torch.Tensor, levels: int) -> torch.Tensor:
+    """log p(x) per pixel (N, H, W) under the discretized logistic mixture (PixelCNN++)."""
+    log_w, mean, inv_s = _mixture_params(out)
+    half = 1.0 / (levels - 1)  # half a bin on the [-1, 1] scale
+    c = (x.float() * 2 * half - 1).unsqueeze(1) - mean
+    plus, minus = inv_s * (c + half), inv_s * (c - half)
+    log_cdf_plus = plus - F.softplus(plus)  # log sigmoid: the lowest bin takes (-inf, edge]
+    log_sf_minus = -F.softplus(minus)  # log(1 - sigmoid): the highest takes [edge, inf)
+    delta = torch.sigmoid(plus) - torch.sigmoid(minus)
+    mid = inv_s * c
+    # where the bin's mass underflows, the density at its centre times its width
+    log_mid = mid - F.softplus(mid) * 2 + torch.log(inv_s * 2 * half)
+    inner = torch.where(delta > 1e-5, torch.log(delta.clamp(min=1e-12)), log_mid)
+    xb = x.unsqueeze(1)
+    lp = torch.where(xb == 0, log_cdf_plus, torch.where(xb == levels - 1, log_sf_minus, inner))
+    return torch.logsumexp(lp + log_w, dim=1)
+
+
+def _mixture_pmf(out: torch.Tensor, levels: int) -> torch.Tensor:
+    """The mixture's mass on every level, (N, levels, H, W): differences of its CDF at the
+    bin edges, so the table sums to one by construction. A 1e-9 share of uniform mass keeps
+    levels whose CDF difference rounds to zero codable."""
+    log_w, mean, inv_s = _mixture_params(out)
+    edges = torch.linspace(-1, 1, levels, dtype=out.dtype)[:-1] + 1.0 / (levels - 1)
+    cdf = torch.zeros((out.shape[0], levels - 1, *out.shape[2:]), dtype=out.dtype)
+    for k in range(mean.shape[1]):
+        z = (edges.view(1, -1, 1, 1) - mean[:, k : k + 1]) * inv_s[:, k : k + 1]
+        cdf += torch.exp(log_w[:, k : k + 1]) * torch.sigmoid(z)
+    ones = torch.ones_like(cdf[:, :1])
+    pmf = torch.diff(cdf, dim=1, prepend=torch.zeros_like(ones), append=ones)
+    return (1 - 1e-9) * pmf.clamp(min=0) + 1e-9 / levels

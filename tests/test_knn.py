@@ -156,3 +156,16 @@ def test_bad_inputs():
         NCDKNNClassifier(codec="zlib", k=1).fit(X / 2.0, [0, 1, 0, 1, 0])
     with pytest.raises(ValueError, match="Unknown label type"):
         NCDKNNClassifier(codec="zlib", k=1).fit(X, [0.5, 1.5, 0.5, 1.5, 0.2])
+
+
+def test_leave_one_out_helpers_drop_the_query_and_break_ties_towards_small_k():
+    from ncdvision.ncd.knn import best_k, loo_accuracies, without_self
+
+    # a self query returns each point first (or, with duplicates, not first)
+    idx = np.array([[0, 2, 1], [2, 1, 0], [2, 0, 1]])
+    np.testing.assert_array_equal(without_self(idx, 2), [[2, 1], [2, 0], [0, 1]])
+    y = np.array([0, 1, 1])
+    accs = loo_accuracies(without_self(idx, 2), y, y, (1, 2), 2)
+    # only point 1 is right: point 0's neighbours are class 1, point 2's tie goes to point 0
+    assert accs == {1: 1 / 3, 2: 1 / 3}
+    assert best_k(accs) == 1 and best_k({1: 0.5, 3: 0.9, 5: 0.9}) == 3

@@ -13,10 +13,12 @@ from ncdvision.neural.lossless import bits_per_dim, train_pixelcnn
 from ncdvision.neural.pixelcnn import GatedPixelCNN
 
 
-@pytest.mark.parametrize("levels", [2, 256])
-def test_range_code_round_trips_and_matches_the_likelihood(levels):
+@pytest.mark.parametrize(
+    "levels, head, coords", [(2, "softmax", False), (256, "softmax", True), (256, "logistic", True)]
+)
+def test_range_code_round_trips_and_matches_the_likelihood(levels, head, coords):
     torch.manual_seed(0)
-    model = GatedPixelCNN(levels=levels, channels=8, layers=3)
+    model = GatedPixelCNN(levels=levels, channels=8, layers=3, head=head, coords=coords)
     images = np.random.default_rng(levels).integers(0, levels, (5, 7, 9)).astype(np.uint8)
     code = coding.encode(model, images, batch_size=3)
     np.testing.assert_array_equal(coding.decode(model, code.words), images)
@@ -27,9 +29,10 @@ def test_range_code_round_trips_and_matches_the_likelihood(levels):
     )
 
 
-def test_pixelcnn_only_looks_at_earlier_pixels():
+@pytest.mark.parametrize("head", ["softmax", "logistic"])
+def test_pixelcnn_only_looks_at_earlier_pixels(head):
     torch.manual_seed(0)
-    model = GatedPixelCNN(levels=256, channels=8, layers=4).eval()
+    model = GatedPixelCNN(levels=256, channels=8, layers=4, head=head, coords=True).eval()
     x = torch.randint(0, 256, (1, 9, 9))
     with torch.no_grad():
         base = model(x).flatten(2)
@@ -39,6 +42,29 @@ def test_pixelcnn_only_looks_at_earlier_pixels():
             torch.testing.assert_close(
                 model(changed).flatten(2)[..., : pos + 1], base[..., : pos + 1]
             )
+
+
+def test_logistic_mixture_table_agrees_with_its_training_loss():
+    torch.manual_seed(1)
+    model = GatedPixelCNN(levels=256, channels=8, layers=2, head="logistic", mixtures=3).eval()
+    x = torch.cat(
+        [torch.zeros(1, 6, 6), torch.full((1, 6, 6), 255), torch.randint(0, 256, (2, 6, 6))]
+    ).to(torch.uint8)
+    with torch.no_grad():
+        pmf = model.probabilities(x)
+        table_bits = -torch.log2(pmf.gather(1, x.long().unsqueeze(1))).flatten(1).sum(1)
+        loss_bits = model.nll_bits(x).double()
+    assert pmf.shape == (4, 256, 6, 6) and torch.all(pmf > 0)
+    torch.testing.assert_close(pmf.sum(1), torch.ones(4, 6, 6, dtype=torch.float64))
+    # the edge levels take the tails: the table and the loss agree on them as elsewhere
+    torch.testing.assert_close(table_bits, loss_bits, rtol=1e-4, atol=1e-3)
+
+
+def test_logistic_head_needs_more_than_two_levels():
+    with pytest.raises(ValueError, match="levels > 2"):
+        GatedPixelCNN(levels=2, head="logistic")
+    with pytest.raises(ValueError, match="head must be"):
+        GatedPixelCNN(head="gaussian")
 
 
 def test_training_lowers_the_loss_and_resumes_from_its_checkpoint(tmp_path):
