@@ -70,7 +70,8 @@ def context_rows(train, test) -> list[dict]:
     ]  # fmt: skip
 
 
-def neural_rows(train, test, epochs: int, verify: int, pixels_wanted: list[str]) -> list[dict]:
+def neural_rows(train, test, epochs: int, verify: int, pixels_wanted: list[str],
+                model_kw: dict) -> list[dict]:  # fmt: skip
     from ncdvision.neural.lossless import bits_per_dim, train_pixelcnn
 
     rows = []
@@ -82,7 +83,8 @@ def neural_rows(train, test, epochs: int, verify: int, pixels_wanted: list[str])
         if pixels not in pixels_wanted:
             continue
         t = time.perf_counter()
-        model, history = train_pixelcnn(xtr, levels=levels, epochs=epochs)
+        kw = model_kw if levels > 2 else {**model_kw, "head": "softmax"}
+        model, history = train_pixelcnn(xtr, levels=levels, epochs=epochs, **kw)
         wall = time.perf_counter() - t
         t = time.perf_counter()
         res = bits_per_dim(model, xte, verify=verify)
@@ -101,6 +103,7 @@ def neural_rows(train, test, epochs: int, verify: int, pixels_wanted: list[str])
                 "train_s": sum(h["seconds"] for h in history) or wall,
                 "code_s": time.perf_counter() - t,
                 "epochs": epochs,
+                "model": model.config(),
             }
         )
         print(f"  PixelCNN {pixels}: {rows[-1]}", flush=True)
@@ -116,6 +119,12 @@ def main() -> None:
     ap.add_argument("--verify", type=int, default=8, help="test images decoded back")
     ap.add_argument("--no-neural", action="store_true")
     ap.add_argument("--pixels", nargs="+", default=["8-bit", "binary"], help="PixelCNN variants")
+    ap.add_argument(
+        "--channels", type=int, default=None, help="PixelCNN width (default: library's)"
+    )
+    ap.add_argument("--layers", type=int, default=None, help="PixelCNN depth (default: library's)")
+    ap.add_argument("--head", choices=["softmax", "logistic"], default=None,
+                    help="8-bit output head (binary pixels always use softmax)")  # fmt: skip
     args = ap.parse_args()
     rows = []
     for name in args.datasets:
@@ -125,7 +134,9 @@ def main() -> None:
             ds_rows.append({"method": codec, "pixels": "8-bit", **classical(codec, test.images)})
         ds_rows += context_rows(train, test)
         if not args.no_neural:
-            ds_rows += neural_rows(train, test, args.epochs, args.verify, args.pixels)
+            model_kw = {k: v for k in ("channels", "layers", "head")
+                        if (v := getattr(args, k)) is not None}  # fmt: skip
+            ds_rows += neural_rows(train, test, args.epochs, args.verify, args.pixels, model_kw)
         best = min(r["stream_bpd"] for r in ds_rows[: len(CODECS)])
         for r in ds_rows:
             r["dataset"] = name
