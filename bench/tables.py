@@ -52,7 +52,22 @@ def bpd() -> None:
         print("| " + " | ".join(str(c) for c in cells) + " |")
 
 
+def pixelcnn_select() -> None:
+    print(
+        "| dataset | channels x layers | head | coordinates | epochs | train bpd | validation bpd |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for path in sorted(RESULTS.glob("pixelcnn-select-*.json")):
+        for r in json.loads(path.read_text())["rows"]:
+            cells = [r["dataset"], f"{r['channels']} x {r['layers']}", r["head"],
+                     "yes" if r.get("coords") else "no", r["epochs"], _f(r["train_bpd"]),
+                     _f(r["val_bpd"])]  # fmt: skip
+            print("| " + " | ".join(str(c) for c in cells) + " |")
+
+
 if __name__ == "__main__":
     accuracy()
     print()
     bpd()
+    print()
+    pixelcnn_select()
