@@ -31,6 +31,14 @@ def accuracy() -> None:
             print("| " + " | ".join(str(c) for c in cells) + " |")
 
 
+def _model(cfg: dict | None) -> str:
+    """A PixelCNN's settings in short: channels x layers, +xy for coordinate planes."""
+    if not cfg:
+        return ""
+    out = f"{cfg['channels']} x {cfg['layers']}" + (" +xy" if cfg.get("coords") else "")
+    return out + (f" {cfg['head']}" if cfg.get("head", "softmax") != "softmax" else "")
+
+
 def bpd() -> None:
     """One row per (dataset, method, pixels); where several runs measured it, the newest."""
     runs = [json.loads(p.read_text()) for p in RESULTS.glob("bpd-*.json")]
@@ -39,8 +47,8 @@ def bpd() -> None:
         for r in run["rows"]:
             latest[(r["dataset"], r["method"], r["pixels"])] = r
     print("| dataset | method | pixels | per image | whole test set | likelihood | overhead | "
-          "round trip | x best classical | epochs | train s |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "round trip | x best classical | model | epochs | train s |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in latest.values():
         over = ""
         if r.get("overhead_pct") is not None:
@@ -48,7 +56,7 @@ def bpd() -> None:
         cells = [r["dataset"], r["method"], r["pixels"], _f(r.get("per_image_bpd")),
                  _f(r.get("stream_bpd")), _f(r.get("likelihood_bpd")), over,
                  r.get("round_trip", ""), _f(r.get("ratio_to_best_classical"), 2),
-                 _f(r.get("epochs")), _f(r.get("train_s"), 0)]  # fmt: skip
+                 _model(r.get("model")), _f(r.get("epochs")), _f(r.get("train_s"), 0)]  # fmt: skip
         print("| " + " | ".join(str(c) for c in cells) + " |")
 
 

@@ -76,9 +76,9 @@ class GatedPixelCNN(nn.Module):
         any pixel is decoded, so causality holds; they tell a centred-object model where it is.
     """
 
-    def __init__(self, levels: int = 256, channels: int = 64, layers: int = 6,
+    def __init__(self, levels: int = 256, channels: int = 64, layers: int = 8,
                  first_kernel: int = 7, head: str = "softmax", mixtures: int = 5,
-                 coords: bool = False):  # fmt: skip
+                 coords: bool = True):  # fmt: skip
         super().__init__()
         if head not in ("softmax", "logistic"):
             raise ValueError(f"head must be 'softmax' or 'logistic', got {head!r}")
