@@ -11,7 +11,7 @@ import torch
 from ncdvision.ncd.report import write_json
 
 #: Defaults sized to finish within ~10 minutes on 2 cores for mnist-5k.
-EPOCHS = {"pixelcnn": 8, "autoencoder": 10, "cnn": 8}
+EPOCHS = {"pixelcnn": 6, "autoencoder": 10, "cnn": 8}
 
 
 def _split(args: argparse.Namespace):
