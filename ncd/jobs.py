@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .knn import NCDKNNClassifier, best_k, loo_accuracies, vote, without_self
+from .knn import AUTO_K, NCDKNNClassifier, best_k, loo_accuracies, vote, without_self
 from .report import confusion_png, write_json, write_predictions_csv
 
 
-def _l2_knn(train, test, ks=(1, 3, 5, 7)):
+def _l2_knn(train, test, ks=AUTO_K):
     """Pixel-space L2 kNN with the same tie rule, k chosen by leave-one-out on training data."""
     from sklearn.neighbors import NearestNeighbors
 
