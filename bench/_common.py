@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import time
@@ -21,9 +22,27 @@ def machine() -> dict:
     }
 
 
-def write_json(name: str, payload: dict) -> Path:
-    """Write bench/results/<name>.json atomically (temp file, then rename)."""
-    return report.write_json(RESULTS / f"{name}.json", payload)
+def write_json(name: str, payload: dict, partial: bool = False) -> Path:
+    """Write bench/results/<name>.json atomically (temp file, then rename).
+
+    ``partial=True`` saves progress to ``<name>.partial.json`` instead (not committed), so a
+    committed results file is only ever replaced by a finished run; the final write removes
+    the partial file.
+    """
+    part = RESULTS / f"{name}.partial.json"
+    if partial:
+        return report.write_json(part, payload)
+    path = report.write_json(RESULTS / f"{name}.json", payload)
+    part.unlink(missing_ok=True)
+    return path
+
+
+def read_rows(name: str) -> list[dict]:
+    """Rows of an unfinished run (the partial file) or else of the last finished one."""
+    for path in (RESULTS / f"{name}.partial.json", RESULTS / f"{name}.json"):
+        if path.exists():
+            return json.loads(path.read_text())["rows"]
+    return []
 
 
 def table(rows: list[dict], cols: list[str]) -> str:

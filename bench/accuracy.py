@@ -18,11 +18,11 @@ runs just those with L2. Writes bench/results/accuracy[-neural]-<datasets>.json.
 from __future__ import annotations
 
 import argparse
-import json
 import time
+from pathlib import Path
 
 import numpy as np
-from _common import RESULTS, machine, table, write_json
+from _common import machine, read_rows, table, write_json
 
 from ncdvision.datasets import BENCHMARK_TEST_SIZE, load
 from ncdvision.ncd import Compressor, kneighbors
@@ -69,16 +69,16 @@ def neural_rows(name: str, train, test, res: Results) -> None:
 
 
 class Results:
-    """Rows saved after each one is computed (temp file, then rename); ``--resume`` reuses
-    rows already in the file, keyed by dataset and method (auto rows also by candidates)."""
+    """Rows saved to the partial file after each one is computed, the results file replaced
+    only by :meth:`finish`; ``--resume`` reuses rows of the partial (else the finished) file,
+    keyed by dataset and method (auto rows also by candidates)."""
 
     def __init__(self, name: str, resume: bool):
         self.name = name
         self.rows: list[dict] = []
         self._done: dict = {}
-        path = RESULTS / f"{name}.json"
-        if resume and path.exists():
-            for row in json.loads(path.read_text())["rows"]:
+        if resume:
+            for row in read_rows(name):
                 self._done[(row["dataset"], row.get("key", row["method"]))] = row
 
     def get(self, dataset: str, key: str, compute) -> dict:
@@ -89,8 +89,11 @@ class Results:
                 f"{c} {row[c]:.3f}" for c in ("k=1", "k=3", "k=5", "auto") if row.get(c) is not None
             ), flush=True)  # fmt: skip
         self.rows.append(row)
-        write_json(self.name, {"machine": machine(), "rows": self.rows})
+        write_json(self.name, {"machine": machine(), "rows": self.rows}, partial=True)
         return row
+
+    def finish(self) -> Path:
+        return write_json(self.name, {"machine": machine(), "rows": self.rows})
 
 
 def timed_row(fn) -> dict:
@@ -174,7 +177,7 @@ def main() -> None:
             run(name, args.slow_test, args.neural or False, res)
     cols = ["dataset", "method", "n_test", "k=1", "k=3", "k=5", "auto", "auto_k", "seconds"]
     print(table(res.rows, cols))
-    print(f"wrote {RESULTS / res.name}.json")
+    print(f"wrote {res.finish()}")
 
 
 if __name__ == "__main__":

@@ -144,7 +144,8 @@ def main() -> None:
                 r["ratio_to_best_classical"] = r["stream_bpd"] / best
         rows += ds_rows
         print(table(ds_rows, ["method", "pixels", "per_image_bpd", "stream_bpd"]), flush=True)
-        path = write_json("bpd-" + "-".join(args.datasets), {"machine": machine(), "rows": rows})
+        write_json("bpd-" + "-".join(args.datasets), {"machine": machine(), "rows": rows}, True)
+    path = write_json("bpd-" + "-".join(args.datasets), {"machine": machine(), "rows": rows})
     cols = ["dataset", "method", "pixels", "per_image_bpd", "stream_bpd", "likelihood_bpd",
             "overhead_pct", "overhead_bits", "round_trip", "ratio_to_best_classical", "train_s"]  # fmt: skip
     print(table(rows, cols))

@@ -59,8 +59,11 @@ def main() -> None:
                 }
             )
             print(rows[-1], flush=True)
-            path = write_json(f"pixelcnn-select-{'-'.join(args.datasets)}",
-                              {"machine": machine(), "rows": rows})  # fmt: skip
+            write_json(f"pixelcnn-select-{'-'.join(args.datasets)}",
+                       {"machine": machine(), "rows": rows}, partial=True)  # fmt: skip
+    path = write_json(
+        f"pixelcnn-select-{'-'.join(args.datasets)}", {"machine": machine(), "rows": rows}
+    )
     cols = ["dataset", "channels", "layers", "head", "coords", "epochs", "train_bpd", "val_bpd",
             "train_s"]  # fmt: skip
     print(table(rows, cols))

@@ -16,14 +16,14 @@ from .builtin import load_digits, load_fashion_mnist, load_fashion_mnist_10k, lo
 from .core import Dataset, DatasetError
 from .corrupt import LABEL_NOISE_KINDS, PIXEL_SEVERITIES, corrupt_labels, corrupt_pixels
 from .files import (
-    list_images,
+    cifar_layout,
     load_cifar,
     load_idx_pair,
     load_image_folder,
     load_npz,
     read_idx,
-    read_images,
 )
+from .images import list_images, read_images, scan_folder, shown
 
 #: name -> (loader, one-line description). Synthetic sets use their default parameters.
 REGISTRY: dict[str, tuple[Callable[..., Dataset], str]] = {
@@ -57,47 +57,94 @@ def list_datasets() -> dict[str, str]:
     return {name: desc for name, (_, desc) in REGISTRY.items()}
 
 
+BUILTIN_PREFIX = "builtin:"
+
+
 def load(name_or_path: str | os.PathLike, **kwargs) -> Dataset:
     """Load a packaged dataset by name, or a user's files by path.
 
-    Paths: an ImageFolder directory, a CIFAR python-batch directory, a directory with an IDX
-    pair (``*images*`` and ``*labels*``; Fashion-MNIST's four files give the official split),
-    a ``.npz`` with ``images`` and ``labels``. Keyword arguments go to the loader
+    Names and paths never mix silently: a :class:`~pathlib.Path` is always a path; a string is
+    a built-in name (``"mnist-5k"``, or explicitly ``"builtin:mnist-5k"``) or a path, and a
+    string that is both (a folder named ``noise`` in the working directory) is refused as
+    ambiguous. Paths: an ImageFolder directory, a CIFAR python-batch directory, a directory
+    with an IDX pair (``*images*`` and ``*labels*``; Fashion-MNIST's four files give the
+    official split), a ``.npz`` with ``images`` and ``labels``; :func:`detect_format` says
+    which rule matched (also in ``provenance["format"]``). Keyword arguments go to the loader
     (e.g. ``color=``/``resize=`` for image folders, ``seed=`` for synthetic sets).
     """
-    key = str(name_or_path)
-    if key in REGISTRY:
-        return REGISTRY[key][0](**kwargs)
+    if not isinstance(name_or_path, (str, os.PathLike)):
+        raise TypeError(f"expected a dataset name or a path, got {type(name_or_path).__name__}")
+    if isinstance(name_or_path, str):
+        key = name_or_path
+        if key.startswith(BUILTIN_PREFIX):
+            key = key[len(BUILTIN_PREFIX) :]
+            if key not in REGISTRY:
+                raise DatasetError(
+                    f"unknown built-in dataset {key!r}; known: {', '.join(REGISTRY)}"
+                )
+            return REGISTRY[key][0](**kwargs)
+        if key in REGISTRY:
+            if os.path.lexists(key):
+                raise DatasetError(
+                    f"{key!r} is both a built-in dataset and a path in the working directory; "
+                    f"write './{key}' for the path or '{BUILTIN_PREFIX}{key}' for the built-in set"
+                )
+            return REGISTRY[key][0](**kwargs)
     path = Path(name_or_path)
     if not path.exists():
         raise DatasetError(
-            f"{key!r} is neither a known dataset ({', '.join(REGISTRY)}) nor an existing path"
+            f"{str(name_or_path)!r} is neither a known dataset ({', '.join(REGISTRY)}) nor an "
+            "existing path"
         )
+    fmt, rule = detect_format(path)
+    if fmt == "npz":
+        ds = load_npz(path, **kwargs)
+    elif fmt == "cifar":
+        ds = load_cifar(path, **kwargs)
+    elif fmt == "fashion-idx":
+        ds = load_fashion_mnist(path)
+        ds = ds.with_(
+            name=path.name, provenance={**ds.provenance, "source": f"IDX files in {path}"}
+        )
+    elif fmt == "idx":
+        imgs, labs = _idx_pair(path)
+        ds = load_idx_pair(imgs, labs, name=path.name)
+    else:
+        ds = load_image_folder(path, **kwargs)
+    return ds.with_(provenance={**ds.provenance, "format": rule})
+
+
+def detect_format(path: str | os.PathLike) -> tuple[str, str]:
+    """Which reader a path goes to, and the rule that matched, in words."""
+    path = Path(path)
     if path.is_file():
         if path.suffix == ".npz":
-            return load_npz(path, **kwargs)
+            return "npz", "a file ending in .npz"
         raise DatasetError(f"{path}: unsupported file (expected .npz, or a directory)")
-    if (path / "data_batch_1").exists() or (path / "train").is_file():
-        return load_cifar(path, **kwargs)
-    idx_files = sorted(p for p in path.iterdir() if "idx" in p.name and p.is_file())
-    if idx_files:
-        names = {p.name for p in idx_files}
+    layout = cifar_layout(path)
+    if layout is not None:
+        files = ", ".join(p.name for p in [layout[3], *layout[1], *layout[2]])
+        return "cifar", f"{layout[0]} python batches (has {files})"
+    names = {p.name for p in path.iterdir() if "idx" in p.name and p.is_file()}
+    if names:
         if any(n.startswith("t10k-images") for n in names) and any(
             n.startswith("train-images") for n in names
         ):
-            ds = load_fashion_mnist(path)
-            return ds.with_(
-                name=path.name, provenance={**ds.provenance, "source": f"IDX files in {path}"}
-            )
-        imgs = [p for p in idx_files if "images" in p.name or "idx3" in p.name]
-        labs = [p for p in idx_files if "labels" in p.name or "idx1" in p.name]
-        if len(imgs) != 1 or len(labs) != 1:
-            raise DatasetError(
-                f"{path}: expected one images IDX file and one labels IDX file, found "
-                f"{[p.name for p in idx_files]}"
-            )
-        return load_idx_pair(imgs[0], labs[0], name=path.name)
-    return load_image_folder(path, **kwargs)
+            return "fashion-idx", "Fashion-MNIST IDX files (train-images*, t10k-images*, ...)"
+        return "idx", "a folder with an images IDX file and a labels IDX file"
+    return "imagefolder", "ImageFolder (one subfolder per class)"
+
+
+def _idx_pair(path: Path) -> tuple[Path, Path]:
+    idx_files = sorted(p for p in path.iterdir() if "idx" in p.name and p.is_file())
+    imgs = [p for p in idx_files if "images" in p.name or "idx3" in p.name]
+    labs = [p for p in idx_files if "labels" in p.name or "idx1" in p.name]
+    if len(imgs) != 1 or len(labs) != 1:
+        raise DatasetError(
+            f"{path}: expected one images IDX file and one labels IDX file, found "
+            f"{[p.name for p in idx_files]}"
+        )
+    return imgs[0], labs[0]
 
 
 __all__ = [
@@ -107,8 +154,10 @@ __all__ = [
     "LABEL_NOISE_KINDS",
     "PIXEL_SEVERITIES",
     "REGISTRY",
+    "cifar_layout",
     "corrupt_labels",
     "corrupt_pixels",
+    "detect_format",
     "list_datasets",
     "list_images",
     "load",
@@ -122,5 +171,7 @@ __all__ = [
     "load_npz",
     "read_idx",
     "read_images",
+    "scan_folder",
+    "shown",
     "synthetic",
 ]

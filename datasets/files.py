@@ -1,65 +1,88 @@
 """Readers for the files users have: IDX pairs, NPZ, ImageFolder trees, CIFAR batches.
 
 Every reader opens files read-only and raises :class:`DatasetError` naming the file and what
-was expected. Images of different sizes are refused (the offending files are listed) unless
-the caller passes ``resize``; colour follows ``color``:
-
-- ``"auto"``: grayscale (N,H,W) when every image is single-channel, else RGB (N,H,W,3);
-- ``"gray"``: convert everything to 8-bit luminance (PIL's ITU-R 601-2 rule);
-- ``"rgb"``: convert everything to RGB.
+was expected. No user file ever runs code: CIFAR's pickled batches are read with a restricted
+unpickler that knows only plain containers and numpy arrays. Image files follow the pixel and
+colour rules of :mod:`.images`.
 """
 
 from __future__ import annotations
 
 import gzip
+import io
+import math
 import os
 import pickle
-from collections import Counter
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from .core import Dataset, DatasetError
+from .images import IMAGE_SUFFIXES, read_images, scan_folder, shown
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm")
-_GRAY_MODES = {"1", "L", "LA", "I", "I;16", "F"}
-
-
-def _open_maybe_gzip(path: Path):
-    with open(path, "rb") as fh:
-        magic = fh.read(2)
-    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
+#: A DEFLATE stream expands at most about 1032:1; a gzipped IDX whose header claims more
+#: than this times the file size is refused before anything is decompressed.
+GZIP_MAX_RATIO = 1032
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
-    """Read an IDX file (raw or gzipped) of unsigned bytes, as used by MNIST and Fashion-MNIST."""
+    """Read an IDX file (raw or gzipped) of unsigned bytes, as used by MNIST and Fashion-MNIST.
+
+    The header is checked against the file before the body is read: a raw file must hold
+    exactly the bytes the header promises; a gzipped one must be able to (expansion ratio,
+    and the size recorded in the gzip trailer). The body is read in one bounded call.
+    """
     path = Path(path)
     try:
-        with _open_maybe_gzip(path) as fh:
-            data = fh.read()
-    except (OSError, EOFError) as exc:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            gz = fh.read(2) == b"\x1f\x8b"
+            if gz and size >= 18:
+                fh.seek(-4, io.SEEK_END)
+                isize = int.from_bytes(fh.read(4), "little")
+        with (gzip.open if gz else open)(path, "rb") as fh:
+            return _read_idx_stream(fh, path, size, isize if gz and size >= 18 else None, gz)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise DatasetError(f"{path}: cannot read IDX file ({exc})") from exc
-    if len(data) < 4 or data[0] != 0 or data[1] != 0:
+
+
+def _read_idx_stream(fh, path: Path, size: int, isize: int | None, gz: bool) -> np.ndarray:
+    head = fh.read(4)
+    if len(head) < 4 or head[0] != 0 or head[1] != 0:
         raise DatasetError(
-            f"{path}: not an IDX file (expected magic 0x0000 08 0N, got {data[:4].hex()})"
+            f"{path}: not an IDX file (expected magic 0x0000 08 0N, got {head.hex()})"
         )
-    dtype_code, ndim = data[2], data[3]
+    dtype_code, ndim = head[2], head[3]
     if dtype_code != 0x08:
         raise DatasetError(
             f"{path}: IDX data type 0x{dtype_code:02x} is not supported (expected 0x08, unsigned byte)"
         )
-    if ndim == 0 or len(data) < 4 + 4 * ndim:
+    dims = fh.read(4 * ndim)
+    if ndim == 0 or len(dims) < 4 * ndim:
         raise DatasetError(f"{path}: IDX header truncated or has 0 dimensions")
-    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    expected = int(np.prod(shape))
-    body = data[4 + 4 * ndim :]
-    if len(body) != expected:
+    shape = tuple(int.from_bytes(dims[4 * i : 4 * i + 4], "big") for i in range(ndim))
+    expected = math.prod(shape)  # exact integer arithmetic: no overflow
+    header = 4 + 4 * ndim
+    if not gz and size - header != expected:
         raise DatasetError(
             f"{path}: IDX file truncated or padded: header says shape {shape} "
-            f"({expected} bytes of data), file has {len(body)}"
+            f"({expected} bytes of data), file has {size - header}"
         )
-    return np.frombuffer(body, dtype=np.uint8).reshape(shape).copy()
+    if gz and (expected > GZIP_MAX_RATIO * size or (
+        isize is not None and (header + expected) % 2**32 != isize
+    )):  # fmt: skip
+        raise DatasetError(
+            f"{path}: IDX header says shape {shape} ({expected} bytes of data), which this "
+            f"{size}-byte gzip file cannot hold (truncated or corrupt)"
+        )
+    body = bytearray(expected)
+    n = fh.readinto(body) if expected else 0
+    if n != expected or fh.read(1):
+        raise DatasetError(
+            f"{path}: IDX file truncated or padded: header says shape {shape} "
+            f"({expected} bytes of data), file has {'more' if n == expected else n}"
+        )
+    return np.frombuffer(body, dtype=np.uint8).reshape(shape)
 
 
 def load_idx_pair(
@@ -95,153 +118,58 @@ def load_idx_pair(
 
 
 def load_npz(path: str | os.PathLike, name: str | None = None) -> Dataset:
-    """Load an ``.npz`` holding ``images`` (uint8) and ``labels`` (ints), optionally ``class_names``."""
+    """Load an ``.npz`` holding ``images`` (uint8, (N,H,W) or (N,H,W,C)) and ``labels`` (N,)
+    integers, optionally ``class_names``.
+
+    Without ``class_names`` the classes are the distinct label values, sorted, and the labels
+    are encoded as their positions (nothing is sized by a label's value).
+    """
     path = Path(path)
+    what = "an .npz archive with arrays `images` (uint8, (N,H,W) or (N,H,W,C)) and `labels` (N,)"
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        npz = np.load(path, allow_pickle=False)
+        if not isinstance(npz, np.lib.npyio.NpzFile):
+            raise DatasetError(f"{path}: is a single .npy array, not {what}")
+        with npz:
             missing = {"images", "labels"} - set(npz.files)
             if missing:
-                raise DatasetError(f"{path}: missing arrays {sorted(missing)}; it has {npz.files}")
+                raise DatasetError(
+                    f"{path}: missing arrays {sorted(missing)}; it has {npz.files}; expected {what}"
+                )
             images, labels = npz["images"], npz["labels"]
             class_names = (
                 [str(c) for c in npz["class_names"]] if "class_names" in npz.files else None
             )
-    except (OSError, ValueError) as exc:
-        if isinstance(exc, DatasetError):
-            raise
-        raise DatasetError(f"{path}: cannot read as .npz ({exc})") from exc
+    except DatasetError:
+        raise
+    except (OSError, ValueError, EOFError) as exc:
+        raise DatasetError(f"{path}: cannot read as {what} ({exc})") from exc
     if images.dtype != np.uint8:
         raise DatasetError(f"{path}: `images` must be uint8 (0-255), got {images.dtype}")
+    if images.ndim not in (3, 4):
+        raise DatasetError(
+            f"{path}: `images` has shape {images.shape}; expected (N,H,W) or (N,H,W,C) "
+            "(flattened rows must be reshaped to images first)"
+        )
     if labels.ndim != 1 or labels.shape[0] != images.shape[0]:
         raise DatasetError(
             f"{path}: `labels` has shape {labels.shape}, expected ({images.shape[0]},) to match `images`"
         )
-    if not np.issubdtype(labels.dtype, np.integer):
+    if labels.size and not np.issubdtype(labels.dtype, np.integer):
         raise DatasetError(f"{path}: `labels` must be integers, got {labels.dtype}")
     if class_names is None:
-        class_names = [str(i) for i in range(int(labels.max()) + 1 if labels.size else 0)]
+        values, labels = np.unique(labels, return_inverse=True)
+        class_names = [str(v) for v in values]
     try:
         return Dataset(
             images,
-            labels,
+            labels.astype(np.int64),
             tuple(class_names),
             name or path.stem,
             {"source": f"npz file {path}", "licence": "as given by the user"},
         )
     except DatasetError as exc:
         raise DatasetError(f"{path}: {exc}") from exc
-
-
-def list_images(folder: str | os.PathLike) -> list[Path]:
-    """Image files directly inside ``folder``, sorted by name (hidden files ignored)."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise DatasetError(f"{folder}: not a directory")
-    return sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in IMAGE_SUFFIXES
-    )
-
-
-def read_images(
-    paths: Sequence[str | os.PathLike],
-    *,
-    color: str = "auto",
-    resize: tuple[int, int] | str | None = None,
-    skip_bad: bool = False,
-) -> tuple[np.ndarray, list[Path], list[tuple[Path, str]]]:
-    """Read image files into one uint8 array.
-
-    Parameters
-    ----------
-    paths : image files.
-    color : {"auto", "gray", "rgb"}
-    resize : (height, width), ``"most-common"`` or None
-        None refuses mixed sizes, listing the files that differ from the most common size.
-    skip_bad : bool
-        Leave unreadable files out (they are returned) instead of raising.
-
-    Returns
-    -------
-    images : ndarray (N,H,W) or (N,H,W,3)
-    kept : the paths that were read, in order
-    bad : (path, reason) of each unreadable file that was skipped
-    """
-    from PIL import Image, UnidentifiedImageError
-
-    if color not in ("auto", "gray", "rgb"):
-        raise ValueError(f"color must be 'auto', 'gray' or 'rgb', got {color!r}")
-    pil, kept, bad = [], [], []
-    for p in map(Path, paths):
-        try:
-            with Image.open(p) as im:
-                im.load()
-                pil.append(im.copy())
-            kept.append(p)
-        except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as exc:
-            bad.append((p, f"{type(exc).__name__}: {exc}"))
-    if bad and not skip_bad:
-        listing = "\n  ".join(f"{p}: {why}" for p, why in bad)
-        raise DatasetError(
-            f"{len(bad)} unreadable image file(s) (expected a PNG/JPEG/...):\n  {listing}"
-        )
-    if not pil:
-        raise DatasetError("no readable images")
-
-    sizes = Counter(im.size for im in pil)
-    common_wh = sizes.most_common(1)[0][0]
-    if resize is None and len(sizes) > 1:
-        odd = [
-            f"{p} ({im.size[1]}x{im.size[0]})"
-            for p, im in zip(kept, pil, strict=True)
-            if im.size != common_wh
-        ]
-        listing = "\n  ".join(odd[:20]) + (
-            f"\n  ... and {len(odd) - 20} more" if len(odd) > 20 else ""
-        )
-        raise DatasetError(
-            f"images differ in size; the most common is {common_wh[1]}x{common_wh[0]} (HxW). "
-            f"Pass resize=(H, W) or resize='most-common'. Files of other sizes:\n  {listing}"
-        )
-    if isinstance(resize, str):
-        if resize != "most-common":
-            raise ValueError(f"resize must be (H, W), 'most-common' or None, got {resize!r}")
-        target_wh = common_wh
-    elif resize is not None:
-        target_wh = (int(resize[1]), int(resize[0]))
-    else:
-        target_wh = common_wh
-
-    if color == "auto":
-        color = "gray" if all(_is_gray(im) for im in pil) else "rgb"
-    mode = "L" if color == "gray" else "RGB"
-    out = []
-    for im in pil:
-        if im.mode in ("I", "I;16", "F") and mode == "L":
-            im = Image.fromarray(_to_uint8(np.asarray(im)))
-        im = im.convert(mode)
-        if im.size != target_wh:
-            im = im.resize(target_wh, Image.Resampling.BILINEAR)
-        out.append(np.asarray(im, dtype=np.uint8))
-    return np.stack(out), kept, bad
-
-
-def _is_gray(im) -> bool:
-    if im.mode in _GRAY_MODES:
-        return True
-    if im.mode == "P":
-        pal = np.asarray(im.convert("RGB"))
-        return bool(np.all(pal[..., 0] == pal[..., 1]) and np.all(pal[..., 1] == pal[..., 2]))
-    return False
-
-
-def _to_uint8(a: np.ndarray) -> np.ndarray:
-    a = a.astype(np.float64)
-    hi = a.max() if a.size else 1.0
-    return np.clip(np.round(a * (255.0 / (65535.0 if hi > 255 else 255.0))), 0, 255).astype(
-        np.uint8
-    )
 
 
 def load_image_folder(
@@ -251,19 +179,26 @@ def load_image_folder(
     resize: tuple[int, int] | str | None = None,
     name: str | None = None,
 ) -> Dataset:
-    """Load an ImageFolder tree: ``root/<class name>/<image files>``; classes sorted by name."""
+    """Load an ImageFolder tree: ``root/<class name>/<image files>``; classes sorted by name.
+
+    Entries that are not read (hidden files, other suffixes, nested folders, loose files in
+    ``root``) are listed in ``provenance["ignored"]``.
+    """
     root = Path(root)
-    if not root.is_dir():
-        raise DatasetError(f"{root}: not a directory")
-    class_dirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    loose, other = scan_folder(root)
+    class_dirs = [p for p, why in other if why == "a folder"]
+    ignored = [(p, why if why == "hidden" else "not inside a class folder")
+               for p, why in [(p, "") for p in loose] + other if why != "a folder"]  # fmt: skip
     if not class_dirs:
-        raise DatasetError(f"{root}: expected one subfolder per class, found none")
+        raise DatasetError(f"{shown(root)}: expected one subfolder per class, found none")
     paths, labels = [], []
     for label, d in enumerate(class_dirs):
-        files = list_images(d)
+        files, skipped = scan_folder(d)
+        ignored += skipped
         if not files:
             raise DatasetError(
-                f"{d}: class folder has no images (expected files ending in {', '.join(IMAGE_SUFFIXES)})"
+                f"{shown(d)}: class folder has no images (expected files ending in "
+                f"{', '.join(IMAGE_SUFFIXES)})"
             )
         paths += files
         labels += [label] * len(files)
@@ -274,65 +209,129 @@ def load_image_folder(
         class_names=tuple(d.name for d in class_dirs),
         name=name or root.name,
         provenance={
-            "source": f"image folder {root}",
+            "source": f"image folder {shown(root)}",
             "licence": "as given by the user",
-            "files": [str(p) for p in paths],
+            "files": [shown(p) for p in paths],
+            "ignored": [(shown(p), why) for p, why in ignored],
         },
     )
+
+
+# ----------------------------------------------------------------------------------- CIFAR
+
+#: The python-version layouts: (name, metadata file, label key, label-names key).
+CIFAR_LAYOUTS = (
+    ("CIFAR-10", "batches.meta", b"labels", b"label_names"),
+    ("CIFAR-100", "meta", b"fine_labels", b"fine_label_names"),
+)
+
+
+def cifar_layout(root: Path) -> tuple[str, list[Path], list[Path], Path] | None:
+    """(name, training batches, test batches, metadata file) when ``root`` has a CIFAR python
+    layout: CIFAR-10's ``batches.meta``, ``data_batch_1``.. and ``test_batch``, or CIFAR-100's
+    ``meta``, ``train`` and ``test``, all regular files. None otherwise."""
+    ten = root / "batches.meta", root / "test_batch"
+    if all(p.is_file() for p in ten) and (root / "data_batch_1").is_file():
+        train = sorted(p for p in root.glob("data_batch_*") if p.is_file())
+        return "CIFAR-10", train, [ten[1]], ten[0]
+    hundred = root / "meta", root / "train", root / "test"
+    if all(p.is_file() for p in hundred):
+        return "CIFAR-100", [hundred[1]], [hundred[2]], hundred[0]
+    return None
 
 
 def load_cifar(root: str | os.PathLike, name: str | None = None) -> Dataset:
     """Load a CIFAR-10 or CIFAR-100 "python version" directory; train and test batches together,
     with the official split in ``test_mask``."""
     root = Path(root)
-    if (root / "data_batch_1").exists():
-        train_files = sorted(root.glob("data_batch_*"))
-        test_files = [root / "test_batch"]
-        meta_file, label_key, names_key = root / "batches.meta", b"labels", b"label_names"
-    elif (root / "train").exists():
-        train_files, test_files = [root / "train"], [root / "test"]
-        meta_file, label_key, names_key = root / "meta", b"fine_labels", b"fine_label_names"
-    else:
+    layout = cifar_layout(root)
+    if layout is None:
         raise DatasetError(
-            f"{root}: not a CIFAR python directory (expected data_batch_1..5 and test_batch for "
-            "CIFAR-10, or train and test for CIFAR-100)"
+            f"{root}: not a CIFAR python directory (expected batches.meta, data_batch_1..5 and "
+            "test_batch for CIFAR-10, or meta, train and test for CIFAR-100)"
         )
+    kind, train_files, test_files, meta_file = layout
+    _, _, label_key, names_key = next(x for x in CIFAR_LAYOUTS if x[0] == kind)
+    meta = _unpickle(meta_file)
+    names = meta.get(names_key) if isinstance(meta, dict) else None
+    if not isinstance(names, list):
+        raise DatasetError(f"{meta_file}: expected a dict with a list {names_key!r} of class names")
+    class_names = [n.decode() if isinstance(n, bytes) else str(n) for n in names]
     images, labels, is_test = [], [], []
     for f, test in [(f, False) for f in train_files] + [(f, True) for f in test_files]:
-        batch = _unpickle(f)
-        if b"data" not in batch or label_key not in batch:
-            raise DatasetError(f"{f}: CIFAR batch lacks {b'data'!r} or {label_key!r}")
-        data = np.asarray(batch[b"data"], dtype=np.uint8)
-        if data.ndim != 2 or data.shape[1] != 3072:
-            raise DatasetError(f"{f}: expected data of shape (N, 3072), got {data.shape}")
-        lab = np.asarray(batch[label_key], dtype=np.int64)
-        if lab.shape[0] != data.shape[0]:
-            raise DatasetError(f"{f}: {lab.shape[0]} labels for {data.shape[0]} images")
+        data, lab = _cifar_batch(f, label_key, len(class_names))
         images.append(data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))
         labels.append(lab)
         is_test.append(np.full(lab.shape[0], test))
-    labels_all = np.concatenate(labels)
-    if meta_file.exists():
-        class_names = [
-            n.decode() if isinstance(n, bytes) else str(n) for n in _unpickle(meta_file)[names_key]
-        ]
-    else:
-        class_names = [str(i) for i in range(int(labels_all.max()) + 1)]
     return Dataset(
         images=np.ascontiguousarray(np.concatenate(images)),
-        labels=labels_all,
+        labels=np.concatenate(labels),
         class_names=tuple(class_names),
         name=name or root.name,
-        provenance={"source": f"CIFAR python batches {root}", "licence": "as given by the user"},
+        provenance={"source": f"{kind} python batches {root}", "licence": "as given by the user"},
         test_mask=np.concatenate(is_test),
     )
 
 
-def _unpickle(path: Path) -> dict:
+def _cifar_batch(f: Path, label_key: bytes, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """A batch's (N, 3072) uint8 data and its labels, every value checked, nothing cast."""
+    batch = _unpickle(f)
+    if not isinstance(batch, dict) or b"data" not in batch or label_key not in batch:
+        raise DatasetError(
+            f"{f}: expected a CIFAR batch, a dict with {b'data'!r} (N, 3072) uint8 and "
+            f"{label_key!r}; got {type(batch).__name__}"
+        )
+    data, lab = np.asarray(batch[b"data"]), np.asarray(batch[label_key])
+    if not np.issubdtype(data.dtype, np.integer) or (
+        data.size and (int(data.min()) < 0 or int(data.max()) > 255)
+    ):
+        raise DatasetError(f"{f}: CIFAR data must be integers in 0..255, got {data.dtype}"
+                           + (f" in {data.min()}..{data.max()}" if data.size else ""))  # fmt: skip
+    if data.ndim != 2 or data.shape[1] != 3072:
+        raise DatasetError(f"{f}: expected data of shape (N, 3072), got {data.shape}")
+    if lab.ndim != 1 or lab.shape[0] != data.shape[0] or (
+        lab.size and (not np.issubdtype(lab.dtype, np.integer) or lab.min() < 0
+                      or lab.max() >= n_classes)
+    ):  # fmt: skip
+        raise DatasetError(
+            f"{f}: expected {data.shape[0]} integer labels in 0..{n_classes - 1}, got "
+            f"{lab.dtype} {lab.shape}"
+        )
+    return data.astype(np.uint8), lab.astype(np.int64)
+
+
+class _DataUnpickler(pickle.Unpickler):
+    """Unpickles plain containers and numpy arrays, nothing else: a pickle that names any
+    other global (the way a payload runs code) is refused before anything is called."""
+
+    ALLOWED = {
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy.core.multiarray", "scalar"),
+        ("numpy._core.multiarray", "scalar"),
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("_codecs", "encode"),  # how protocol 2 spells bytes
+        *((b, n) for b in ("builtins", "__builtin__")
+          for n in ("list", "dict", "tuple", "set", "frozenset", "bytes", "bytearray", "str",
+                    "int", "float", "complex", "bool")),
+    }  # fmt: skip
+
+    def find_class(self, module: str, name: str):
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(
+                f"refused to load global {module}.{name}: only plain containers and numpy "
+                "arrays are allowed in a CIFAR batch"
+            )
+        return super().find_class(module, name)
+
+
+def _unpickle(path: Path):
     try:
         with open(path, "rb") as fh:
-            return pickle.load(fh, encoding="bytes")
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError) as exc:
+            return _DataUnpickler(fh, encoding="bytes").load()
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError,
+            AttributeError, IndexError) as exc:  # fmt: skip
         raise DatasetError(
             f"{path}: cannot read CIFAR batch ({type(exc).__name__}: {exc})"
         ) from exc

@@ -41,8 +41,10 @@ def cmd_datasets_info(args: argparse.Namespace) -> int:
     for name, count in ds.class_counts().items():
         print(f"  {name:18s} {count}")
     for key, value in ds.provenance.items():
-        if key != "files":
+        if key not in ("files", "ignored"):
             print(f"{key:11s} {value}")
+    for path, why in ds.provenance.get("ignored", []):
+        print(f"not read    {path} ({why})")
     return 0
 
 
@@ -87,44 +89,49 @@ def cmd_baseline(args: argparse.Namespace) -> int:
         color=args.color,
         n_jobs=args.n_jobs,
     )
+    msg = sys.stderr if args.out == "-" else sys.stdout  # '-': the CSV owns standard output
     s = res["settings"]
     print(
         f"settings: codec={s['codec']} serializer={s['serializer']} k={s['k']} "
-        f"(images resized to {res['image_size'][0]}x{res['image_size'][1]})"
+        f"(images resized to {res['image_size'][0]}x{res['image_size'][1]})",
+        file=msg,
     )
     if s["loo_accuracy"] is not None:
-        print(f"training leave-one-out accuracy (estimate): {s['loo_accuracy']:.3f}")
+        print(f"training leave-one-out accuracy (estimate): {s['loo_accuracy']:.3f}", file=msg)
     for path, why in res["skipped"]:
-        print(f"skipped unreadable {path}: {why}")
-    print(f"wrote {res['out']} ({res['n_test']} rows)")
+        print(f"skipped unreadable {path}: {why}", file=msg)
+    for path, why in res["ignored"]:
+        print(f"not read {path} ({why})", file=msg)
+    print(f"wrote {res['out']} ({res['n_test']} rows)", file=msg)
     return 0
 
 
 def cmd_distances(args: argparse.Namespace) -> int:
     from ncdvision.datasets import load
 
-    from .distance import pairwise
+    from .distance import Compressor, pairwise
+    from .output import check_free_space, check_output, temp_beside
 
+    comp = Compressor(args.codec, args.serializer, args.distance)  # names checked before any work
+    if getattr(comp.codec, "learned", False):
+        raise ValueError(
+            f"codec {args.codec!r} learns from labelled training images; use the Python API "
+            "(Compressor(...).fit(images, labels) and pairwise(compressor=...))"
+        )
+    target = check_output(args.out)
     X = load(args.X).images
     Y = None if args.Y is None else load(args.Y).images
     n_y = len(X) if Y is None else len(Y)
-    out = np.lib.format.open_memmap(
-        args.out + ".tmp.npy", mode="w+", dtype=np.float32, shape=(len(X), n_y)
-    )
-    pairwise(
-        X,
-        Y,
-        codec=args.codec,
-        serializer=args.serializer,
-        distance=args.distance,
-        out=out,
-        progress=True,
-    )
-    out.flush()
-    del out
-    import os
-
-    os.replace(args.out + ".tmp.npy", args.out)
+    kw = {"codec": args.codec, "serializer": args.serializer, "distance": args.distance}
+    if target is None:  # standard output: an in-memory matrix, within the memory limit
+        np.save(sys.stdout.buffer, pairwise(X, Y, progress=True, **kw))
+        return 0
+    check_free_space(target, 4 * len(X) * n_y + 128)
+    with temp_beside(target, suffix=".npy") as tmp:
+        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(len(X), n_y))
+        pairwise(X, Y, out=out, progress=True, **kw)
+        out.flush()
+        del out
     print(f"wrote {args.out} ({len(X)} x {n_y} float32)")
     return 0
 
@@ -171,7 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("baseline", help="competition submission from image folders")
     b.add_argument("--train", required=True, help="ImageFolder: one subfolder per class")
     b.add_argument("--test", required=True, help="flat folder of test images")
-    b.add_argument("--out", required=True, help="submission CSV (id,label)")
+    b.add_argument(
+        "--out", required=True, help="submission CSV (id,label); '-' for standard output"
+    )
     b.add_argument("--codec", default="auto")
     b.add_argument("--k", type=_k, default="auto")
     b.add_argument("--proba", action="store_true", help="add one probability column per class")
@@ -186,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--codec", default="zstd")
     d.add_argument("--serializer", default="raw")
     d.add_argument("--distance", default="ncd")
-    d.add_argument("--out", required=True)
+    d.add_argument("--out", required=True, help=".npy file; '-' for standard output")
     d.set_defaults(func=cmd_distances)
 
     n = sub.add_parser("neural", help="learned compressors (needs the [neural] extra)")
@@ -225,8 +234,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return int(args.func(args) or 0)
-    except (DatasetError, ValueError, MemoryError, FileNotFoundError) as exc:
-        print(f"ncdvision: error: {exc}", file=sys.stderr)
+    except (DatasetError, ValueError, MemoryError, OSError) as exc:
+        print(f"ncdvision: error: {exc or type(exc).__name__}", file=sys.stderr)
         return 2
 
 

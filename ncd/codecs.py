@@ -255,6 +255,8 @@ class Png(_ImageCodec):
     format = "PNG"
 
     def __init__(self, compress_level: int = 9):
+        if not 0 <= compress_level <= 9:
+            raise ValueError(f"png compress_level must be in 0..9, got {compress_level}")
         self.compress_level = compress_level
 
     def _save_kwargs(self) -> dict:
@@ -271,6 +273,10 @@ class WebP(_ImageCodec):
     format = "WEBP"
 
     def __init__(self, method: int = 4, quality: int = 100):
+        if not 0 <= method <= 6:
+            raise ValueError(f"webp method must be in 0..6, got {method}")
+        if not 0 <= quality <= 100:
+            raise ValueError(f"webp quality (lossless effort) must be in 0..100, got {quality}")
         self.method, self.quality = method, quality
 
     def _save_kwargs(self) -> dict:
@@ -301,15 +307,19 @@ def get_codec(spec, **params):
         if isinstance(spec, Codec) or hasattr(spec, "pair_block"):
             return spec
         raise TypeError(f"codec must be a name or a codec object, got {type(spec).__name__}")
-    name, _, arg = spec.partition(":")
+    name, colon, arg = spec.partition(":")
     if name in CONTEXT_CODERS:
+        if colon:
+            raise ValueError(f"codec {spec!r}: context coders take no ':' parameter; use {name!r}")
         return CONTEXT_CODERS[name](**params)
     if name not in _BYTE_AND_IMAGE_CODECS:
         raise ValueError(f"unknown codec {spec!r}; known codecs: {', '.join(available_codecs())}")
     cls = _BYTE_AND_IMAGE_CODECS[name]
-    if arg:
+    if colon:
         if not arg.lstrip("-").isdigit():
-            raise ValueError(f"codec {spec!r}: the part after ':' must be an integer level")
+            raise ValueError(
+                f"codec {spec!r}: the part after ':' must be an integer level, e.g. '{name}:6'"
+            )
         first = {
             Zlib: "level",
             Gzip: "level",

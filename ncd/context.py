@@ -33,11 +33,28 @@ Colour images are coded as their channel planes stacked vertically.
 
 from __future__ import annotations
 
+import os
+import threading
 from dataclasses import dataclass
 
 import numba
 import numpy as np
 from numba import njit, prange
+
+# Fork safety: numba's default OpenMP layer (GNU libgomp) aborts a forked child
+# (multiprocessing's default start method on Linux) once parallel code has run. The workqueue
+# layer is fork-safe and as fast here, but not re-entrant from several threads, so every
+# parallel launch below holds one lock. A user's NUMBA_THREADING_LAYER is respected.
+if "NUMBA_THREADING_LAYER" not in os.environ:
+    numba.config.THREADING_LAYER = "workqueue"
+_LAUNCH_LOCK = threading.RLock()
+
+
+def _launch(kernel, *args):
+    """Run a ``parallel=True`` kernel; one at a time per process."""
+    with _LAUNCH_LOCK:
+        return kernel(*args)
+
 
 CAP = 4096  # halve a context's counts when its total reaches this
 _PREC = 32
@@ -435,7 +452,7 @@ class _ContextBase:
         dtype = np.uint16 if n_ctx <= (1 << 16) else np.int32
         out = np.empty((planes.shape[0], planes.shape[1] * planes.shape[2]), dtype)
         if planes.shape[0]:
-            _context_indices(planes, offsets, levels, mult0, out)
+            _launch(_context_indices, planes, offsets, levels, mult0, out)
         return out
 
     def _prior(self, model: str, levels: int, *offsets: np.ndarray):
@@ -473,7 +490,8 @@ class _ContextBase:
         t = self.templates(levels)
         lengths = np.empty(planes.shape[0], np.float64)
         if planes.shape[0]:
-            _uncond_lengths(
+            _launch(
+                _uncond_lengths,
                 uncond,
                 planes.reshape(planes.shape[0], -1),
                 levels,
@@ -568,7 +586,7 @@ class ContextCoder(_ContextBase):
         out = np.empty(data.planes.shape[0], np.float64)
         if len(out):
             cap = max(self.cap, 2 * int(pt.max(initial=0)) + 2)
-            _uncond_lengths(
+            _launch(_uncond_lengths,
                 data.uncond, data.symbols, data.levels, pc, pt, cap,
                 _log2_table(data.levels, cap), out,
             )  # fmt: skip
@@ -579,7 +597,8 @@ class ContextCoder(_ContextBase):
         L = dx.levels
         t = self.templates(L)
         out = np.empty((dx.planes.shape[0], dy.planes.shape[0]), np.float64)
-        _sequential_joint(
+        _launch(
+            _sequential_joint,
             dx.uncond,
             dx.symbols,
             dy.uncond,
@@ -742,7 +761,8 @@ class RefContextCoder(_ContextBase):
         L = dx.levels
         t = self.templates(L)
         out = np.empty((dx.planes.shape[0], dy.planes.shape[0]), np.float64)
-        _cond_rows_ref(
+        _launch(
+            _cond_rows_ref,
             dx.ref,
             dy.causal,
             dy.symbols,
@@ -761,7 +781,8 @@ class RefContextCoder(_ContextBase):
             L = dx.levels
             t = self.templates(L)
             rev = np.empty_like(out)  # rev[i, j] = C(x_i | y_j)
-            _cond_rows_coded(
+            _launch(
+                _cond_rows_coded,
                 dx.causal,
                 dx.symbols,
                 dy.ref,

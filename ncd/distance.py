@@ -25,8 +25,32 @@ from .codecs import Codec, get_codec
 from .context import ContextData, set_threads
 from .serialize import Serializer, get_serializer
 
-#: pairwise() refuses an in-memory result larger than this (bytes); pass out= or use kneighbors.
-MAX_MATRIX_BYTES = int(os.environ.get("NCDVISION_MAX_MATRIX_BYTES", 4 << 30))
+#: pairwise() refuses an in-memory result larger than this (bytes) unless the environment
+#: variable NCDVISION_MAX_MATRIX_BYTES says otherwise; pass out= or use kneighbors.
+MAX_MATRIX_BYTES = 4 << 30
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def max_matrix_bytes() -> int:
+    """The in-memory matrix limit: ``$NCDVISION_MAX_MATRIX_BYTES`` (bytes, or with a binary
+    unit: ``512M``, ``4G``, ``4GiB``), else :data:`MAX_MATRIX_BYTES`."""
+    raw = os.environ.get("NCDVISION_MAX_MATRIX_BYTES")
+    if raw is None or not raw.strip():
+        return MAX_MATRIX_BYTES
+    text = raw.strip().upper().removesuffix("B").removesuffix("I")
+    number, unit = (text[:-1], text[-1]) if text[-1:] in _UNITS and text[-1:] else (text, "")
+    try:
+        value = int(float(number) * _UNITS[unit])
+    except ValueError:
+        value = -1
+    if value <= 0:
+        raise ValueError(
+            f"NCDVISION_MAX_MATRIX_BYTES={raw!r}: expected a positive size in bytes, optionally "
+            "with a unit K, M, G or T (powers of 1024), e.g. 4G or 4294967296"
+        )
+    return value
+
+
 _BLOCK_BYTES = 32 << 20  # working memory per block of the distance matrix
 
 
@@ -81,6 +105,8 @@ def check_images(X, name: str = "X", allow_empty: bool = False) -> np.ndarray:
         )
     if X.shape[0] == 0 and not allow_empty:
         raise ValueError(f"{name} is empty; expected at least one image")
+    if 0 in X.shape[1:3]:
+        raise ValueError(f"{name}: images of shape {X.shape[1:]} have no pixels")
     if np.issubdtype(X.dtype, np.floating):
         if np.isnan(X).any():
             raise ValueError(f"{name} contains NaN; expected uint8 images")
@@ -223,6 +249,14 @@ def compressed_lengths(
 # ------------------------------------------------------------------------------ matrices
 
 
+def check_block_rows(block_rows) -> None:
+    if block_rows is not None and (
+        isinstance(block_rows, bool) or not isinstance(block_rows, (int, np.integer))
+        or block_rows < 1
+    ):  # fmt: skip
+        raise ValueError(f"block_rows must be a positive integer or None, got {block_rows!r}")
+
+
 def _row_blocks(n_rows: int, n_cols: int, block_rows: int | None) -> list[slice]:
     if block_rows is None:
         block_rows = max(1, min(n_rows, _BLOCK_BYTES // max(8 * n_cols, 1), 512))
@@ -281,13 +315,14 @@ def pairwise(
     sym = Y is None
     Y = X if sym else check_images(Y, "Y")
     _check_pair(X, Y)
+    check_block_rows(block_rows)
     n_x, n_y = len(X), len(Y)
     if out is None:
-        need = 4 * n_x * n_y
-        if need > MAX_MATRIX_BYTES:
+        need, limit = 4 * n_x * n_y, max_matrix_bytes()
+        if need > limit:
             raise MemoryError(
                 f"a {n_x} x {n_y} float32 distance matrix needs {need / 2**30:.2f} GiB, above the "
-                f"{MAX_MATRIX_BYTES / 2**30:.2f} GiB limit (NCDVISION_MAX_MATRIX_BYTES). Use "
+                f"{limit / 2**30:.2f} GiB limit (NCDVISION_MAX_MATRIX_BYTES). Use "
                 "kneighbors() for top-k neighbours, or pass out=np.lib.format.open_memmap(path, "
                 f"mode='w+', dtype=np.float32, shape=({n_x}, {n_y}))"
             )
@@ -350,6 +385,7 @@ def kneighbors(
     Y = X if loo else check_images(Y, "Y")
     _check_pair(X, Y)
     n_x, n_y = len(X), len(Y)
+    check_block_rows(block_rows)
     if loo:
         exclude = np.arange(n_x)
     n_avail = n_y - 1 if exclude is not None else n_y

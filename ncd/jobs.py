@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .knn import AUTO_K, NCDKNNClassifier, best_k, loo_accuracies, vote, without_self
+from .output import check_output, check_output_dir
 from .report import confusion_png, write_json, write_predictions_csv
 
 
@@ -18,6 +19,9 @@ def _l2_knn(train, test, ks=AUTO_K):
 
     Xtr = train.images.reshape(len(train), -1).astype(np.float32)
     Xte = test.images.reshape(len(test), -1).astype(np.float32)
+    ks = [k for k in ks if k < len(Xtr)]
+    if not ks:
+        raise ValueError(f"{len(Xtr)} training image(s) are too few for leave-one-out kNN")
     nn = NearestNeighbors(n_neighbors=max(ks) + 1).fit(Xtr)
     loo = without_self(nn.kneighbors(Xtr)[1], max(ks))
     n_cls = len(train.class_names)
@@ -63,11 +67,11 @@ def classify(
     """Run the compression classifier and the baselines on one split; write a report folder."""
     from ncdvision.datasets import BENCHMARK_TEST_SIZE, load
 
+    out = check_output_dir(out)
     ds = load(dataset)
     if test_size is None:
         test_size = BENCHMARK_TEST_SIZE.get(dataset, None if ds.test_mask is not None else 0.2)
     train, test = ds.split(test_size=test_size, seed=seed)
-    out = Path(out)
     rows = []
 
     clf = NCDKNNClassifier(codec=codec, serializer=serializer, k=k, n_jobs=n_jobs)
@@ -135,6 +139,50 @@ def format_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _test_ids(paths: list[Path]) -> list[str]:
+    """Submission ids (file stems); refuses stems shared by several files."""
+    from collections import defaultdict
+
+    from ncdvision.datasets import DatasetError, shown
+
+    by_id = defaultdict(list)
+    for p in paths:
+        by_id[p.stem].append(p)
+    clashes = {i: ps for i, ps in by_id.items() if len(ps) > 1}
+    if clashes:
+        listing = "\n  ".join(
+            f"{i}: {', '.join(shown(p) for p in ps)}" for i, ps in clashes.items()
+        )
+        raise DatasetError(
+            f"test files must have unique ids (the file name without its suffix); "
+            f"{len(clashes)} id(s) are shared:\n  {listing}"
+        )
+    return [p.stem for p in paths]
+
+
+def _training_size(train_dir: Path) -> tuple[int, int]:
+    """(width, height) most common among the training images (headers only)."""
+    from collections import Counter
+
+    from PIL import Image
+
+    from ncdvision.datasets import DatasetError, list_images
+
+    sizes = Counter()
+    for d in sorted(p for p in train_dir.iterdir() if p.is_dir()) if train_dir.is_dir() else []:
+        for f in list_images(d):
+            try:
+                with Image.open(f) as im:
+                    sizes[im.size] += 1
+            except Exception:  # noqa: BLE001 - unreadable files are reported by the reader
+                pass
+    if not sizes:
+        raise DatasetError(
+            f"{train_dir}: expected class subfolders with images (ImageFolder layout)"
+        )
+    return sizes.most_common(1)[0][0]
+
+
 def baseline(
     train_dir,
     test_dir,
@@ -147,49 +195,38 @@ def baseline(
     color="auto",
     n_jobs=-1,
 ) -> dict:
-    """ImageFolder training set + flat test folder -> ``id,label`` submission CSV."""
-    from collections import Counter
+    """ImageFolder training set + flat test folder -> ``id,label`` submission CSV.
 
-    from PIL import Image
-
-    from ncdvision.datasets import DatasetError, list_images, read_images
+    ``out="-"`` writes the CSV to standard output. Test ids are the file stems and must be
+    unique; files of the test folder that are not read (hidden, other suffixes, folders) are
+    returned under ``ignored``.
+    """
+    from ncdvision.datasets import DatasetError, read_images, scan_folder
     from ncdvision.datasets.files import load_image_folder
 
+    check_output(out)
     train_dir, test_dir = Path(train_dir), Path(test_dir)
-    # training size rule: the most common size among training images; everything is resized to it
-    sizes = Counter()
-    for d in sorted(p for p in train_dir.iterdir() if p.is_dir()) if train_dir.is_dir() else []:
-        for f in list_images(d):
-            try:
-                with Image.open(f) as im:
-                    sizes[im.size] += 1
-            except OSError:
-                pass
-    if not sizes:
-        raise DatasetError(
-            f"{train_dir}: expected class subfolders with images (ImageFolder layout)"
-        )
-    w, h = sizes.most_common(1)[0][0]
-    train = load_image_folder(train_dir, color=color, resize=(h, w))
-    test_paths = list_images(test_dir)
+    w, h = _training_size(train_dir)  # every image is resized to the most common training size
+    test_paths, ignored = scan_folder(test_dir)
     if not test_paths:
         raise DatasetError(f"{test_dir}: no images (expected a flat folder of image files)")
+    train = load_image_folder(train_dir, color=color, resize=(h, w))
     gray = train.images.ndim == 3
     X_test, kept, bad = read_images(
         test_paths, color="gray" if gray else "rgb", resize=(h, w), skip_bad=skip_bad
     )
+    ids = _test_ids(kept)
     clf = NCDKNNClassifier(codec=codec, k=k, n_jobs=n_jobs).fit(train.images, train.labels)
     pred = clf.predict(X_test)
     names = np.asarray(train.class_names)
     probs = clf.predict_proba(X_test) if proba else None
-    write_predictions_csv(
-        out, [p.stem for p in kept], names[pred], probs, train.class_names if proba else None
-    )
+    write_predictions_csv(out, ids, names[pred], probs, train.class_names if proba else None)
     return {
         "settings": clf.settings(),
         "n_train": len(train),
         "n_test": len(kept),
         "image_size": (h, w),
         "skipped": [(str(p), why) for p, why in bad],
+        "ignored": [(str(p), why) for p, why in ignored] + train.provenance["ignored"],
         "out": str(out),
     }

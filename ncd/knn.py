@@ -175,7 +175,16 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
 
     def _select(self, X, y, candidates, ks):
         rng = np.random.default_rng(self.random_state)
-        ks = [k for k in ks if k <= len(X) - 1] or [1]
+        n_avail = len(X) - 1  # leave-one-out: every training image but the query
+        if self.k != "auto" and ks[0] > n_avail:
+            raise ValueError(
+                f"k={ks[0]}: choosing the codec by leave-one-out needs {ks[0]} neighbours per "
+                f"training query, but {len(X)} training images leave {n_avail}; pass k <= "
+                f"{n_avail} or a fixed codec"
+            )
+        ks = [k for k in ks if k <= n_avail]
+        if not ks:
+            raise ValueError(f"{len(X)} training images are too few for leave-one-out selection")
         best, best_acc = None, -1.0
         for codec, ser in candidates:
             comp = Compressor(codec, ser, self.distance, self.n_jobs)

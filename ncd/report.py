@@ -1,31 +1,15 @@
-"""Writing results: atomic files, predictions CSV, confusion-matrix PNG."""
+"""Writing results: JSON, predictions CSV, confusion-matrix PNG (all atomic, see :mod:`.output`)."""
 
 from __future__ import annotations
 
 import csv
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-
-def atomic_write(path: str | os.PathLike, write) -> Path:
-    """Call ``write(fh)`` on a temp file beside ``path``, then rename it into place, so that a
-    crash never leaves a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="") as fh:
-            write(fh)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+from .output import atomic_write, temp_beside
 
 
 def write_json(path, payload: dict) -> Path:
@@ -68,31 +52,17 @@ def confusion_png(path, y_true, y_pred, class_names: Sequence[str], title: str) 
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from sklearn.metrics import confusion_matrix
+    from sklearn.metrics import ConfusionMatrixDisplay
 
-    cm = confusion_matrix(y_true, y_pred, labels=np.arange(len(class_names)))
     fig, ax = plt.subplots(figsize=(6.5, 5.5))
-    im = ax.imshow(cm, cmap="Blues")
-    ax.set_xticks(range(len(class_names)), class_names, rotation=45, ha="right")
-    ax.set_yticks(range(len(class_names)), class_names)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
+    ConfusionMatrixDisplay.from_predictions(
+        y_true, y_pred, labels=np.arange(len(class_names)), display_labels=list(class_names),
+        cmap="Blues", ax=ax, xticks_rotation=45, text_kw={"fontsize": 7},
+    )  # fmt: skip
     ax.set_title(title)
-    for (i, j), v in np.ndenumerate(cm):
-        ax.text(
-            j,
-            i,
-            str(v),
-            ha="center",
-            va="center",
-            fontsize=7,
-            color="white" if v > cm.max() / 2 else "black",
-        )
-    fig.colorbar(im, ax=ax)
     fig.tight_layout()
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=120)
+    with temp_beside(path, suffix=".png") as tmp:
+        fig.savefig(tmp, dpi=120)
     plt.close(fig)
-    os.replace(tmp, path)
     return path

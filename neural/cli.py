@@ -8,6 +8,7 @@ import time
 import numpy as np
 import torch
 
+from ncdvision.ncd.output import check_output
 from ncdvision.ncd.report import write_json
 
 #: Defaults sized to finish within ~10 minutes on 2 cores for mnist-5k.
@@ -40,6 +41,8 @@ def _symbols(train, test, binary: bool):
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.out:
+        check_output(args.out)  # before minutes of training
     torch.set_num_threads(max(torch.get_num_threads(), 1))
     train, test = _split(args)
     cmd = args.neural_command

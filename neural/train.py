@@ -19,6 +19,8 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from ncdvision.ncd.output import temp_beside
+
 
 def cache_dir(path: str | os.PathLike | None = None) -> Path:
     root = path or os.environ.get("NCDVISION_CACHE") or Path.home() / ".cache" / "ncdvision"
@@ -57,7 +59,7 @@ def fit(
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(epochs, 1))
     history, start = [], 0
     if checkpoint is not None and checkpoint.exists():
-        state = torch.load(checkpoint, weights_only=False)
+        state = torch.load(checkpoint, weights_only=True)  # a checkpoint never runs code
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])
@@ -87,11 +89,9 @@ def fit(
 
 
 def _save(path: Path, model, opt, sched, history, epoch) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    torch.save(
-        {"model": model.state_dict(), "optimizer": opt.state_dict(),
-         "scheduler": sched.state_dict(), "history": history, "epoch": epoch},
-        tmp,
-    )  # fmt: skip
-    os.replace(tmp, path)
+    with temp_beside(path) as tmp:
+        torch.save(
+            {"model": model.state_dict(), "optimizer": opt.state_dict(),
+             "scheduler": sched.state_dict(), "history": history, "epoch": epoch},
+            tmp,
+        )  # fmt: skip
