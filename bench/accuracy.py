@@ -27,8 +27,8 @@ from _common import machine, read_rows, table, write_json
 from ncdvision.datasets import BENCHMARK_TEST_SIZE, load
 from ncdvision.ncd import Compressor, kneighbors
 from ncdvision.ncd.classcond import ClassCompressionClassifier
-from ncdvision.ncd.jobs import _l2_knn
-from ncdvision.ncd.knn import AUTO_CANDIDATES, NCDKNNClassifier, vote
+from ncdvision.ncd.knn import AUTO_CANDIDATES, NCDKNNClassifier, PixelKNNClassifier
+from ncdvision.ncd.neighbors import vote
 
 SETTINGS = [
     ("ctx-ref-learned", "binary"),
@@ -96,6 +96,12 @@ class Results:
         return write_json(self.name, {"machine": machine(), "rows": self.rows})
 
 
+def l2_row(train, test) -> dict:
+    clf = PixelKNNClassifier().fit(train.images, train.labels)
+    return {"method": "L2 pixel kNN", "auto": clf.score(test.images, test.labels),
+            "auto_k": clf.k_, "n_test": len(test)}  # fmt: skip
+
+
 def timed_row(fn) -> dict:
     t = time.perf_counter()
     row = fn()
@@ -108,12 +114,7 @@ def run(name: str, slow_test: int, neural: bool, res: Results) -> None:
     train, test = ds.split(test_size=BENCHMARK_TEST_SIZE[name], seed=0)
     n_cls = len(ds.class_names)
 
-    def l2():
-        pred, k, _ = _l2_knn(train, test)
-        return {"method": "L2 pixel kNN", "auto": float(np.mean(pred == test.labels)),
-                "auto_k": k, "n_test": len(test)}  # fmt: skip
-
-    res.get(name, "L2 pixel kNN", lambda: timed_row(l2))
+    res.get(name, "L2 pixel kNN", lambda: timed_row(lambda: l2_row(train, test)))
     # slow byte codecs classify a stratified sample of the test set (splits list the test
     # images class by class, so the first few hundred would be one or two classes)
     sample = test.subset(n=min(len(test), slow_test), seed=0)
@@ -166,12 +167,8 @@ def main() -> None:
         if args.only_neural:
             train, test = load(name).split(test_size=BENCHMARK_TEST_SIZE[name], seed=0)
 
-            def l2(train=train, test=test):
-                pred, k, _ = _l2_knn(train, test)
-                return {"method": "L2 pixel kNN", "auto": float(np.mean(pred == test.labels)),
-                        "auto_k": k, "n_test": len(test)}  # fmt: skip
-
-            res.get(name, "L2 pixel kNN", lambda f=l2: timed_row(f))
+            res.get(name, "L2 pixel kNN",
+                    lambda tr=train, te=test: timed_row(lambda: l2_row(tr, te)))  # fmt: skip
             neural_rows(name, train, test, res)
         else:
             run(name, args.slow_test, args.neural or False, res)

@@ -2,34 +2,41 @@
 
 >>> from ncdvision.ncd import pairwise, kneighbors
 >>> D = pairwise(test_images, train_images, codec="zstd")            # doctest: +SKIP
->>> dist, idx = kneighbors(test_images, train_images, k=5, codec="ctx-ref", serializer="binary")  # doctest: +SKIP
+>>> dist, idx = kneighbors(test_images, train_images, k=5, codec="ctx-ref")  # doctest: +SKIP
 """
 
-from .codecs import Codec, available_codecs, get_codec
-from .context import ContextCoder, RefContextCoder
+from .codecs import ByteCodec, ImageCodec
+from .coder import Codec, available_codecs, get_codec, register_codec
+from .context import ContextCodec, ContextCoder, RefContextCoder
 from .distance import (
     DISTANCES,
     MAX_MATRIX_BYTES,
     Compressor,
-    check_images,
     compressed_lengths,
     kneighbors,
     pairwise,
     pairwise_naive,
     top_k,
 )
-from .knn import NCDKNNClassifier
-from .serialize import get_serializer, otsu_threshold
+from .knn import NCDKNNClassifier, PixelKNNClassifier
+from .serialize import Serializer, get_serializer, otsu_threshold
+from .validation import check_images, check_X_y
 
 __all__ = [
     "DISTANCES",
     "MAX_MATRIX_BYTES",
-    "NCDKNNClassifier",
+    "ByteCodec",
     "Codec",
     "Compressor",
+    "ContextCodec",
     "ContextCoder",
+    "ImageCodec",
+    "NCDKNNClassifier",
+    "PixelKNNClassifier",
     "RefContextCoder",
+    "Serializer",
     "available_codecs",
+    "check_X_y",
     "check_images",
     "compressed_lengths",
     "get_codec",
@@ -38,5 +45,6 @@ __all__ = [
     "otsu_threshold",
     "pairwise",
     "pairwise_naive",
+    "register_codec",
     "top_k",
 ]

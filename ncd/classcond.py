@@ -21,16 +21,18 @@ for kNN.
 
 from __future__ import annotations
 
+import copy
 from concurrent.futures import ThreadPoolExecutor
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .context import ContextCoder, set_threads
-from .distance import _n_jobs
-from .knn import _check_X, check_X_y
-from .serialize import get_serializer
+from .context import TEMPLATES, ContextCoder
+from .serialize import Serializer, get_serializer
+from .validation import check_images, check_X_y, n_jobs_count
 
 CODECS = ("zstd", "ctx")
 
@@ -68,20 +70,27 @@ class ClassCompressionClassifier(ClassifierMixin, BaseEstimator):
         self.family = family
         self.n_jobs = n_jobs
 
+    _parameter_constraints: dict = {
+        "codec": [StrOptions(set(CODECS))],
+        "serializer": [str, Serializer],
+        "level": [Interval(Integral, 1, 22, closed="both")],
+        "dict_size": [Interval(Integral, 256, None, closed="left")],
+        "family": [StrOptions(set(TEMPLATES))],
+        "n_jobs": [Integral, None],
+    }
+
     def fit(self, X, y) -> ClassCompressionClassifier:
-        if self.codec not in CODECS:
-            raise ValueError(f"codec must be one of {CODECS}, got {self.codec!r}")
+        self._validate_params()
         X, self.classes_, y_enc = check_X_y(X, y)
         ser = self.serializer
-        if ser == "auto":
+        if isinstance(ser, str) and ser == "auto":
             ser = "raw" if self.codec == "zstd" else "binary"
-        self.serializer_ = get_serializer(ser).fit(X)
+        self.serializer_ = copy.deepcopy(get_serializer(ser)).fit(X)
         sym = self.serializer_.transform(X)
         groups = [sym[y_enc == c] for c in range(len(self.classes_))]
         if self.codec == "zstd":
             self._fit_zstd(groups)
         else:
-            set_threads(self.n_jobs)
             self._ctx = ContextCoder(family=self.family)
             self._counts = [self._ctx.fit_counts(g, self.serializer_.levels) for g in groups]
         return self
@@ -106,11 +115,13 @@ class ClassCompressionClassifier(ClassifierMixin, BaseEstimator):
     def code_lengths(self, X) -> np.ndarray:
         """Bits to code each image given each class's corpus: (n_images, n_classes)."""
         check_is_fitted(self, "serializer_")
-        sym = self.serializer_.transform(_check_X(X))
+        sym = self.serializer_.transform(check_images(X, "X"))
         if self.codec == "ctx":
-            set_threads(self.n_jobs)
-            data = self._ctx.prepare(sym, self.serializer_.levels)
-            return np.stack([self._ctx.lengths_given_counts(data, c) for c in self._counts], 1)
+            n = n_jobs_count(self.n_jobs)
+            data = self._ctx.prepare(sym, self.serializer_.levels, n)
+            return np.stack(
+                [self._ctx.lengths_given_counts(data, c, n_jobs=n) for c in self._counts], 1
+            )
         return self._zstd_lengths([s.tobytes() for s in sym])
 
     def _zstd_lengths(self, items: list[bytes]) -> np.ndarray:
@@ -125,7 +136,7 @@ class ClassCompressionClassifier(ClassifierMixin, BaseEstimator):
             header = len(c.compress(b""))
             return [8 * (len(c.compress(b)) - header) for b in items]
 
-        with ThreadPoolExecutor(_n_jobs(self.n_jobs)) as pool:
+        with ThreadPoolExecutor(n_jobs_count(self.n_jobs)) as pool:
             cols = list(pool.map(column, self._dicts))
         return np.asarray(cols, np.float64).T
 

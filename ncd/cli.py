@@ -1,12 +1,19 @@
-"""The ``ncdvision`` command."""
+"""The ``ncdvision`` command.
+
+Subcommands beyond the core ones come from the ``ncdvision.commands`` entry-point group: each
+entry names a function ``register(subparsers)`` that adds its parsers (``ncdvision.neural``
+registers ``neural`` this way), so this module never imports them.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError, entry_points, version
 
 import numpy as np
+
+COMMANDS_GROUP = "ncdvision.commands"
 
 
 def _version() -> str:
@@ -136,19 +143,6 @@ def cmd_distances(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_neural(args: argparse.Namespace) -> int:
-    try:
-        from ncdvision.neural import require_torch
-
-        require_torch()
-    except ImportError as exc:
-        print(f"ncdvision: error: {exc}", file=sys.stderr)
-        return 2
-    from ncdvision.neural.cli import run
-
-    return run(args)
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ncdvision", description=__doc__)
     p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
@@ -198,32 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--out", required=True, help=".npy file; '-' for standard output")
     d.set_defaults(func=cmd_distances)
 
-    n = sub.add_parser("neural", help="learned compressors (needs the [neural] extra)")
-    n_sub = n.add_subparsers(dest="neural_command", required=True)
-    helps = {
-        "train": "train a model (pixelcnn, autoencoder or cnn) on the training split",
-        "bpd": "bits per dimension of the test split: likelihood and actual range code",
-        "features": "kNN on autoencoder latents vs L2 pixels on the test split",
-    }
-    for name, help_ in helps.items():
-        q = n_sub.add_parser(name, help=help_)
-        q.add_argument("--dataset", default="mnist-5k", help="dataset name or path")
-        q.add_argument("--test-size", type=int, default=None, help="default: the protocol's")
-        q.add_argument("--seed", type=int, default=0)
-        q.add_argument("--epochs", type=int, default=None, help="default: the model's")
-        q.add_argument("--cache", default=None, help="checkpoint folder (resumes from it)")
-        q.add_argument("--out", default=None, help="write the results as JSON here")
-        if name in ("train", "bpd"):
-            q.add_argument("--binary", action="store_true", help="binarized pixels (Otsu)")
-        if name == "train":
-            q.add_argument("--model", choices=["pixelcnn", "autoencoder", "cnn"],
-                           default="pixelcnn")  # fmt: skip
-        if name == "bpd":
-            q.add_argument("--verify", type=int, default=8, help="test images to decode back")
-        if name == "features":
-            q.add_argument("--metric", choices=["l2", "cosine"], default="l2")
-            q.add_argument("--k", type=_k, default="auto")
-        q.set_defaults(func=cmd_neural)
+    for ep in entry_points(group=COMMANDS_GROUP):  # e.g. `neural`, from ncdvision.neural
+        ep.load()(sub)
     return p
 
 

@@ -1,4 +1,4 @@
-"""Codec registry: name -> codec object with header-corrected compressed lengths.
+"""Byte codecs (zlib, gzip, bz2, lzma, zstd, brotli) and image codecs (PNG, lossless WebP).
 
 Every length is in **bits** and header-corrected: the length of compressing empty input
 (``codec.header_bits``) is subtracted, so that an empty string costs 0 and the fixed container
@@ -17,21 +17,44 @@ import io
 import lzma
 import threading
 import zlib
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 
+from .coder import Codec, register_codec
 
-class Codec(ABC):
-    """A lossless compressor seen through its compressed length.
 
-    Subclasses implement :meth:`compress`; the rest follows. ``kind`` is ``"bytes"`` (input is
-    a ``bytes`` object) or ``"image"`` (input is a uint8 array (H, W) or (H, W, C)).
+@dataclass
+class CodecData:
+    """A prepared batch for a byte or image codec: what is compressed, and C(x) in bits."""
+
+    items: list  # bytes (byte codecs) or symbol images (image codecs)
+    lengths: np.ndarray
+
+    def take(self, rows) -> CodecData:
+        idx = range(len(self.items))[rows] if isinstance(rows, slice) else rows
+        return CodecData([self.items[i] for i in idx], self.lengths[rows])
+
+
+def _map(fn, items, n_jobs: int) -> list:
+    """``fn`` over ``items`` on a thread pool (the codec bindings release the GIL)."""
+    if n_jobs == 1 or len(items) < 2:
+        return list(map(fn, items))
+    with ThreadPoolExecutor(n_jobs) as pool:
+        return list(pool.map(fn, items))
+
+
+class ByteCodec(Codec):
+    """A byte-stream compressor seen through its compressed length.
+
+    Subclasses implement :meth:`compress` (and :meth:`decompress`); the rest follows. Joint
+    compression is concatenation, ``x + y``. Rows of a block run on a thread pool.
     """
 
-    name: str = ""
-    kind: str = "bytes"
+    kind = "bytes"
 
     @abstractmethod
     def compress(self, data) -> bytes:
@@ -62,20 +85,27 @@ class Codec(ABC):
         h = self.header_bits
         return np.array([8 * len(self.compress(self.concat(x, y))) - h for y in ys], np.float64)
 
-    def __repr__(self) -> str:
-        params = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
-        return f"{type(self).__name__}({params})"
+    def items(self, symbols: np.ndarray) -> list:
+        """What is compressed for each symbol image: its bytes, row-major."""
+        return [s.tobytes() for s in symbols]
 
-    def get_config(self) -> dict:
-        return {"name": self.name}
+    def prepare(self, symbols: np.ndarray, levels: int, n_jobs: int = 1) -> CodecData:
+        items = self.items(symbols)
+        return CodecData(items, np.asarray(_map(self.length, items, n_jobs), np.float64))
+
+    def joint_block(self, dx: CodecData, dy: CodecData, n_jobs: int = 1) -> np.ndarray:
+        rows = _map(lambda x: self.joint_lengths(x, dy.items), dx.items, n_jobs)
+        return np.stack(rows) if rows else np.empty((0, len(dy.items)))
 
 
-class Zlib(Codec):
+@register_codec
+class Zlib(ByteCodec):
     """DEFLATE in a zlib container. ``joint_lengths`` feeds x once and copies the compressor
     state for each y (``compressobj().copy()``), which gives byte-identical output to
     compressing ``x + y`` in one call."""
 
-    name = "zlib"
+    codec_id = "zlib"
+    suffix_param = "level"
     wbits = 15
 
     def __init__(self, level: int = 9):
@@ -102,19 +132,20 @@ class Zlib(Codec):
             out[j] = head + len(c.compress(y)) + len(c.flush())
         return 8 * out - self.header_bits
 
-    def get_config(self) -> dict:
-        return {"name": self.name, "level": self.level}
 
-
+@register_codec
 class Gzip(Zlib):
     """DEFLATE in a gzip container (same lengths as ``gzip.compress``)."""
 
-    name = "gzip"
+    codec_id = "gzip"
+    suffix_param = "level"
     wbits = 31
 
 
-class Bz2(Codec):
-    name = "bz2"
+@register_codec
+class Bz2(ByteCodec):
+    codec_id = "bz2"
+    suffix_param = "level"
 
     def __init__(self, level: int = 9):
         if not 1 <= level <= 9:
@@ -127,14 +158,13 @@ class Bz2(Codec):
     def decompress(self, blob: bytes) -> bytes:
         return bz2.decompress(blob)
 
-    def get_config(self) -> dict:
-        return {"name": self.name, "level": self.level}
 
-
-class Lzma(Codec):
+@register_codec
+class Lzma(ByteCodec):
     """LZMA2 in an xz container without an integrity check (the check would add bytes, not information)."""
 
-    name = "lzma"
+    codec_id = "lzma"
+    suffix_param = "preset"
 
     def __init__(self, preset: int = 6):
         if not 0 <= preset <= 9:
@@ -147,12 +177,11 @@ class Lzma(Codec):
     def decompress(self, blob: bytes) -> bytes:
         return lzma.decompress(blob)
 
-    def get_config(self) -> dict:
-        return {"name": self.name, "preset": self.preset}
 
-
-class Zstd(Codec):
-    name = "zstd"
+@register_codec
+class Zstd(ByteCodec):
+    codec_id = "zstd"
+    suffix_param = "level"
 
     def __init__(self, level: int = 19):
         if not 1 <= level <= 22:
@@ -176,12 +205,11 @@ class Zstd(Codec):
 
         return zstandard.ZstdDecompressor().decompress(blob, max_output_size=1 << 30)
 
-    def get_config(self) -> dict:
-        return {"name": self.name, "level": self.level}
 
-
-class Brotli(Codec):
-    name = "brotli"
+@register_codec
+class Brotli(ByteCodec):
+    codec_id = "brotli"
+    suffix_param = "quality"
 
     def __init__(self, quality: int = 11):
         if not 0 <= quality <= 11:
@@ -198,13 +226,15 @@ class Brotli(Codec):
 
         return brotli.decompress(blob)
 
-    def get_config(self) -> dict:
-        return {"name": self.name, "quality": self.quality}
 
+class ImageCodec(ByteCodec):
+    """A Pillow image format; the two images of a joint are placed side by side."""
 
-class _ImageCodec(Codec):
     kind = "image"
     format = ""
+
+    def items(self, symbols: np.ndarray) -> list:
+        return list(symbols[..., 0] if symbols.ndim == 4 and symbols.shape[3] == 1 else symbols)
 
     def _save_kwargs(self) -> dict:
         return {}
@@ -248,10 +278,12 @@ class _ImageCodec(Codec):
         return np.array([8 * len(self.compress(self.concat(x, y))) - h for y in ys], np.float64)
 
 
-class Png(_ImageCodec):
+@register_codec
+class Png(ImageCodec):
     """PNG through Pillow (zlib level 9, adaptive filters)."""
 
-    name = "png"
+    codec_id = "png"
+    suffix_param = "compress_level"
     format = "PNG"
 
     def __init__(self, compress_level: int = 9):
@@ -262,14 +294,13 @@ class Png(_ImageCodec):
     def _save_kwargs(self) -> dict:
         return {"compress_level": self.compress_level, "optimize": False}
 
-    def get_config(self) -> dict:
-        return {"name": self.name, "compress_level": self.compress_level}
 
-
-class WebP(_ImageCodec):
+@register_codec
+class WebP(ImageCodec):
     """Lossless WebP through Pillow (``quality`` is the lossless effort, ``method`` 0..6)."""
 
-    name = "webp"
+    codec_id = "webp"
+    suffix_param = "method"
     format = "WEBP"
 
     def __init__(self, method: int = 4, quality: int = 100):
@@ -281,54 +312,3 @@ class WebP(_ImageCodec):
 
     def _save_kwargs(self) -> dict:
         return {"lossless": True, "method": self.method, "quality": self.quality, "exact": True}
-
-    def get_config(self) -> dict:
-        return {"name": self.name, "method": self.method, "quality": self.quality}
-
-
-_BYTE_AND_IMAGE_CODECS: dict[str, type[Codec]] = {
-    c.name: c for c in (Zlib, Gzip, Bz2, Lzma, Zstd, Brotli, Png, WebP)
-}
-
-
-def available_codecs() -> list[str]:
-    """Every codec name :func:`get_codec` accepts, context coders included."""
-    from .context import CONTEXT_CODERS
-
-    return list(_BYTE_AND_IMAGE_CODECS) + list(CONTEXT_CODERS)
-
-
-def get_codec(spec, **params):
-    """A codec by name (``"zstd"``), with parameters (``get_codec("zstd", level=3)``), or a
-    ``"name:param"`` shorthand (``"zlib:6"``, ``"brotli:9"``). Codec objects pass through."""
-    from .context import CONTEXT_CODERS
-
-    if not isinstance(spec, str):
-        if isinstance(spec, Codec) or hasattr(spec, "pair_block"):
-            return spec
-        raise TypeError(f"codec must be a name or a codec object, got {type(spec).__name__}")
-    name, colon, arg = spec.partition(":")
-    if name in CONTEXT_CODERS:
-        if colon:
-            raise ValueError(f"codec {spec!r}: context coders take no ':' parameter; use {name!r}")
-        return CONTEXT_CODERS[name](**params)
-    if name not in _BYTE_AND_IMAGE_CODECS:
-        raise ValueError(f"unknown codec {spec!r}; known codecs: {', '.join(available_codecs())}")
-    cls = _BYTE_AND_IMAGE_CODECS[name]
-    if colon:
-        if not arg.lstrip("-").isdigit():
-            raise ValueError(
-                f"codec {spec!r}: the part after ':' must be an integer level, e.g. '{name}:6'"
-            )
-        first = {
-            Zlib: "level",
-            Gzip: "level",
-            Bz2: "level",
-            Lzma: "preset",
-            Zstd: "level",
-            Brotli: "quality",
-            Png: "compress_level",
-            WebP: "method",
-        }[cls]
-        params = {first: int(arg), **params}
-    return cls(**params)

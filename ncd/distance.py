@@ -14,16 +14,16 @@ C(x) + C(y|x) for ``ctx-ref``. ``pairwise(X, Y)`` puts X first in every pair.
 
 from __future__ import annotations
 
+import copy
 import os
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Callable
 
 import numpy as np
 
-from .codecs import Codec, get_codec
-from .context import ContextData, set_threads
+from .coder import Codec, get_codec
+from .context.kernels import set_threads
 from .serialize import Serializer, get_serializer
+from .validation import check_block_rows, check_images, n_jobs_count
 
 #: pairwise() refuses an in-memory result larger than this (bytes) unless the environment
 #: variable NCDVISION_MAX_MATRIX_BYTES says otherwise; pass out= or use kneighbors.
@@ -75,121 +75,14 @@ def get_distance(name: str) -> Callable:
     return DISTANCES[name]
 
 
-# ---------------------------------------------------------------------------- input checks
-
-
-def check_images(X, name: str = "X", allow_empty: bool = False) -> np.ndarray:
-    """Validate an image batch: uint8 (N, H, W) or (N, H, W, C), all of one shape.
-
-    Float images are refused: whether they are in [0, 1] or [0, 255] cannot be told safely.
-    Integer arrays within 0..255 are converted; anything else names what was expected.
-    """
-    if isinstance(X, (list, tuple)):
-        if not X:
-            raise ValueError(f"{name} is empty; expected at least one image")
-        shapes = [np.shape(x) for x in X]
-        for i, s in enumerate(shapes):
-            if s != shapes[0]:
-                raise ValueError(
-                    f"{name}: mixed image shapes: image {i} has shape {s}, image 0 has {shapes[0]}"
-                )
-        X = np.stack([np.asarray(x) for x in X])
-    X = np.asarray(X)
-    if X.dtype == object:
-        raise ValueError(
-            f"{name}: mixed image shapes or non-numeric data (object array); expected uint8 (N,H,W[,C])"
-        )
-    if X.ndim not in (3, 4) or (X.ndim == 4 and X.shape[3] not in (1, 3, 4)):
-        raise ValueError(
-            f"{name}: expected images of shape (N,H,W) or (N,H,W,C) with C in 1,3,4; got {X.shape}"
-        )
-    if X.shape[0] == 0 and not allow_empty:
-        raise ValueError(f"{name} is empty; expected at least one image")
-    if 0 in X.shape[1:3]:
-        raise ValueError(f"{name}: images of shape {X.shape[1:]} have no pixels")
-    if np.issubdtype(X.dtype, np.floating):
-        if np.isnan(X).any():
-            raise ValueError(f"{name} contains NaN; expected uint8 images")
-        raise ValueError(
-            f"{name} has dtype {X.dtype}: float images are ambiguous. Convert to uint8 first: "
-            f"(X * 255).round().astype(np.uint8) for [0, 1] data, X.round().astype(np.uint8) for [0, 255]"
-        )
-    if X.dtype == np.bool_:
-        raise ValueError(f"{name} is boolean; expected uint8 (use X.astype(np.uint8) * 255)")
-    if X.dtype != np.uint8:
-        if not np.issubdtype(X.dtype, np.integer):
-            raise ValueError(f"{name} has dtype {X.dtype}; expected uint8 images")
-        if X.size and (X.min() < 0 or X.max() > 255):
-            raise ValueError(f"{name} ({X.dtype}) has values outside 0..255; expected uint8 images")
-        X = X.astype(np.uint8)
-    return np.ascontiguousarray(X)
-
-
 def _check_pair(X, Y):
     if X.shape[1:] != Y.shape[1:]:
         raise ValueError(f"X and Y images differ in shape: {X.shape[1:]} vs {Y.shape[1:]}")
 
 
-# -------------------------------------------------------------------------------- backends
-
-
-@dataclass
-class _ByteData:
-    items: list  # bytes (byte codecs) or symbol images (image codecs)
-    lengths: np.ndarray  # C(x) in bits
-
-    def take(self, rows) -> _ByteData:
-        idx = range(len(self.items))[rows] if isinstance(rows, slice) else rows
-        return _ByteData([self.items[i] for i in idx], self.lengths[rows])
-
-
-class _CodecBackend:
-    """Runs a byte or image codec over a block, rows spread over a thread pool (zlib, bz2,
-    lzma, zstd and brotli release the GIL while compressing)."""
-
-    def __init__(self, codec: Codec, n_jobs: int):
-        self.codec = codec
-        self.n_jobs = n_jobs
-
-    def prepare(self, symbols: np.ndarray, levels: int) -> _ByteData:
-        if self.codec.kind == "bytes":
-            items = [s.tobytes() for s in symbols]
-        else:
-            items = list(
-                symbols[..., 0] if symbols.ndim == 4 and symbols.shape[3] == 1 else symbols
-            )
-        lengths = np.fromiter(self._map(self.codec.length, items), np.float64, len(items))
-        return _ByteData(items, lengths)
-
-    def _map(self, fn, items) -> Iterator:
-        if self.n_jobs == 1 or len(items) < 2:
-            return map(fn, items)
-        with ThreadPoolExecutor(self.n_jobs) as pool:
-            return iter(list(pool.map(fn, items)))
-
-    def joint_block(self, dx: _ByteData, dy: _ByteData) -> np.ndarray:
-        rows = self._map(lambda x: self.codec.joint_lengths(x, dy.items), dx.items)
-        return np.stack(list(rows)) if dx.items else np.empty((0, len(dy.items)))
-
-
-class _ContextBackend:
-    def __init__(self, coder, n_jobs: int):
-        self.coder = coder
-        self.n_jobs = n_jobs
-
-    def prepare(self, symbols: np.ndarray, levels: int) -> ContextData:
-        set_threads(self.n_jobs)
-        return self.coder.prepare(symbols, levels)
-
-    def joint_block(self, dx: ContextData, dy: ContextData) -> np.ndarray:
-        set_threads(self.n_jobs)
-        return self.coder.joint_block(dx, dy)
-
-
-def _n_jobs(n_jobs: int | None) -> int:
-    if n_jobs is None:
-        return 1
-    return (os.cpu_count() or 1) if n_jobs < 0 else max(1, int(n_jobs))
+def default_serializer(codec: Codec) -> str:
+    """What ``serializer="auto"`` means: ``binary`` for context coders, else ``raw``."""
+    return "binary" if codec.kind == "context" else "raw"
 
 
 class Compressor:
@@ -197,25 +90,24 @@ class Compressor:
 
     This is what :func:`pairwise`, :func:`kneighbors` and the classifiers share: the serializer
     is fitted once (on the training/reference images), each image's C(x) is computed once and
-    reused, and :meth:`distances` gives a block of the distance matrix.
+    reused, and :meth:`distances` gives a block of the distance matrix. Codec and serializer
+    objects passed in are copied, never fitted in place (as scikit-learn clones estimators).
     """
 
-    def __init__(self, codec="zstd", serializer="raw", distance="ncd", n_jobs: int | None = -1):
-        self.codec = get_codec(codec)
-        self.serializer: Serializer = get_serializer(serializer)
+    def __init__(self, codec="zstd", serializer="auto", distance="ncd", n_jobs: int | None = -1):
+        self.codec: Codec = get_codec(get_codec(codec).get_config())
+        if isinstance(serializer, str) and serializer == "auto":
+            serializer = default_serializer(self.codec)
+        self.serializer: Serializer = copy.deepcopy(get_serializer(serializer))
         self.distance = distance
         self._dist = get_distance(distance)
-        self.n_jobs = _n_jobs(n_jobs)
-        if getattr(self.codec, "kind", None) == "context":
-            self.backend = _ContextBackend(self.codec, self.n_jobs)
-        else:
-            self.backend = _CodecBackend(self.codec, self.n_jobs)
+        self.n_jobs = n_jobs_count(n_jobs)
 
     def fit(self, images: np.ndarray, labels=None) -> Compressor:
         """Fit the serializer (and a learned coder's prior counts, which need ``labels``)."""
         X = check_images(images, "reference images")
         self.serializer.fit(X)
-        if getattr(self.codec, "learned", False):
+        if self.codec.learned:
             if labels is None:
                 raise ValueError(
                     f"codec {self.codec.name!r} learns from labelled training images: pass "
@@ -228,10 +120,11 @@ class Compressor:
     def prepare(self, images: np.ndarray, name: str = "X"):
         """Serialized images with their lengths C(x) (bits)."""
         X = check_images(images, name)
-        return self.backend.prepare(self.serializer.transform(X), self.serializer.levels)
+        symbols = self.serializer.transform(X)
+        return self.codec.prepare(symbols, self.serializer.levels, self.n_jobs)
 
     def distances(self, dx, dy) -> np.ndarray:
-        joint = self.backend.joint_block(dx, dy)
+        joint = self.codec.joint_block(dx, dy, self.n_jobs)
         return self._dist(dx.lengths[:, None], dy.lengths[None, :], joint).astype(np.float32)
 
     def __repr__(self) -> str:
@@ -239,7 +132,7 @@ class Compressor:
 
 
 def compressed_lengths(
-    X, codec="zstd", serializer="raw", n_jobs: int | None = -1, fit_on=None
+    X, codec="zstd", serializer="auto", n_jobs: int | None = -1, fit_on=None
 ) -> np.ndarray:
     """C(x) in bits, header-corrected, for each image (serializer fitted on ``fit_on`` or X)."""
     comp = Compressor(codec, serializer, n_jobs=n_jobs).fit(X if fit_on is None else fit_on)
@@ -247,14 +140,6 @@ def compressed_lengths(
 
 
 # ------------------------------------------------------------------------------ matrices
-
-
-def check_block_rows(block_rows) -> None:
-    if block_rows is not None and (
-        isinstance(block_rows, bool) or not isinstance(block_rows, (int, np.integer))
-        or block_rows < 1
-    ):  # fmt: skip
-        raise ValueError(f"block_rows must be a positive integer or None, got {block_rows!r}")
 
 
 def _row_blocks(n_rows: int, n_cols: int, block_rows: int | None) -> list[slice]:
@@ -281,7 +166,7 @@ def pairwise(
     Y=None,
     *,
     codec="zstd",
-    serializer="raw",
+    serializer="auto",
     distance: str = "ncd",
     n_jobs: int | None = -1,
     out: np.ndarray | None = None,
@@ -299,8 +184,10 @@ def pairwise(
         diagonal holds NCD(x, x), which is small but not zero.
     codec : str or codec object
         See :func:`~ncdvision.ncd.codecs.available_codecs`.
-    serializer : str
-        ``raw``, ``q1``..``q8``, ``binary`` (Otsu threshold fitted on Y, or X when Y is None).
+    serializer : str or Serializer
+        ``auto`` (``binary`` for context coders, ``raw`` otherwise), ``raw``, ``q1``..``q8``,
+        ``binary`` (Otsu threshold fitted on Y, or X when Y is None), ``binary:T``,
+        ``thermo:K``.
     distance : {"ncd", "cdm", "clm"}
     n_jobs : int
         Threads for byte codecs, numba threads for context coders; -1 uses all cores.
@@ -358,7 +245,7 @@ def kneighbors(
     k: int = 5,
     *,
     codec="zstd",
-    serializer="raw",
+    serializer="auto",
     distance: str = "ncd",
     n_jobs: int | None = -1,
     block_rows: int | None = None,

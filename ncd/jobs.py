@@ -8,30 +8,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .knn import AUTO_K, NCDKNNClassifier, best_k, loo_accuracies, vote, without_self
+from .knn import NCDKNNClassifier, PixelKNNClassifier
 from .output import check_output, check_output_dir
 from .report import confusion_png, write_json, write_predictions_csv
 
 
-def _l2_knn(train, test, ks=AUTO_K):
-    """Pixel-space L2 kNN with the same tie rule, k chosen by leave-one-out on training data."""
-    from sklearn.neighbors import NearestNeighbors
-
-    Xtr = train.images.reshape(len(train), -1).astype(np.float32)
-    Xte = test.images.reshape(len(test), -1).astype(np.float32)
-    ks = [k for k in ks if k < len(Xtr)]
-    if not ks:
-        raise ValueError(f"{len(Xtr)} training image(s) are too few for leave-one-out kNN")
-    nn = NearestNeighbors(n_neighbors=max(ks) + 1).fit(Xtr)
-    loo = without_self(nn.kneighbors(Xtr)[1], max(ks))
-    n_cls = len(train.class_names)
-    accs = loo_accuracies(loo, train.labels, train.labels, ks, n_cls)
-    k = best_k(accs)
-    _, idx = nn.kneighbors(Xte, n_neighbors=k)
-    return vote(train.labels[idx], n_cls), k, accs[k]
-
-
-def _fit_predict(clf: NCDKNNClassifier, train, test, method: str, rows: list) -> np.ndarray:
+def _fit_predict(clf, train, test, method: str, rows: list) -> np.ndarray:
     """Fit on train, predict test, append a timed result row; returns the predictions."""
     t = time.perf_counter()
     clf.fit(train.images, train.labels)
@@ -46,7 +28,9 @@ def _fit_predict(clf: NCDKNNClassifier, train, test, method: str, rows: list) ->
             "accuracy": float(np.mean(pred == test.labels)),
             "fit_s": t_fit,
             "predict_s": t_pred,
-            "pairs_per_s": len(test) * len(train) / t_pred,
+            "pairs_per_s": len(test) * len(train) / t_pred
+            if clf.settings()["codec"] != "-"
+            else None,
         }
     )
     return pred
@@ -77,21 +61,7 @@ def classify(
     clf = NCDKNNClassifier(codec=codec, serializer=serializer, k=k, n_jobs=n_jobs)
     pred = _fit_predict(clf, train, test, "NCD kNN", rows)
     if baselines:
-        t = time.perf_counter()
-        l2_pred, l2_k, l2_loo = _l2_knn(train, test)
-        rows.append(
-            {
-                "method": "L2 pixel kNN",
-                "codec": "-",
-                "serializer": "raw",
-                "k": l2_k,
-                "loo_accuracy": l2_loo,
-                "accuracy": float(np.mean(l2_pred == test.labels)),
-                "fit_s": 0.0,
-                "predict_s": time.perf_counter() - t,
-                "pairs_per_s": None,
-            }
-        )
+        _fit_predict(PixelKNNClassifier(), train, test, "L2 pixel kNN", rows)
         # the published method: gzip NCD on raw bytes (identical distances to the naive loop)
         gz = NCDKNNClassifier(codec="gzip", serializer="raw", k="auto", n_jobs=n_jobs)
         _fit_predict(gz, train, test, "gzip NCD kNN (naive baseline)", rows)

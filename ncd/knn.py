@@ -1,31 +1,35 @@
-"""Parameter-free compression classifiers (scikit-learn estimators).
+"""Parameter-free kNN classifiers (scikit-learn estimators).
 
-:class:`NCDKNNClassifier` -- k nearest neighbours under a compression distance.
-
-Tie rule (single label, never "any of the tied labels"): a majority vote among the k nearest;
-if several classes share the most votes, the prediction is the tied class whose nearest member
-is closest to the query (neighbours are ordered by distance, then by training index).
+:class:`NCDKNNClassifier` -- k nearest neighbours under a compression distance;
+:class:`PixelKNNClassifier` -- the L2 pixel-space baseline with the same tie rule and the same
+leave-one-out k selection (:mod:`.neighbors`).
 
 ``codec="auto"`` / ``k="auto"``: chosen by leave-one-out accuracy on the training set only
 (each training query's own copy is excluded from its neighbours), over
-:data:`AUTO_CANDIDATES` and k in :data:`AUTO_K`. Fast context coders are scored on up to
-``loo_size`` training queries, slow byte codecs on up to ``loo_size // 10``; ties go to the
-earlier candidate and the smaller k. Test labels are never seen. A coder that learns from
-labelled training images (``ctx-ref-learned``) is fitted, for its leave-one-out score, on the
-training images that are not queries, so no query informs the model that scores it (at most
-half the training set is used as queries then; the estimate is slightly pessimistic).
+:data:`AUTO_CANDIDATES` and k in :data:`~ncdvision.ncd.neighbors.AUTO_K`. Context coders are
+scored on up to ``loo_size`` training queries, slow byte codecs on up to ``loo_size // 10``;
+ties go to the earlier candidate and the smaller k. Test labels are never seen. A coder that
+learns from labelled training images (``ctx-ref-learned``) is fitted, for its leave-one-out
+score, on the training images that are not queries, so no query informs the model that
+scores it (at most half the training set is used as queries then; the estimate is slightly
+pessimistic).
 """
 
 from __future__ import annotations
 
 import time
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .distance import Compressor, check_images, kneighbors
+from .coder import Codec, get_codec
+from .distance import DISTANCES, Compressor, default_serializer, kneighbors
+from .neighbors import AUTO_K, VectorKNN, candidate_ks, loo_accuracies, vote, vote_proba
+from .serialize import Serializer
+from .validation import check_images, check_X_y
 
 #: (codec, serializer) pairs that ``codec="auto"`` chooses among.
 AUTO_CANDIDATES: tuple[tuple[str, str], ...] = (
@@ -36,65 +40,8 @@ AUTO_CANDIDATES: tuple[tuple[str, str], ...] = (
     ("zlib", "raw"),
     ("bz2", "raw"),
 )
-AUTO_K: tuple[int, ...] = (1, 3, 5, 7)
-_FAST = {"ctx", "ctx-ref", "ctx-ref-asym", "ctx-ref-learned"}
 
-
-def vote(neighbor_labels: np.ndarray, n_classes: int) -> np.ndarray:
-    """Majority vote per row; a tie goes to the tied class met first (its nearest member is
-    closest). ``neighbor_labels`` (n, k) are encoded labels ordered nearest first."""
-    n, k = neighbor_labels.shape
-    counts = np.zeros((n, n_classes), np.int64)
-    np.add.at(counts, (np.repeat(np.arange(n), k), neighbor_labels.ravel()), 1)
-    top = counts.max(axis=1, keepdims=True)
-    is_tied_top = np.take_along_axis(counts, neighbor_labels, 1) == top
-    first = np.argmax(is_tied_top, axis=1)  # first neighbour whose class has the top count
-    return neighbor_labels[np.arange(n), first]
-
-
-def loo_accuracies(neighbors: np.ndarray, y_train: np.ndarray, y_query: np.ndarray,
-                   ks, n_classes: int) -> dict[int, float]:  # fmt: skip
-    """Accuracy of the k-nearest vote for each k; ``neighbors`` (n_query, >= max(ks)) are
-    training indices ordered nearest first, with each query itself already left out."""
-    return {k: float(np.mean(vote(y_train[neighbors[:, :k]], n_classes) == y_query)) for k in ks}
-
-
-def best_k(accuracies: dict[int, float]) -> int:
-    """The k with the best accuracy; the smallest such k on a tie."""
-    return max(accuracies, key=lambda k: (accuracies[k], -k))
-
-
-def without_self(neighbors: np.ndarray, k: int) -> np.ndarray:
-    """Row i of a training-set self query without i itself, its first ``k`` kept."""
-    return np.array([row[row != i][:k] for i, row in enumerate(neighbors)])
-
-
-def _encode_labels(y) -> tuple[np.ndarray, np.ndarray]:
-    y = np.asarray(y)
-    if y.ndim != 1:
-        raise ValueError(f"y must be 1-D, got shape {y.shape}")
-    check_classification_targets(y)
-    classes, enc = np.unique(y, return_inverse=True)
-    return classes, enc
-
-
-def _check_X(X) -> np.ndarray:
-    X = np.asarray(X) if not isinstance(X, (list, tuple)) else X
-    if isinstance(X, np.ndarray) and X.ndim == 2:
-        raise ValueError(
-            f"X has shape {X.shape}: expected images (N, H, W) or (N, H, W, C), not flattened "
-            "feature vectors. Reshape, e.g. X.reshape(-1, 28, 28)"
-        )
-    return check_images(X, "X")
-
-
-def check_X_y(X, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Validated images, the sorted classes and the encoded labels of a training set."""
-    X = _check_X(X)
-    classes, y_enc = _encode_labels(y)
-    if len(y_enc) != len(X):
-        raise ValueError(f"X has {len(X)} images but y has {len(y_enc)} labels")
-    return X, classes, y_enc
+_K = [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})]
 
 
 class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
@@ -126,6 +73,16 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         The chosen setting's leave-one-out training accuracy, an estimate of test accuracy.
     """
 
+    _parameter_constraints: dict = {
+        "codec": [StrOptions({"auto"}), str, dict, Codec],
+        "serializer": [StrOptions({"auto"}), str, Serializer],
+        "distance": [StrOptions(set(DISTANCES))],
+        "k": _K,
+        "n_jobs": [Integral, None],
+        "loo_size": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
     def __init__(
         self,
         codec="auto",
@@ -145,25 +102,24 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X, y) -> NCDKNNClassifier:
+        self._validate_params()
         X, self.classes_, y_enc = check_X_y(X, y)
-        if self.k != "auto" and (not isinstance(self.k, (int, np.integer)) or self.k < 1):
-            raise ValueError(f"k must be a positive integer or 'auto', got {self.k!r}")
         if self.k != "auto" and self.k > len(X):
             raise ValueError(f"k={self.k} is larger than the training set ({len(X)} images)")
         self._X, self._y = X, y_enc
-        if self.codec == "auto":
+        if isinstance(self.codec, str) and self.codec == "auto":
             candidates = [c for c in AUTO_CANDIDATES if self.serializer in ("auto", c[1])]
             if not candidates:
                 raise ValueError(f"no auto candidate uses serializer {self.serializer!r}")
         else:
             ser = self.serializer
-            if ser == "auto":
-                ser = "binary" if str(self.codec).startswith("ctx") else "raw"
+            if isinstance(ser, str) and ser == "auto":
+                ser = default_serializer(get_codec(self.codec))
             candidates = [(self.codec, ser)]
         ks = AUTO_K if self.k == "auto" else (int(self.k),)
         self.selection_, self.loo_accuracy_ = [], None
         if len(candidates) > 1 or len(ks) > 1:
-            best = self._select(X, y_enc, candidates, ks)
+            best = self._select(X, y_enc, candidates)
         else:
             best = (candidates[0][0], candidates[0][1], ks[0])
         self.codec_, self.serializer_, self.k_ = best
@@ -173,23 +129,15 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         self._prepared = self.compressor_.prepare(X, "training images")
         return self
 
-    def _select(self, X, y, candidates, ks):
+    def _select(self, X, y, candidates):
         rng = np.random.default_rng(self.random_state)
-        n_avail = len(X) - 1  # leave-one-out: every training image but the query
-        if self.k != "auto" and ks[0] > n_avail:
-            raise ValueError(
-                f"k={ks[0]}: choosing the codec by leave-one-out needs {ks[0]} neighbours per "
-                f"training query, but {len(X)} training images leave {n_avail}; pass k <= "
-                f"{n_avail} or a fixed codec"
-            )
-        ks = [k for k in ks if k <= n_avail]
-        if not ks:
-            raise ValueError(f"{len(X)} training images are too few for leave-one-out selection")
+        ks = candidate_ks(self.k, len(X) - 1)
         best, best_acc = None, -1.0
         for codec, ser in candidates:
             comp = Compressor(codec, ser, self.distance, self.n_jobs)
-            learned = getattr(comp.codec, "learned", False)
-            n_q = min(len(X), self.loo_size if codec in _FAST else max(self.loo_size // 10, 50))
+            learned = comp.codec.learned
+            n_q = self.loo_size if comp.codec.kind == "context" else max(self.loo_size // 10, 50)
+            n_q = min(len(X), n_q)
             if learned:
                 n_q = min(n_q, len(X) // 2)
                 if n_q == 0:
@@ -204,17 +152,11 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
             comp.fit(X[fit_rows], y[fit_rows])
             _, idx = kneighbors(X[q], X, k=max(ks), compressor=comp, exclude=q)
             secs = time.perf_counter() - t
+            name = comp.codec.name if isinstance(codec, (dict, Codec)) else codec
             for k, acc in loo_accuracies(idx, y, y[q], ks, len(self.classes_)).items():
-                self.selection_.append(
-                    {
-                        "codec": codec,
-                        "serializer": ser,
-                        "k": k,
-                        "loo_accuracy": acc,
-                        "n_queries": int(n_q),
-                        "seconds": secs,
-                    }
-                )
+                self.selection_.append({"codec": name, "serializer": str(ser), "k": k,
+                                        "loo_accuracy": acc, "n_queries": int(n_q),
+                                        "seconds": secs})  # fmt: skip
                 if acc > best_acc:
                     best, best_acc = (codec, ser, k), acc
         if best is None:
@@ -225,7 +167,7 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
     def kneighbors(self, X, n_neighbors: int | None = None, return_distance: bool = True):
         """Distances and training indices of the nearest training images, nearest first."""
         check_is_fitted(self, "compressor_")
-        X = _check_X(X)
+        X = check_images(X, "X")
         k = self.k_ if n_neighbors is None else n_neighbors
         dist, idx = kneighbors(
             X, self._X, k=k, compressor=self.compressor_, prepared_y=self._prepared
@@ -237,19 +179,62 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[vote(self._y[idx], len(self.classes_))]
 
     def predict_proba(self, X) -> np.ndarray:
-        """Vote fractions among the k nearest (columns in ``classes_`` order)."""
+        """Vote fractions among the k nearest (columns in ``classes_`` order); a tie carries
+        :data:`~ncdvision.ncd.neighbors.TIE_BREAK` extra on the class the tie rule picks, so
+        ``predict == classes_[argmax(predict_proba)]`` always."""
         idx = self.kneighbors(X, return_distance=False)
-        proba = np.zeros((len(idx), len(self.classes_)))
-        np.add.at(proba, (np.repeat(np.arange(len(idx)), idx.shape[1]), self._y[idx].ravel()), 1)
-        return proba / idx.shape[1]
+        return vote_proba(self._y[idx], len(self.classes_))
 
     def settings(self) -> dict:
         """The settings in use, for reports."""
         check_is_fitted(self, "compressor_")
         return {
-            "codec": self.codec_,
-            "serializer": self.serializer_,
+            "codec": self.codec_ if isinstance(self.codec_, str) else self.compressor_.codec.name,
+            "serializer": self.compressor_.serializer.name,
             "k": self.k_,
             "distance": self.distance,
             "loo_accuracy": self.loo_accuracy_,
         }
+
+
+class PixelKNNClassifier(ClassifierMixin, BaseEstimator):
+    """k nearest neighbours on raw pixels (L2 by default): the baseline every compression
+    distance is compared with, with the same tie rule and leave-one-out k selection.
+
+    Parameters
+    ----------
+    k : int or "auto", default="auto"
+    metric : str, default="euclidean"
+        Any metric of :class:`sklearn.neighbors.NearestNeighbors`.
+    """
+
+    _parameter_constraints: dict = {"k": _K, "metric": [str]}
+
+    def __init__(self, k="auto", metric="euclidean"):
+        self.k = k
+        self.metric = metric
+
+    @staticmethod
+    def _flat(X) -> np.ndarray:
+        X = check_images(X, "X")
+        return X.reshape(len(X), -1).astype(np.float32)
+
+    def fit(self, X, y) -> PixelKNNClassifier:
+        self._validate_params()
+        X, self.classes_, y_enc = check_X_y(X, y)
+        self.knn_ = VectorKNN(self.k, self.metric).fit(self._flat(X), y_enc, len(self.classes_))
+        self.k_, self.loo_accuracy_ = self.knn_.k_, self.knn_.loo_accuracy_
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        check_is_fitted(self, "knn_")
+        return self.classes_[self.knn_.predict(self._flat(X))]
+
+    def predict_proba(self, X) -> np.ndarray:
+        check_is_fitted(self, "knn_")
+        return self.knn_.predict_proba(self._flat(X))
+
+    def settings(self) -> dict:
+        check_is_fitted(self, "knn_")
+        return {"codec": "-", "serializer": "raw", "k": self.k_, "distance": self.metric,
+                "loo_accuracy": self.loo_accuracy_}  # fmt: skip

@@ -19,6 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ncdvision.ncd.validation import check_images
+
 from .train import cache_dir, fit, run_key
 
 
@@ -135,10 +137,7 @@ def train_autoencoder(
     progress: bool = True,
 ) -> tuple[Autoencoder, list[dict]]:
     """Rate-distortion training on uint8 grayscale images (N, H, W); checkpoints and resume."""
-    if images.ndim != 3 or images.dtype != np.uint8:
-        raise ValueError(
-            f"expected uint8 grayscale images (N, H, W), got {images.dtype} {images.shape}"
-        )
+    images = check_images(images, "images", gray=True)
     torch.manual_seed(seed)
     model = Autoencoder(latent_channels, hidden)
     settings = {**model.config(), "lmbda": lmbda, "epochs": epochs, "batch": batch_size,

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
                     "model": model_name, "epochs": epochs}  # fmt: skip
     t0 = time.perf_counter()
     if cmd == "features":
-        from sklearn.neighbors import KNeighborsClassifier
+        from ncdvision.ncd.knn import PixelKNNClassifier
 
         from .features import LatentKNNClassifier
 
@@ -60,10 +60,11 @@ def run(args: argparse.Namespace) -> int:
                                   cache=args.cache, progress=True)  # fmt: skip
         clf.fit(train.images, train.labels)
         acc = clf.score(test.images, test.labels)
-        l2 = KNeighborsClassifier(1).fit(train.images.reshape(len(train), -1), train.labels)
-        l2_acc = l2.score(test.images.reshape(len(test), -1), test.labels)
-        result.update(clf.settings(), accuracy=acc, l2_pixel_1nn_accuracy=l2_acc)
-        print(f"latent kNN ({args.metric}, k={clf.k_}): {acc:.3f}   L2 pixel 1-NN: {l2_acc:.3f}")
+        l2 = PixelKNNClassifier().fit(train.images, train.labels)
+        l2_acc = l2.score(test.images, test.labels)
+        result.update(clf.settings(), accuracy=acc, l2_pixel_knn_accuracy=l2_acc, l2_k=l2.k_)
+        print(f"latent kNN ({args.metric}, k={clf.k_}): {acc:.3f}   "
+              f"L2 pixel kNN (k={l2.k_}): {l2_acc:.3f}")  # fmt: skip
     elif model_name == "pixelcnn":
         from .lossless import bits_per_dim, train_pixelcnn
 

@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from ncdvision.ncd.knn import _check_X, check_X_y
+from ncdvision.ncd.validation import check_images, check_X_y
 
 from .train import cache_dir, fit, run_key
 
@@ -76,7 +76,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X) -> np.ndarray:
         check_is_fitted(self, "model_")
-        X = _check_X(X)
+        X = check_images(X, "X")
         with torch.no_grad():
             out = [
                 torch.softmax(self.model_(_tensor(X[s : s + 512])), 1)

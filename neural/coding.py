@@ -49,7 +49,8 @@ def _probabilities(model, batch: torch.Tensor) -> np.ndarray:
     return model.probabilities(batch).flatten(2).transpose(1, 2).numpy()
 
 
-def _check(images: np.ndarray, levels: int) -> np.ndarray:
+def check_symbols(images: np.ndarray, levels: int) -> np.ndarray:
+    """uint8 grayscale images (N, H, W) with every value below ``levels``."""
     images = np.asarray(images)
     if images.ndim != 3 or images.dtype != np.uint8:
         raise ValueError(
@@ -64,7 +65,7 @@ def _check(images: np.ndarray, levels: int) -> np.ndarray:
 
 def encode(model, images: np.ndarray, batch_size: int = 256) -> Code:
     """Range-code ``images`` (uint8, values < model.levels) with ``model``."""
-    images = _check(images, model.levels)
+    images = check_symbols(images, model.levels)
     n, h, w = images.shape
     model.eval()
     enc = constriction.stream.queue.RangeEncoder()
@@ -106,7 +107,7 @@ def decode(model, words: np.ndarray) -> np.ndarray:
 
 def likelihood_bits(model, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
     """-log2 p(x) of each image under the model (no coding): (N,)."""
-    images = _check(images, model.levels)
+    images = check_symbols(images, model.levels)
     model.eval()
     out = []
     with torch.no_grad():

@@ -5,18 +5,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.neighbors import NearestNeighbors
 from sklearn.utils.validation import check_is_fitted
 
-from ncdvision.ncd.knn import (
-    AUTO_K,
-    _check_X,
-    best_k,
-    check_X_y,
-    loo_accuracies,
-    vote,
-    without_self,
-)
+from ncdvision.ncd.neighbors import VectorKNN
+from ncdvision.ncd.validation import check_images, check_X_y
 
 from .bottleneck import Autoencoder, train_autoencoder
 
@@ -47,7 +39,7 @@ class LatentKNNClassifier(ClassifierMixin, BaseEstimator):
     The autoencoder is trained (rate-distortion, no labels) on the training images at ``fit``,
     unless ``model`` is a trained :class:`~ncdvision.neural.bottleneck.Autoencoder`.
     ``k="auto"`` is chosen by leave-one-out on the training set over (1, 3, 5, 7); the tie rule
-    is :func:`ncdvision.ncd.knn.vote`'s.
+    is :func:`ncdvision.ncd.neighbors.vote`'s.
 
     Parameters
     ----------
@@ -78,36 +70,26 @@ class LatentKNNClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X, y) -> LatentKNNClassifier:
         if self.metric not in ("l2", "cosine"):
             raise ValueError(f"metric must be 'l2' or 'cosine', got {self.metric!r}")
-        X, self.classes_, self._y = check_X_y(X, y)
-        if X.ndim != 3:
-            raise ValueError("LatentKNNClassifier codes grayscale images (N, H, W)")
+        X, self.classes_, y_enc = check_X_y(X, y)
+        X = check_images(X, "X", gray=True)
         self.model_ = self.model
         if self.model_ is None:
             self.model_, self.history_ = train_autoencoder(
                 X, epochs=self.epochs, lmbda=self.lmbda, seed=self.seed, cache=self.cache,
                 progress=self.progress,
             )  # fmt: skip
-        F_train = self._features(X)
-        self._nn = NearestNeighbors().fit(F_train)
-        ks = [k for k in AUTO_K if k < len(X)] if self.k == "auto" else [int(self.k)]
-        if self.k != "auto" and not 1 <= self.k <= len(X):
-            raise ValueError(f"k={self.k} must be in [1, {len(X)}] (the training set size)")
-        self.loo_accuracy_ = None
-        if len(ks) > 1:
-            _, idx = self._nn.kneighbors(F_train, n_neighbors=max(ks) + 1)
-            loo = without_self(idx, max(ks))
-            accs = loo_accuracies(loo, self._y, self._y, ks, len(self.classes_))
-            self.k_ = best_k(accs)
-            self.loo_accuracy_ = accs[self.k_]
-        else:
-            self.k_ = ks[0]
+        self.knn_ = VectorKNN(self.k).fit(self._features(X), y_enc, len(self.classes_))
+        self.k_, self.loo_accuracy_ = self.knn_.k_, self.knn_.loo_accuracy_
         return self
 
     def predict(self, X) -> np.ndarray:
         check_is_fitted(self, "model_")
-        _, idx = self._nn.kneighbors(self._features(_check_X(X)), n_neighbors=self.k_)
-        return self.classes_[vote(self._y[idx], len(self.classes_))]
+        return self.classes_[self.knn_.predict(self._features(check_images(X, "X", gray=True)))]
+
+    def predict_proba(self, X) -> np.ndarray:
+        check_is_fitted(self, "model_")
+        return self.knn_.predict_proba(self._features(check_images(X, "X", gray=True)))
 
     def settings(self) -> dict:
-        return {"codec": "autoencoder latents", "metric": self.metric, "k": self.k_,
-                "loo_accuracy": self.loo_accuracy_}  # fmt: skip
+        return {"codec": "autoencoder latents", "serializer": "-", "k": self.k_,
+                "distance": self.metric, "loo_accuracy": self.loo_accuracy_}  # fmt: skip

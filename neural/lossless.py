@@ -36,7 +36,7 @@ def train_pixelcnn(
     ``bf16`` the forward and backward passes run under bfloat16 autocast (about 2x faster on
     CPUs with AVX-512 BF16); the loss, the weights and all coding stay float32/float64.
     """
-    images = coding._check(images, levels)
+    images = coding.check_symbols(images, levels)
     torch.manual_seed(seed)
     model = GatedPixelCNN(levels=levels, channels=channels, layers=layers, head=head,
                           mixtures=mixtures, coords=coords)  # fmt: skip
@@ -60,7 +60,7 @@ def train_pixelcnn(
 def bits_per_dim(model: GatedPixelCNN, images: np.ndarray, verify: int = 0) -> dict:
     """Bits per dimension of ``images`` from the likelihood and from the actual range code of
     the whole set (header included); ``verify`` images are also decoded and compared."""
-    images = coding._check(images, model.levels)
+    images = coding.check_symbols(images, model.levels)
     dims = images.size
     code = coding.encode(model, images)
     out = {

@@ -29,5 +29,5 @@ def test_small_classes_fall_back_to_a_raw_content_dictionary():
 
 def test_unknown_codec_is_refused():
     ds = synthetic.shapes(n_per_class=3, n_classes=2, seed=0)
-    with pytest.raises(ValueError, match="codec must be one of"):
+    with pytest.raises(ValueError, match="'codec' parameter of ClassCompressionClassifier"):
         ClassCompressionClassifier(codec="gzip").fit(ds.images, ds.labels)

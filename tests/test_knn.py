@@ -159,13 +159,34 @@ def test_bad_inputs():
 
 
 def test_leave_one_out_helpers_drop_the_query_and_break_ties_towards_small_k():
-    from ncdvision.ncd.knn import best_k, loo_accuracies, without_self
+    from ncdvision.ncd.neighbors import VectorKNN, best_k, loo_accuracies
 
-    # a self query returns each point first (or, with duplicates, not first)
-    idx = np.array([[0, 2, 1], [2, 1, 0], [2, 0, 1]])
-    np.testing.assert_array_equal(without_self(idx, 2), [[2, 1], [2, 0], [0, 1]])
+    # points 0 and 2 are duplicates: leave-one-out must drop the query, not its twin
+    F = np.array([[0.0], [1.0], [0.0]])
     y = np.array([0, 1, 1])
-    accs = loo_accuracies(without_self(idx, 2), y, y, (1, 2), 2)
-    # only point 1 is right: point 0's neighbours are class 1, point 2's tie goes to point 0
-    assert accs == {1: 1 / 3, 2: 1 / 3}
+    knn = VectorKNN(k="auto").fit(F, y, 2)
+    _, loo = knn.nn_.kneighbors(n_neighbors=2)
+    assert loo[0, 0] == 2 and loo[2, 0] == 0 and all(i not in row for i, row in enumerate(loo))
+    accs = loo_accuracies(np.array([[2, 1], [0, 2], [0, 1]]), y, y, (1, 2), 2)
+    # point 0's nearest is its twin (class 1): wrong; point 1 sees point 0 first, and at k=2
+    # the tie between classes 0 and 1 goes to point 0's class: wrong; point 2 likewise
+    assert accs == {1: 0.0, 2: 0.0}
     assert best_k(accs) == 1 and best_k({1: 0.5, 3: 0.9, 5: 0.9}) == 3
+
+
+def test_predict_is_the_argmax_of_predict_proba_on_ties():
+    from ncdvision.ncd.neighbors import vote, vote_proba
+
+    labels = np.array([[2, 1, 1, 2], [0, 1, 2, 3], [3, 3, 1, 1]])
+    assert list(vote(labels, 4)) == [2, 0, 3]
+    proba = vote_proba(labels, 4)
+    assert list(proba.argmax(axis=1)) == [2, 0, 3]
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert abs(proba[0, 2] - 0.5) < 1e-5 and abs(proba[0, 1] - 0.5) < 1e-5
+
+    rng = np.random.default_rng(3)
+    X = rng.integers(0, 256, (30, 8, 8), dtype=np.uint8)
+    y = rng.integers(0, 3, 30)
+    clf = NCDKNNClassifier(codec="zlib", k=4).fit(X, y)
+    Xq = rng.integers(0, 256, (20, 8, 8), dtype=np.uint8)
+    np.testing.assert_array_equal(clf.predict(Xq), clf.classes_[clf.predict_proba(Xq).argmax(1)])

@@ -1,0 +1,166 @@
+"""One coder interface and one registry for every compressor (numcodecs is the model).
+
+A :class:`Codec` turns a batch of *symbol images* (from a serializer) into what the distances
+need: :meth:`Codec.prepare` gives each image's header-corrected length C(x) in bits, and
+:meth:`Codec.joint_block` gives C(x y) for every pair of two prepared batches. Byte codecs,
+image codecs (:mod:`.codecs`) and the numba context coders (:mod:`.context`) all implement it,
+so every place that takes a codec name also takes a codec object.
+
+The registry maps an id to a class: :func:`register_codec` adds one (third-party packages
+register through the ``ncdvision.codecs`` entry-point group, whose entries name a Codec class);
+:func:`get_codec` accepts an id with an optional level suffix (``"zstd:3"``), a config dict
+(``{"id": "zstd", "level": 3}``), or a codec object; ``get_codec(c.get_config()) == c`` for
+every codec.
+"""
+
+from __future__ import annotations
+
+import inspect
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+import numpy as np
+
+ENTRY_POINT_GROUP = "ncdvision.codecs"
+
+
+class Codec(ABC):
+    """A lossless coder seen through its code lengths.
+
+    Subclasses set ``codec_id`` and ``kind`` (``"bytes"``, ``"image"`` or ``"context"``) and
+    implement :meth:`prepare` and :meth:`joint_block`. Constructor parameters are stored as
+    attributes of the same name: that is what :meth:`get_config` reads (scikit-learn's
+    ``get_params`` convention). ``suffix_param`` names the parameter a ``"id:N"`` suffix sets;
+    None refuses a suffix. ``learned`` coders need :meth:`fit` with labels before use.
+    """
+
+    codec_id: ClassVar[str] = ""
+    kind: ClassVar[str] = "bytes"
+    suffix_param: ClassVar[str | None] = None
+    learned: bool = False
+
+    @property
+    def name(self) -> str:
+        """The name reports show (the id, or a variant's name)."""
+        return self.codec_id
+
+    def fit(self, symbols: np.ndarray, levels: int, labels=None) -> Codec:
+        """Learn from training symbol images; a no-op unless the coder is ``learned``."""
+        return self
+
+    @abstractmethod
+    def prepare(self, symbols: np.ndarray, levels: int, n_jobs: int = 1) -> Any:
+        """Per-batch data for :meth:`joint_block`, with ``.lengths`` (C(x) in bits) and
+        ``.take(rows)``."""
+
+    @abstractmethod
+    def joint_block(self, dx, dy, n_jobs: int = 1) -> np.ndarray:
+        """C(x_i y_j) in bits for every pair: float64 (len(dx), len(dy))."""
+
+    # -- configuration ----------------------------------------------------------------------
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        """Named parameters of the nearest ``__init__`` that has any (a variant that only
+        changes defaults through ``**params`` has its parent's)."""
+        for klass in cls.__mro__:
+            if "__init__" not in vars(klass) or klass is object:
+                continue
+            params = [
+                p.name
+                for p in inspect.signature(klass.__init__).parameters.values()
+                if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+            ]
+            if params:
+                return params
+        return []
+
+    def get_config(self) -> dict:
+        """``{"id": ..., **parameters}``: everything :meth:`from_config` needs."""
+        return {"id": self.codec_id, **{k: getattr(self, k) for k in self._param_names()}}
+
+    @classmethod
+    def from_config(cls, config: dict) -> Codec:
+        params = {k: v for k, v in config.items() if k != "id"}
+        return cls(**params)
+
+    def __eq__(self, other) -> bool:
+        return type(self) is type(other) and self.get_config() == other.get_config()
+
+    def __hash__(self) -> int:
+        return hash((type(self), repr(sorted(self.get_config().items()))))
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "id")
+        return f"{type(self).__name__}({params})"
+
+
+# ----------------------------------------------------------------------------- registry
+
+_REGISTRY: dict[str, type[Codec]] = {}
+_loaded = False
+
+
+def register_codec(cls: type[Codec], codec_id: str | None = None) -> type[Codec]:
+    """Add a :class:`Codec` subclass under ``codec_id`` (default ``cls.codec_id``); usable as
+    a class decorator."""
+    if not (isinstance(cls, type) and issubclass(cls, Codec)):
+        raise TypeError(f"register_codec expects a Codec subclass, got {cls!r}")
+    key = codec_id or cls.codec_id
+    if not key or ":" in key:
+        raise ValueError(f"codec id must be a non-empty name without ':', got {key!r}")
+    _REGISTRY[key] = cls
+    return cls
+
+
+def _ensure_loaded() -> None:
+    """Import the built-in coders (they register themselves) and the entry points, once."""
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    from importlib.metadata import entry_points
+
+    from . import codecs, context  # noqa: F401
+
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name not in _REGISTRY:
+            register_codec(ep.load(), ep.name)
+
+
+def available_codecs() -> list[str]:
+    """Every codec id :func:`get_codec` accepts."""
+    _ensure_loaded()
+    return list(_REGISTRY)
+
+
+def get_codec(spec: str | dict | Codec, **params) -> Codec:
+    """A codec from an id (``"zstd"``), an id with a level suffix (``"zlib:6"``), an id with
+    parameters (``get_codec("zstd", level=3)``), a config dict, or a codec object (returned
+    as it is)."""
+    if isinstance(spec, Codec):
+        if params:
+            raise TypeError("parameters can only be given with a codec id")
+        return spec
+    _ensure_loaded()
+    if isinstance(spec, dict):
+        cid = spec.get("id")
+        if cid not in _REGISTRY:
+            raise ValueError(f"codec config {spec!r}: unknown id; known: {', '.join(_REGISTRY)}")
+        return _REGISTRY[cid].from_config({**spec, **params})
+    if not isinstance(spec, str):
+        raise TypeError(f"codec must be an id, a config dict or a Codec, got {type(spec).__name__}")
+    cid, colon, arg = spec.partition(":")
+    if cid not in _REGISTRY:
+        raise ValueError(f"unknown codec {spec!r}; known codecs: {', '.join(_REGISTRY)}")
+    cls = _REGISTRY[cid]
+    if colon:
+        if cls.suffix_param is None:
+            raise ValueError(f"codec {spec!r}: {cid} takes no ':' parameter; use {cid!r}")
+        if not arg.lstrip("-").isdigit():
+            raise ValueError(
+                f"codec {spec!r}: the part after ':' must be an integer "
+                f"{cls.suffix_param}, e.g. '{cid}:6'"
+            )
+        params = {cls.suffix_param: int(arg), **params}
+    return cls(**params)

@@ -1,0 +1,190 @@
+"""What every context coder shares: prepared data, templates, prior counts, real coding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..coder import Codec
+from . import arith
+from .kernels import CAP, context_indices, launch, log2_table, set_threads, uncond_lengths
+from .templates import TEMPLATES, as_offsets, as_planes
+
+
+@dataclass
+class ContextData:
+    """Symbol planes of a set of images with their precomputed context indices."""
+
+    planes: np.ndarray  # (N, H, W) uint8
+    levels: int
+    lengths: np.ndarray  # C(x) in bits, (N,)
+    uncond: np.ndarray  # (N, P) context index for the unconditional template
+    causal: np.ndarray | None = None  # (N, P) causal part for conditional coding
+    ref: np.ndarray | None = None  # (N, P) reference part, pre-multiplied
+
+    @property
+    def symbols(self) -> np.ndarray:
+        return self.planes.reshape(self.planes.shape[0], -1)
+
+    def take(self, rows) -> ContextData:
+        def pick(a):
+            return None if a is None else a[rows]
+
+        return ContextData(
+            self.planes[rows],
+            self.levels,
+            self.lengths[rows],
+            self.uncond[rows],
+            pick(self.causal),
+            pick(self.ref),
+        )
+
+
+def scaled_counts(raw: np.ndarray, levels: int, strength: int) -> tuple[np.ndarray, np.ndarray]:
+    """(counts, totals) as int32, scaled so that no context's total exceeds ``strength``."""
+    cnt = raw.reshape(-1, levels).astype(np.float64)
+    tot = cnt.sum(axis=1, keepdims=True)
+    scale = np.where(tot > strength, strength / np.maximum(tot, 1.0), 1.0)
+    counts = np.floor(cnt * scale).astype(np.int32)
+    return counts.ravel(), counts.sum(axis=1).astype(np.int32)
+
+
+class ContextCodec(Codec):
+    """Shared machinery: templates, index precomputation, prior counts, the coder."""
+
+    kind = "context"
+
+    def __init__(self, uncond=None, cap: int = CAP, family: str | None = None):
+        self.uncond = uncond
+        self.cap = int(cap)
+        if family is not None and family not in TEMPLATES:
+            raise ValueError(f"unknown template family {family!r}; known: {', '.join(TEMPLATES)}")
+        self.family = family
+        self._priors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._prior_levels: int | None = None
+
+    def _family(self, levels: int) -> str:
+        if not 2 <= levels <= 16:
+            raise ValueError(
+                f"{self.name}: context coders model 2..16 symbol levels; use serializer 'binary' or "
+                f"'q1'..'q4' (got {levels} levels)"
+            )
+        if self.family is not None:
+            if self.family != "multi" and levels != 2:
+                raise ValueError(
+                    f"{self.name}: template family {self.family!r} is for binary images "
+                    f"(serializer 'binary'), got {levels} levels"
+                )
+            return self.family
+        return "binary" if levels == 2 else "multi"
+
+    def templates(self, levels: int) -> dict[str, np.ndarray]:
+        fam = TEMPLATES[self._family(levels)]
+        return {"uncond": as_offsets(self.uncond or fam["uncond"], True, "uncond template")}
+
+    @staticmethod
+    def _n_ctx(levels: int, *offsets: np.ndarray) -> int:
+        n = levels ** sum(o.shape[0] for o in offsets)
+        if n * levels > (1 << 24):
+            raise ValueError(f"template too large: {n} contexts x {levels} levels")
+        return n
+
+    @staticmethod
+    def _indices(planes: np.ndarray, offsets: np.ndarray, levels: int, mult0: int, n_ctx: int):
+        dtype = np.uint16 if n_ctx <= (1 << 16) else np.int32
+        out = np.empty((planes.shape[0], planes.shape[1] * planes.shape[2]), dtype)
+        if planes.shape[0]:
+            launch(context_indices, planes, offsets, levels, mult0, out)
+        return out
+
+    def _prior(self, model: str, levels: int, *offsets: np.ndarray):
+        """Initial (counts, totals) of a model: learned ones after fit(), else zeros."""
+        if self.learned and model not in self._priors:
+            raise RuntimeError(
+                f"{self.name} learns its prior counts from labelled training images: call "
+                "fit(symbols, levels, labels) first (Compressor.fit(images, labels) does it)"
+            )
+        if model in self._priors:
+            if levels != self._prior_levels:
+                raise ValueError(
+                    f"{self.name}: prior was fitted for {self._prior_levels} levels, got {levels}"
+                )
+            return self._priors[model]
+        n_ctx = self._n_ctx(levels, *offsets)
+        return np.zeros(n_ctx * levels, np.int32), np.zeros(n_ctx, np.int32)
+
+    def _set_prior(self, model: str, raw: np.ndarray, levels: int, strength: int) -> None:
+        self._priors[model] = scaled_counts(raw, levels, strength)
+        self._prior_levels = levels
+
+    def _uncond_indices(self, symbols: np.ndarray, levels: int) -> tuple[np.ndarray, np.ndarray]:
+        """Planes and unconditional context indices, without coding anything."""
+        planes = as_planes(np.asarray(symbols, np.uint8))
+        if planes.size and int(planes.max()) >= levels:
+            raise ValueError(f"{self.name}: symbols must be < {levels}, found {int(planes.max())}")
+        t = self.templates(levels)
+        n_u = self._n_ctx(levels, t["uncond"])
+        return planes, self._indices(planes, t["uncond"], levels, 1, n_u)
+
+    def prepare(self, symbols: np.ndarray, levels: int, n_jobs: int = 1) -> ContextData:
+        """Planes, context indices and unconditional lengths C(x) of a set of symbol images."""
+        set_threads(n_jobs)
+        planes, uncond = self._uncond_indices(symbols, levels)
+        t = self.templates(levels)
+        lengths = np.empty(planes.shape[0], np.float64)
+        if planes.shape[0]:
+            launch(
+                uncond_lengths,
+                uncond,
+                planes.reshape(planes.shape[0], -1),
+                levels,
+                *self._prior("uncond", levels, t["uncond"]),
+                self.cap,
+                log2_table(levels, self.cap),
+                lengths,
+            )
+        return ContextData(planes, levels, lengths, uncond)
+
+    # -- the coder: real bits for the same model --------------------------------------------
+
+    def _code(self, image, reference, levels, model, offsets_c, offsets_r):
+        img = as_planes(np.asarray(image, np.uint8)[None])[0]
+        ref = (
+            np.zeros_like(img)
+            if reference is None
+            else as_planes(np.asarray(reference, np.uint8)[None])[0]
+        )
+        if ref.shape != img.shape:
+            raise ValueError(f"reference shape {ref.shape} != image shape {img.shape}")
+        if img.size and int(img.max()) >= levels:
+            raise ValueError(f"symbols must be < {levels}")
+        buf = np.zeros(img.size * 3 + 16, np.uint8)  # <= 17 bits per symbol at cap 4096, L <= 16
+        n, ideal = arith.encode(
+            img,
+            ref,
+            offsets_c,
+            offsets_r,
+            levels,
+            *self._prior(model, levels, offsets_c, offsets_r),
+            self.cap,
+            log2_table(levels, self.cap),
+            buf,
+        )
+        return bytes(buf[:n]), float(ideal)
+
+    def _decode(self, blob, shape, ref, levels, model, offsets_c, offsets_r):
+        out = np.zeros(shape, np.uint8)
+        arith.decode(
+            np.frombuffer(blob, np.uint8),
+            ref,
+            shape[0],
+            shape[1],
+            offsets_c,
+            offsets_r,
+            levels,
+            *self._prior(model, levels, offsets_c, offsets_r),
+            self.cap,
+            out,
+        )
+        return out

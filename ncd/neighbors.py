@@ -1,0 +1,106 @@
+"""The one k-nearest-neighbour vote and leave-one-out k selection every kNN path uses:
+compression distances, L2 pixels, learned-compressor latents.
+
+Tie rule (single label, never "any of the tied labels"): a majority vote among the k nearest;
+if several classes share the most votes, the prediction is the tied class whose nearest member
+is closest (neighbours are ordered by distance, then by training index).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.neighbors import NearestNeighbors
+
+#: The k values ``k="auto"`` chooses among.
+AUTO_K: tuple[int, ...] = (1, 3, 5, 7)
+#: Probability mass that encodes the tie rule in ``predict_proba`` (see :func:`vote_proba`).
+TIE_BREAK = 1e-6
+
+
+def vote(neighbor_labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """Majority vote per row with the tie rule; ``neighbor_labels`` (n, k) are encoded labels
+    ordered nearest first."""
+    n, k = neighbor_labels.shape
+    counts = np.zeros((n, n_classes), np.int64)
+    np.add.at(counts, (np.repeat(np.arange(n), k), neighbor_labels.ravel()), 1)
+    top = counts.max(axis=1, keepdims=True)
+    is_tied_top = np.take_along_axis(counts, neighbor_labels, 1) == top
+    first = np.argmax(is_tied_top, axis=1)  # first neighbour whose class has the top count
+    return neighbor_labels[np.arange(n), first]
+
+
+def vote_proba(neighbor_labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """Vote fractions among the k nearest, with :data:`TIE_BREAK` of extra mass on the class
+    :func:`vote` picks, so that ``argmax(vote_proba) == vote`` on ties too."""
+    n, k = neighbor_labels.shape
+    proba = np.zeros((n, n_classes))
+    np.add.at(proba, (np.repeat(np.arange(n), k), neighbor_labels.ravel()), 1.0)
+    proba[np.arange(n), vote(neighbor_labels, n_classes)] += TIE_BREAK
+    return proba / proba.sum(axis=1, keepdims=True)
+
+
+def loo_accuracies(neighbors: np.ndarray, y_train: np.ndarray, y_query: np.ndarray,
+                   ks, n_classes: int) -> dict[int, float]:  # fmt: skip
+    """Accuracy of the k-nearest vote for each k; ``neighbors`` (n_query, >= max(ks)) are
+    training indices ordered nearest first, with each query itself already left out."""
+    return {k: float(np.mean(vote(y_train[neighbors[:, :k]], n_classes) == y_query)) for k in ks}
+
+
+def best_k(accuracies: dict[int, float]) -> int:
+    """The k with the best accuracy; the smallest such k on a tie."""
+    return max(accuracies, key=lambda k: (accuracies[k], -k))
+
+
+def candidate_ks(k, n_available: int, what: str = "training images") -> list[int]:
+    """The k values to score: :data:`AUTO_K` within ``n_available`` for ``"auto"``, else
+    ``[k]``, refused with the numbers when there are not that many neighbours."""
+    if k == "auto":
+        ks = [c for c in AUTO_K if c <= n_available]
+        if not ks:
+            raise ValueError(f"leave-one-out k selection needs at least 2 {what}")
+        return ks
+    if k > n_available:
+        raise ValueError(
+            f"k={k}: leave-one-out needs {k} neighbours per query, but there are only "
+            f"{n_available} ({what} minus the query)"
+        )
+    return [int(k)]
+
+
+class VectorKNN:
+    """Exact kNN on feature vectors (scikit-learn's :class:`~sklearn.neighbors.NearestNeighbors`)
+    with the tie rule and leave-one-out k selection on the training set; the engine of the L2
+    pixel baseline and of latent-feature kNN.
+
+    ``fit`` takes encoded labels; ``kneighbors(X=None)`` is scikit-learn's leave-one-out query
+    (each training point is not its own neighbour).
+    """
+
+    def __init__(self, k="auto", metric: str = "euclidean"):
+        self.k = k
+        self.metric = metric
+
+    def fit(self, F: np.ndarray, y: np.ndarray, n_classes: int) -> VectorKNN:
+        self.y_, self.n_classes_ = y, n_classes
+        ks = candidate_ks(self.k, len(F) - 1) if self.k == "auto" else [int(self.k)]
+        if self.k != "auto" and self.k > len(F):
+            raise ValueError(f"k={self.k} is larger than the training set ({len(F)} points)")
+        self.nn_ = NearestNeighbors(metric=self.metric).fit(F)
+        self.loo_accuracy_ = None
+        if len(ks) > 1:
+            _, loo = self.nn_.kneighbors(n_neighbors=max(ks))
+            accs = loo_accuracies(loo, y, y, ks, n_classes)
+            ks = [best_k(accs)]
+            self.loo_accuracy_ = accs[ks[0]]
+        self.k_ = ks[0]
+        return self
+
+    def neighbor_labels(self, F: np.ndarray) -> np.ndarray:
+        _, idx = self.nn_.kneighbors(F, n_neighbors=self.k_)
+        return self.y_[idx]
+
+    def predict(self, F: np.ndarray) -> np.ndarray:
+        return vote(self.neighbor_labels(F), self.n_classes_)
+
+    def predict_proba(self, F: np.ndarray) -> np.ndarray:
+        return vote_proba(self.neighbor_labels(F), self.n_classes_)

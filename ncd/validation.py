@@ -1,0 +1,92 @@
+"""Input validation shared by every public entry point: images, labels, n_jobs, blocks.
+
+Errors name the argument and what was expected; nothing is converted in a way that could
+change what an image means (floats are refused, not rescaled).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from joblib import effective_n_jobs
+from sklearn.utils.multiclass import check_classification_targets
+
+
+def check_images(X, name: str = "X", allow_empty: bool = False, gray: bool = False) -> np.ndarray:
+    """Validate an image batch: uint8 (N, H, W) or (N, H, W, C), all of one shape.
+
+    Float images are refused: whether they are in [0, 1] or [0, 255] cannot be told safely.
+    Integer arrays within 0..255 are converted; anything else names what was expected.
+    ``gray=True`` accepts only (N, H, W).
+    """
+    if isinstance(X, (list, tuple)):
+        if not X:
+            raise ValueError(f"{name} is empty; expected at least one image")
+        shapes = [np.shape(x) for x in X]
+        for i, s in enumerate(shapes):
+            if s != shapes[0]:
+                raise ValueError(
+                    f"{name}: mixed image shapes: image {i} has shape {s}, image 0 has {shapes[0]}"
+                )
+        X = np.stack([np.asarray(x) for x in X])
+    X = np.asarray(X)
+    if X.dtype == object:
+        raise ValueError(
+            f"{name}: mixed image shapes or non-numeric data (object array); expected uint8 (N,H,W[,C])"
+        )
+    if X.ndim == 2:
+        raise ValueError(
+            f"{name} has shape {X.shape}: expected images (N, H, W) or (N, H, W, C), not "
+            "flattened feature vectors. Reshape, e.g. X.reshape(-1, 28, 28)"
+        )
+    if gray and X.ndim != 3:
+        raise ValueError(f"{name}: expected grayscale images (N, H, W), got shape {X.shape}")
+    if X.ndim not in (3, 4) or (X.ndim == 4 and X.shape[3] not in (1, 3, 4)):
+        raise ValueError(
+            f"{name}: expected images of shape (N,H,W) or (N,H,W,C) with C in 1,3,4; got {X.shape}"
+        )
+    if X.shape[0] == 0 and not allow_empty:
+        raise ValueError(f"{name} is empty; expected at least one image")
+    if 0 in X.shape[1:3]:
+        raise ValueError(f"{name}: images of shape {X.shape[1:]} have no pixels")
+    if np.issubdtype(X.dtype, np.floating):
+        if np.isnan(X).any():
+            raise ValueError(f"{name} contains NaN; expected uint8 images")
+        raise ValueError(
+            f"{name} has dtype {X.dtype}: float images are ambiguous. Convert to uint8 first: "
+            f"(X * 255).round().astype(np.uint8) for [0, 1] data, X.round().astype(np.uint8) for [0, 255]"
+        )
+    if X.dtype == np.bool_:
+        raise ValueError(f"{name} is boolean; expected uint8 (use X.astype(np.uint8) * 255)")
+    if X.dtype != np.uint8:
+        if not np.issubdtype(X.dtype, np.integer):
+            raise ValueError(f"{name} has dtype {X.dtype}; expected uint8 images")
+        if X.size and (X.min() < 0 or X.max() > 255):
+            raise ValueError(f"{name} ({X.dtype}) has values outside 0..255; expected uint8 images")
+        X = X.astype(np.uint8)
+    return np.ascontiguousarray(X)
+
+
+def check_X_y(X, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validated images, the sorted classes and the encoded labels of a training set."""
+    X = check_images(X, "X")
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-D, got shape {y.shape}")
+    check_classification_targets(y)
+    classes, y_enc = np.unique(y, return_inverse=True)
+    if len(y_enc) != len(X):
+        raise ValueError(f"X has {len(X)} images but y has {len(y_enc)} labels")
+    return X, classes, y_enc
+
+
+def n_jobs_count(n_jobs: int | None) -> int:
+    """How many workers scikit-learn's ``n_jobs`` means here (None = 1, -1 = all cores)."""
+    return max(1, int(effective_n_jobs(n_jobs)))
+
+
+def check_block_rows(block_rows) -> None:
+    if block_rows is not None and (
+        isinstance(block_rows, bool) or not isinstance(block_rows, (int, np.integer))
+        or block_rows < 1
+    ):  # fmt: skip
+        raise ValueError(f"block_rows must be a positive integer or None, got {block_rows!r}")
