@@ -3,7 +3,7 @@
     python bench/accuracy.py                               # digits, mnist-5k
     python bench/accuracy.py --datasets fashion-mnist-10k  # (needs dataset-fashion-mnist)
 
-Protocol (../shared/DESIGN.md): the fixed seed-0 split of each dataset; k = 1, 3, 5 reported
+Protocol (the README's benchmark protocol): the fixed seed-0 split of each dataset; k = 1, 3, 5 reported
 for every (codec, serializer), plus "auto" (codec, serializer and k chosen by leave-one-out on
 the training set only). Tie rule: majority vote, a tie goes to the tied class whose nearest
 member is closest. Byte codecs are slow, so they classify a stratified sample of

@@ -3,7 +3,7 @@
     python bench/train_speed.py
 
 One Adam step on a batch of 32 random 28x28 8-bit images (median of 5 after 2 warm-up steps)
-for the session-2 model (48 x 5) and the default (64 x 8 with coordinate planes). Writes
+for the earlier model (48 x 5) and the default (64 x 8 with coordinate planes). Writes
 bench/results/train-speed.json.
 """
 

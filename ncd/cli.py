@@ -1,7 +1,7 @@
 """The ``ncdvision`` command.
 
 Subcommands beyond the core ones come from the ``ncdvision.commands`` entry-point group: each
-entry names a function ``register(subparsers)`` that adds its parsers (``ncdvision.neural``
+entry names a function ``register(subparsers)`` that adds its parsers (the neural package
 registers ``neural`` this way), so this module never imports them.
 """
 
@@ -192,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--out", required=True, help=".npy file; '-' for standard output")
     d.set_defaults(func=cmd_distances)
 
-    for ep in entry_points(group=COMMANDS_GROUP):  # e.g. `neural`, from ncdvision.neural
+    for ep in entry_points(group=COMMANDS_GROUP):  # e.g. `neural`, from the [neural] package
         ep.load()(sub)
     return p
 

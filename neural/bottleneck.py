@@ -1,19 +1,14 @@
 """Lossy learned compression: an autoencoder with a factorized entropy bottleneck.
 
-:class:`EntropyBottleneck` is the learned, per-channel factorized density of Balle et al.,
-"End-to-end optimized image compression" (ICLR 2017), parametrised as a monotone cumulative
-function as in Balle et al. (ICLR 2018, appendix 6.1). During training the latents get additive
-uniform noise U(-1/2, 1/2), a differentiable stand-in for rounding; at test time they are
-rounded, and the probability of each integer is c(y + 1/2) - c(y - 1/2). Coding uses those
-probabilities with ``constriction``'s range coder, so the rate is a real length.
-
-:class:`Autoencoder` puts it between a convolutional analysis and synthesis transform, trained
-on rate + lambda * distortion (bits per pixel + lambda * 255^2 * MSE).
+:class:`Autoencoder` puts :class:`~.entropy.EntropyBottleneck` between a convolutional analysis
+and synthesis transform, trained on rate + lambda * distortion (bits per pixel + lambda *
+255^2 * MSE). As in CompressAI, the model is kept apart from the entropy coding:
+:meth:`Autoencoder.compress` / :meth:`Autoencoder.decompress` hand the latents to the
+bottleneck's coder, after :meth:`Autoencoder.update` has cached its tables.
 """
 
 from __future__ import annotations
 
-import constriction
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -21,60 +16,9 @@ from torch import nn
 
 from ncdvision.ncd.validation import check_images
 
+from .coding import Code, unpack
+from .entropy import EntropyBottleneck
 from .train import cache_dir, fit, run_key
-
-
-class EntropyBottleneck(nn.Module):
-    """Factorized learned density over the channels of a latent tensor (N, C, H, W)."""
-
-    def __init__(
-        self, channels: int, filters: tuple[int, ...] = (3, 3, 3), init_scale: float = 10.0
-    ):
-        super().__init__()
-        dims = (1, *filters, 1)
-        scale = init_scale ** (1 / (len(dims) - 1))
-        self.matrices = nn.ParameterList()
-        self.biases = nn.ParameterList()
-        self.factors = nn.ParameterList()
-        for i in range(len(dims) - 1):
-            init = np.log(np.expm1(1 / scale / dims[i + 1]))
-            self.matrices.append(
-                nn.Parameter(torch.full((channels, dims[i + 1], dims[i]), float(init)))
-            )
-            self.biases.append(nn.Parameter(torch.rand(channels, dims[i + 1], 1) - 0.5))
-            if i < len(dims) - 2:
-                self.factors.append(nn.Parameter(torch.zeros(channels, dims[i + 1], 1)))
-
-    def _logits_cdf(self, v: torch.Tensor) -> torch.Tensor:
-        """v (C, 1, M) -> logits of the cumulative (C, 1, M)."""
-        for i, (m, b) in enumerate(zip(self.matrices, self.biases, strict=True)):
-            v = torch.matmul(F.softplus(m), v) + b
-            if i < len(self.factors):
-                v = v + torch.tanh(self.factors[i]) * torch.tanh(v)
-        return v
-
-    def likelihood(self, y: torch.Tensor) -> torch.Tensor:
-        """Probability mass of the unit interval around each value of y (N, C, H, W)."""
-        n, c, h, w = y.shape
-        v = y.permute(1, 0, 2, 3).reshape(c, 1, -1)
-        lo, hi = self._logits_cdf(v - 0.5), self._logits_cdf(v + 0.5)
-        sign = -torch.sign(lo + hi).detach()  # evaluate in the far tail where it is accurate
-        p = torch.abs(torch.sigmoid(sign * hi) - torch.sigmoid(sign * lo))
-        p = p.clamp_min(1e-9)
-        return p.reshape(c, n, h, w).permute(1, 0, 2, 3)
-
-    def forward(self, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(noisy or rounded latents, their likelihoods)."""
-        y_hat = y + torch.empty_like(y).uniform_(-0.5, 0.5) if self.training else torch.round(y)
-        return y_hat, self.likelihood(y_hat)
-
-    def pmf_table(self, radius: int) -> np.ndarray:
-        """Probabilities of the integers -radius..radius per channel: (C, 2*radius + 1)."""
-        c = self.matrices[0].shape[0]
-        grid = torch.arange(-radius, radius + 1, dtype=torch.float32)
-        with torch.no_grad():
-            p = self.likelihood(grid.view(1, 1, 1, -1).expand(1, c, 1, -1).contiguous())
-        return p[0, :, 0, :].double().numpy()
 
 
 class Autoencoder(nn.Module):
@@ -115,6 +59,29 @@ class Autoencoder(nn.Module):
         bits = -torch.log2(lik).flatten(1).sum(1)
         return {"x_hat": x_hat, "bits": bits, "y": y}
 
+    def update(self) -> bool:
+        """Cache the entropy model's coding tables (after training)."""
+        return self.bottleneck.update()
+
+    def _latent_shape(self, n: int, h: int, w: int) -> tuple[int, int, int, int]:
+        return (n, self.latent_channels, -(-h // 4), -(-w // 4))
+
+    def compress(self, images: np.ndarray) -> Code:
+        """Range-code the rounded latents of uint8 images (N, H, W); header (n, h, w, c)."""
+        images = check_images(images, "images", gray=True)
+        n, h, w = images.shape
+        with torch.no_grad():
+            y = self.analysis(torch.from_numpy(images))
+        return self.bottleneck.compress(y, (n, h, w, self.latent_channels))
+
+    def decompress(self, code: Code) -> tuple[np.ndarray, np.ndarray]:
+        """(uint8 images, integer latents) of a stream made by :meth:`compress`."""
+        (n, h, w, _), _ = unpack(code.words)
+        q = self.bottleneck.decompress(code, self._latent_shape(n, h, w))
+        with torch.no_grad():
+            x_hat = self.decoder(torch.from_numpy(q.astype(np.float32)))[:, 0, :h, :w]
+        return np.clip(np.round(x_hat.numpy() * 255), 0, 255).astype(np.uint8), q
+
 
 def rd_loss(model: Autoencoder, x: torch.Tensor, lmbda: float) -> torch.Tensor:
     out = model(x)
@@ -147,67 +114,5 @@ def train_autoencoder(
                   epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, checkpoint=ckpt,
                   progress=progress, desc="autoencoder")  # fmt: skip
     model.eval()
+    model.update()
     return model, history
-
-
-# -------------------------------------------------------------------------- real coding
-
-
-def _radius(model: Autoencoder, tail: float = 1e-7, limit: int = 512) -> int:
-    """Smallest integer support [-r, r] outside which each channel has mass < ``tail``."""
-    r = 4
-    while r < limit:
-        pmf = model.bottleneck.pmf_table(r)
-        if np.all(1.0 - pmf.sum(axis=1) < tail):
-            return r
-        r *= 2
-    return limit
-
-
-def compress(model: Autoencoder, images: np.ndarray) -> tuple[np.ndarray, dict]:
-    """Range-code the rounded latents of ``images``; returns the words and a header dict.
-
-    Latents are clipped to the support of the learned density (part of the quantization),
-    so decoding reproduces exactly the latents the decoder network sees.
-    """
-    model.eval()
-    with torch.no_grad():
-        y = torch.round(model.analysis(torch.from_numpy(images))).numpy()
-    r = _radius(model)
-    q = np.clip(y, -r, r).astype(np.int32) + r
-    pmf = model.bottleneck.pmf_table(r)  # (C, 2r+1)
-    n, c, h, w = q.shape
-    probs = np.ascontiguousarray(
-        np.broadcast_to(pmf[None, :, None, None, :], (n, c, h, w, pmf.shape[1])).reshape(
-            -1, pmf.shape[1]
-        )
-    )
-    enc = constriction.stream.queue.RangeEncoder()
-    enc.encode(
-        np.ascontiguousarray(q.ravel()), constriction.stream.model.Categorical(perfect=False), probs
-    )
-    header = {"shape": (n, c, h, w), "radius": r, "image_shape": images.shape[1:]}
-    return enc.get_compressed(), header
-
-
-def decompress(
-    model: Autoencoder, words: np.ndarray, header: dict
-) -> tuple[np.ndarray, np.ndarray]:
-    """Decode latents and reconstruct images: (uint8 images, integer latents)."""
-    n, c, h, w = header["shape"]
-    r = header["radius"]
-    pmf = model.bottleneck.pmf_table(r)
-    probs = np.ascontiguousarray(
-        np.broadcast_to(pmf[None, :, None, None, :], (n, c, h, w, pmf.shape[1])).reshape(
-            -1, pmf.shape[1]
-        )
-    )
-    dec = constriction.stream.queue.RangeDecoder(words)
-    q = (
-        dec.decode(constriction.stream.model.Categorical(perfect=False), probs).reshape(n, c, h, w)
-        - r
-    )
-    ih, iw = header["image_shape"]
-    with torch.no_grad():
-        x_hat = model.decoder(torch.from_numpy(q.astype(np.float32)))[:, 0, :ih, :iw]
-    return np.clip(np.round(x_hat.numpy() * 255), 0, 255).astype(np.uint8), q

@@ -86,14 +86,14 @@ def run(args: argparse.Namespace) -> int:
             if not res["round_trip_exact"]:
                 return 1
     elif model_name == "autoencoder":
-        from .bottleneck import compress, decompress, train_autoencoder
+        from .bottleneck import train_autoencoder
 
         model, history = train_autoencoder(train.images, epochs=epochs, seed=args.seed,
                                            cache=args.cache)  # fmt: skip
-        words, header = compress(model, test.images)
-        recon, _ = decompress(model, words, header)
+        code = model.compress(test.images)
+        recon, _ = model.decompress(code)
         mse = float(np.mean((recon.astype(np.float64) - test.images) ** 2))
-        result.update(history=history, bpp=32 * len(words) / test.images.size,
+        result.update(history=history, bpp=code.bits / test.images.size,
                       psnr=10 * np.log10(255**2 / max(mse, 1e-12)))  # fmt: skip
         print(
             f"autoencoder on test: {result['bpp']:.3f} bpp (range coded), PSNR {result['psnr']:.2f} dB"

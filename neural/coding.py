@@ -1,7 +1,8 @@
 """Real entropy coding with an autoregressive model: ``constriction``'s range coder.
 
 The code of a set of images is one range-coder stream, preceded by a 4-word header (count,
-height, width, batch size). Within each batch, symbols go pixel by pixel (all images' pixel 0,
+height, width, batch size); :func:`pack` / :func:`unpack` are the one stream format of both
+neural coders (the autoencoder's header is count, height, width, latent channels). Within each batch, symbols go pixel by pixel (all images' pixel 0,
 then pixel 1, ...), so the decoder can decode a whole batch with one forward pass per pixel.
 
 Bit-exact decoding needs the decoder's probabilities to equal the encoder's. The model only
@@ -22,6 +23,22 @@ import numpy as np
 import torch
 
 HEADER_WORDS = 4
+
+
+def pack(header: tuple[int, ...], stream: np.ndarray) -> np.ndarray:
+    """The stream format of every neural coder: :data:`HEADER_WORDS` uint32 header words
+    (what the decoder must know: counts and shapes), then the range coder's words."""
+    if len(header) != HEADER_WORDS:
+        raise ValueError(f"a header has {HEADER_WORDS} words, got {len(header)}")
+    return np.concatenate([np.asarray(header, np.uint32), np.asarray(stream, np.uint32)])
+
+
+def unpack(words: np.ndarray) -> tuple[tuple[int, ...], np.ndarray]:
+    """(header, range-coder words) of a stream made by :func:`pack`."""
+    words = np.asarray(words, np.uint32)
+    if len(words) < HEADER_WORDS:
+        raise ValueError(f"a coded stream starts with {HEADER_WORDS} header words")
+    return tuple(int(v) for v in words[:HEADER_WORDS]), np.ascontiguousarray(words[HEADER_WORDS:])
 
 
 @dataclass
@@ -82,15 +99,13 @@ def encode(model, images: np.ndarray, batch_size: int = 256) -> Code:
                 np.ascontiguousarray(sym.T.ravel()), cat,
                 np.ascontiguousarray(p.transpose(1, 0, 2).reshape(-1, p.shape[2])),
             )  # fmt: skip
-    header = np.array([n, h, w, batch_size], np.uint32)
-    return Code(np.concatenate([header, enc.get_compressed()]), ideal)
+    return Code(pack((n, h, w, batch_size), enc.get_compressed()), ideal)
 
 
 def decode(model, words: np.ndarray) -> np.ndarray:
     """Decode images coded by :func:`encode` with the same model."""
-    words = np.asarray(words, np.uint32)
-    n, h, w, batch_size = (int(v) for v in words[:HEADER_WORDS])
-    dec = constriction.stream.queue.RangeDecoder(np.ascontiguousarray(words[HEADER_WORDS:]))
+    (n, h, w, batch_size), stream = unpack(words)
+    dec = constriction.stream.queue.RangeDecoder(stream)
     cat = constriction.stream.model.Categorical(perfect=False)
     out = np.zeros((n, h, w), np.uint8)
     model.eval()

@@ -6,7 +6,7 @@ import torch
 
 from ncdvision.datasets import synthetic
 from ncdvision.neural import coding
-from ncdvision.neural.bottleneck import Autoencoder, compress, decompress, train_autoencoder
+from ncdvision.neural.bottleneck import Autoencoder, train_autoencoder
 from ncdvision.neural.cnn import CNNClassifier
 from ncdvision.neural.features import LatentKNNClassifier
 from ncdvision.neural.lossless import bits_per_dim, train_pixelcnn
@@ -88,14 +88,17 @@ def test_entropy_bottleneck_codes_the_latents_it_models(tmp_path):
     model, history = train_autoencoder(images, latent_channels=4, hidden=16, epochs=3,
                                        batch_size=16, cache=tmp_path, progress=False)  # fmt: skip
     assert history[-1]["loss"] < history[0]["loss"]
-    words, header = compress(model, images)
-    recon, q = decompress(model, words, header)
+    code = model.compress(images)
+    recon, q = model.decompress(code)
     with torch.no_grad():
         expected = torch.round(model.analysis(torch.from_numpy(images))).numpy()
         bits = model(torch.from_numpy(images))["bits"].sum().item()
-    np.testing.assert_array_equal(q, np.clip(expected, -header["radius"], header["radius"]))
+    radius = model.bottleneck._table[0]
+    np.testing.assert_array_equal(q, np.clip(expected, -radius, radius))
     assert recon.shape == images.shape and recon.dtype == np.uint8
-    assert bits <= 32 * len(words) <= 1.01 * bits + 64
+    assert bits <= code.bits <= 1.01 * bits + 64 + 128  # + the 4 header words
+    with pytest.raises(RuntimeError, match="call update"):
+        Autoencoder(latent_channels=4, hidden=16).compress(images)
 
 
 def test_probability_table_is_a_distribution():
