@@ -13,12 +13,11 @@ from .distance import (
     MAX_MATRIX_BYTES,
     Compressor,
     compressed_lengths,
-    kneighbors,
     pairwise,
     pairwise_naive,
-    top_k,
 )
 from .knn import NCDKNNClassifier, PixelKNNClassifier
+from .search import choose_candidates, kneighbors, top_k
 from .serialize import Serializer, get_serializer, otsu_threshold
 from .validation import check_images, check_X_y
 
@@ -38,6 +37,7 @@ __all__ = [
     "available_codecs",
     "check_X_y",
     "check_images",
+    "choose_candidates",
     "compressed_lengths",
     "get_codec",
     "get_serializer",

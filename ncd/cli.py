@@ -71,7 +71,9 @@ def cmd_classify(args: argparse.Namespace) -> int:
         seed=args.seed,
         out=args.out,
         n_jobs=args.n_jobs,
+        search=args.search,
         baselines=not args.no_baselines,
+        baseline_test=args.baseline_test,
     )
     print(
         f"{report['dataset']}: {report['n_train']} train / {report['n_test']} test, seed {report['seed']}"
@@ -166,7 +168,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--seed", type=int, default=0)
     c.add_argument("--out", default="ncdvision-out")
     c.add_argument("--n-jobs", type=int, default=-1)
+    c.add_argument("--search", choices=["auto", "exact"], default="auto",
+                   help="auto: candidate cascade with recall >= 0.99 on training queries")  # fmt: skip
     c.add_argument("--no-baselines", action="store_true", help="skip L2 and gzip baselines")
+    c.add_argument("--baseline-test", type=int, default=200,
+                   help="test images for the slow gzip baseline (stratified; 0 = all)")  # fmt: skip
     c.set_defaults(func=cmd_classify)
 
     b = sub.add_parser("baseline", help="competition submission from image folders")

@@ -97,6 +97,13 @@ class ByteCodec(Codec):
         rows = _map(lambda x: self.joint_lengths(x, dy.items), dx.items, n_jobs)
         return np.stack(rows) if rows else np.empty((0, len(dy.items)))
 
+    def joint_pairs(self, dx: CodecData, dy: CodecData, cand, n_jobs: int = 1) -> np.ndarray:
+        def row(i):
+            return self.joint_lengths(dx.items[i], [dy.items[j] for j in cand[i]])
+
+        rows = _map(row, range(len(dx.items)), n_jobs)
+        return np.stack(rows) if rows else np.empty(cand.shape)
+
 
 @register_codec
 class Zlib(ByteCodec):

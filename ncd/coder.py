@@ -57,6 +57,11 @@ class Codec(ABC):
     def joint_block(self, dx, dy, n_jobs: int = 1) -> np.ndarray:
         """C(x_i y_j) in bits for every pair: float64 (len(dx), len(dy))."""
 
+    def joint_pairs(self, dx, dy, cand: np.ndarray, n_jobs: int = 1) -> np.ndarray:
+        """C(x_i y_cand[i, j]) in bits for listed pairs only: float64 ``cand.shape``."""
+        rows = [self.joint_block(dx.take([i]), dy.take(c), n_jobs)[0] for i, c in enumerate(cand)]
+        return np.stack(rows) if rows else np.empty(cand.shape)
+
     # -- configuration ----------------------------------------------------------------------
 
     @classmethod

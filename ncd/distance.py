@@ -1,4 +1,4 @@
-"""Compression distances, pairwise matrices and streamed top-k neighbours.
+"""Compression distances and pairwise matrices (top-k neighbours: :mod:`.search`).
 
 Distances from header-corrected lengths C(x), C(y) and the joint C(xy) (all in bits):
 
@@ -75,7 +75,7 @@ def get_distance(name: str) -> Callable:
     return DISTANCES[name]
 
 
-def _check_pair(X, Y):
+def check_pair(X, Y):
     if X.shape[1:] != Y.shape[1:]:
         raise ValueError(f"X and Y images differ in shape: {X.shape[1:]} vs {Y.shape[1:]}")
 
@@ -124,8 +124,14 @@ class Compressor:
         return self.codec.prepare(symbols, self.serializer.levels, self.n_jobs)
 
     def distances(self, dx, dy) -> np.ndarray:
+        """The distance block between two prepared batches: float32 (len(dx), len(dy))."""
         joint = self.codec.joint_block(dx, dy, self.n_jobs)
         return self._dist(dx.lengths[:, None], dy.lengths[None, :], joint).astype(np.float32)
+
+    def pair_distances(self, dx, dy, cand: np.ndarray) -> np.ndarray:
+        """Distances of the pairs (i, cand[i, j]) only: float32 (len(dx), cand.shape[1])."""
+        joint = self.codec.joint_pairs(dx, dy, cand, self.n_jobs)
+        return self._dist(dx.lengths[:, None], dy.lengths[cand], joint).astype(np.float32)
 
     def __repr__(self) -> str:
         return f"Compressor(codec={self.codec!r}, serializer={self.serializer.name!r}, distance={self.distance!r})"
@@ -142,13 +148,13 @@ def compressed_lengths(
 # ------------------------------------------------------------------------------ matrices
 
 
-def _row_blocks(n_rows: int, n_cols: int, block_rows: int | None) -> list[slice]:
+def row_blocks(n_rows: int, n_cols: int, block_rows: int | None) -> list[slice]:
     if block_rows is None:
         block_rows = max(1, min(n_rows, _BLOCK_BYTES // max(8 * n_cols, 1), 512))
     return [slice(s, min(s + block_rows, n_rows)) for s in range(0, n_rows, block_rows)]
 
 
-def _progress(total: int, enabled: bool | None, desc: str):
+def progress_bar(total: int, enabled: bool | None, desc: str):
     from tqdm.auto import tqdm
 
     return tqdm(
@@ -201,7 +207,7 @@ def pairwise(
     X = check_images(X, "X")
     sym = Y is None
     Y = X if sym else check_images(Y, "Y")
-    _check_pair(X, Y)
+    check_pair(X, Y)
     check_block_rows(block_rows)
     n_x, n_y = len(X), len(Y)
     if out is None:
@@ -223,8 +229,8 @@ def pairwise(
     dy = comp.prepare(Y, "Y")
     dx = dy if sym else comp.prepare(X, "X")
     total = n_x * (n_x + 1) // 2 if sym else n_x * n_y
-    with _progress(total, progress, f"pairwise {getattr(comp.codec, 'name', '')}") as bar:
-        for rows in _row_blocks(n_x, n_y, block_rows):
+    with progress_bar(total, progress, f"pairwise {getattr(comp.codec, 'name', '')}") as bar:
+        for rows in row_blocks(n_x, n_y, block_rows):
             if sym:  # the upper triangle, row block against columns from its first row on
                 cols = slice(rows.start, n_y)
                 D = comp.distances(dx.take(rows), dy.take(cols))
@@ -237,81 +243,6 @@ def pairwise(
                 out[rows] = comp.distances(dx.take(rows), dy)
                 bar.update((rows.stop - rows.start) * n_y)
     return out
-
-
-def kneighbors(
-    X,
-    Y=None,
-    k: int = 5,
-    *,
-    codec="zstd",
-    serializer="auto",
-    distance: str = "ncd",
-    n_jobs: int | None = -1,
-    block_rows: int | None = None,
-    progress: bool | None = None,
-    compressor: Compressor | None = None,
-    exclude: np.ndarray | None = None,
-    prepared_y=None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The k nearest Y images of each X image, without forming the full matrix.
-
-    Rows of X are processed in blocks; only the k best of each row are kept, so memory is
-    O(n_x * k + block_rows * n_y). With ``Y=None`` the neighbours come from X itself, leaving
-    each point out (leave-one-out). ``exclude[i]`` is an index of Y that row i must not return
-    (its own copy, when X is drawn from Y). Ties in distance are broken by the lower index.
-    ``compressor`` and ``prepared_y`` let a caller reuse a fitted serializer and Y's C(y).
-
-    Returns
-    -------
-    distances : float32 (n_x, k), ascending
-    indices : int64 (n_x, k), into Y
-    """
-    X = check_images(X, "X")
-    loo = Y is None
-    Y = X if loo else check_images(Y, "Y")
-    _check_pair(X, Y)
-    n_x, n_y = len(X), len(Y)
-    check_block_rows(block_rows)
-    if loo:
-        exclude = np.arange(n_x)
-    n_avail = n_y - 1 if exclude is not None else n_y
-    if not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k must be a positive integer, got {k!r}")
-    if k > n_avail:
-        raise ValueError(f"k={k} is larger than the {n_avail} available neighbours in Y")
-    comp = compressor or Compressor(codec, serializer, distance, n_jobs).fit(Y)
-    dy = prepared_y if prepared_y is not None else comp.prepare(Y, "Y")
-    dx = dy if loo else comp.prepare(X, "X")
-    dist = np.empty((n_x, k), np.float32)
-    idx = np.empty((n_x, k), np.int64)
-    with _progress(n_x * n_y, progress, f"kneighbors {getattr(comp.codec, 'name', '')}") as bar:
-        for rows in _row_blocks(n_x, n_y, block_rows):
-            D = comp.distances(dx.take(rows), dy)
-            if exclude is not None:
-                D[np.arange(rows.stop - rows.start), exclude[rows]] = np.inf
-            dist[rows], idx[rows] = top_k(D, k)
-            bar.update(D.size)
-    return dist, idx
-
-
-def top_k(D: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row-wise k smallest, ascending, ties broken by the lower column index."""
-    if k < D.shape[1]:
-        part = np.argpartition(D, k - 1, axis=1)[:, :k]
-        # argpartition may cut a tie at the k-th value arbitrarily: take all columns that are
-        # not worse than the k-th value, then sort by (distance, index)
-        kth = np.take_along_axis(D, part, 1).max(axis=1, keepdims=True)
-        out_d = np.empty((D.shape[0], k), D.dtype)
-        out_i = np.empty((D.shape[0], k), np.int64)
-        for r in range(D.shape[0]):
-            cand = np.flatnonzero(D[r] <= kth[r])
-            order = np.lexsort((cand, D[r, cand]))[:k]
-            out_i[r] = cand[order]
-            out_d[r] = D[r, out_i[r]]
-        return out_d, out_i
-    order = np.lexsort((np.broadcast_to(np.arange(D.shape[1]), D.shape), D), axis=1)[:, :k]
-    return np.take_along_axis(D, order, 1), order.astype(np.int64)
 
 
 def pairwise_naive(X, Y, *, codec="gzip", serializer="raw", distance: str = "ncd") -> np.ndarray:

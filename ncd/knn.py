@@ -18,7 +18,7 @@ pessimistic).
 from __future__ import annotations
 
 import time
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -26,8 +26,9 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .coder import Codec, get_codec
-from .distance import DISTANCES, Compressor, default_serializer, kneighbors
+from .distance import DISTANCES, Compressor, default_serializer
 from .neighbors import AUTO_K, VectorKNN, candidate_ks, loo_accuracies, vote, vote_proba
+from .search import choose_candidates, kneighbors
 from .serialize import Serializer
 from .validation import check_images, check_X_y
 
@@ -40,6 +41,9 @@ AUTO_CANDIDATES: tuple[tuple[str, str], ...] = (
     ("zlib", "raw"),
     ("bz2", "raw"),
 )
+
+#: Candidates per query (nearest in pixel space) when ``search="auto"`` scores the settings.
+SELECTION_CANDIDATES = 200
 
 _K = [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})]
 
@@ -59,8 +63,17 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
     loo_size : int, default=2000
         Training queries used for the leave-one-out selection of fast codecs (a tenth of it
         for byte codecs).
+    search : {"auto", "exact"}, default="auto"
+        ``"exact"``: every training image is a candidate neighbour (early abandoning keeps it
+        exact and faster). ``"auto"``: the cascade of :mod:`ncdvision.ncd.search`: the
+        selection scores each candidate setting as a cascade over the
+        :data:`SELECTION_CANDIDATES` nearest training images in pixel space, and after it M
+        is the smallest count whose recall of the exact top k is at least ``recall`` on
+        leave-one-out training queries (exact search when none is).
+    recall : float, default=0.99
+        Target recall of the exact top k for ``search="auto"``.
     random_state : int, default=0
-        Seed of the leave-one-out query sample.
+        Seed of the leave-one-out query samples.
 
     Attributes
     ----------
@@ -71,6 +84,10 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         setting was ``"auto"``.
     loo_accuracy_ : float or None
         The chosen setting's leave-one-out training accuracy, an estimate of test accuracy.
+    n_candidates_ : int or None
+        Candidates per query of the cascade (None: exact search).
+    cascade_recall_ : dict
+        Recall of the exact top k on training queries for each candidate count tried.
     """
 
     _parameter_constraints: dict = {
@@ -80,6 +97,8 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         "k": _K,
         "n_jobs": [Integral, None],
         "loo_size": [Interval(Integral, 1, None, closed="left")],
+        "search": [StrOptions({"auto", "exact"})],
+        "recall": [Interval(Real, 0, 1, closed="both")],
         "random_state": ["random_state"],
     }
 
@@ -91,6 +110,8 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         k="auto",
         n_jobs=-1,
         loo_size=2000,
+        search="auto",
+        recall=0.99,
         random_state=0,
     ):
         self.codec = codec
@@ -99,6 +120,8 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         self.k = k
         self.n_jobs = n_jobs
         self.loo_size = loo_size
+        self.search = search
+        self.recall = recall
         self.random_state = random_state
 
     def fit(self, X, y) -> NCDKNNClassifier:
@@ -127,6 +150,12 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
             self.codec_, self.serializer_, self.distance, self.n_jobs
         ).fit(X, y_enc)
         self._prepared = self.compressor_.prepare(X, "training images")
+        self.n_candidates_, self.cascade_recall_ = None, {}
+        if self.search == "auto":
+            self.n_candidates_, self.cascade_recall_ = choose_candidates(
+                self.compressor_, X, self.k_, self.recall, prepared=self._prepared,
+                seed=self.random_state,
+            )  # fmt: skip
         return self
 
     def _select(self, X, y, candidates):
@@ -150,7 +179,9 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
             t = time.perf_counter()
             fit_rows = np.setdiff1d(np.arange(len(X)), q) if learned else slice(None)
             comp.fit(X[fit_rows], y[fit_rows])
-            _, idx = kneighbors(X[q], X, k=max(ks), compressor=comp, exclude=q)
+            m = SELECTION_CANDIDATES if self.search == "auto" else None
+            _, idx = kneighbors(X[q], X, k=max(ks), compressor=comp, exclude=q,
+                                candidates=m if m is not None and m < len(X) - 1 else None)  # fmt: skip
             secs = time.perf_counter() - t
             name = comp.codec.name if isinstance(codec, (dict, Codec)) else codec
             for k, acc in loo_accuracies(idx, y, y[q], ks, len(self.classes_)).items():
@@ -169,8 +200,13 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "compressor_")
         X = check_images(X, "X")
         k = self.k_ if n_neighbors is None else n_neighbors
+        m = (
+            self.n_candidates_
+            if self.n_candidates_ is not None and self.n_candidates_ >= k
+            else None
+        )
         dist, idx = kneighbors(
-            X, self._X, k=k, compressor=self.compressor_, prepared_y=self._prepared
+            X, self._X, k=k, compressor=self.compressor_, prepared_y=self._prepared, candidates=m
         )
         return (dist, idx) if return_distance else idx
 
@@ -194,6 +230,8 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
             "k": self.k_,
             "distance": self.distance,
             "loo_accuracy": self.loo_accuracy_,
+            "n_candidates": self.n_candidates_,
+            "cascade_recall": self.cascade_recall_.get(self.n_candidates_),
         }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .kernels import ctx_at, update_counts
+from .kernels import ctx_at, total_at, update_counts
 
 _PREC = 32
 _TOP = (1 << _PREC) - 1
@@ -32,10 +32,9 @@ def _emit(buf, pos, bit, pending):
 
 
 @njit(cache=True)
-def encode(img, ref, c_off, r_off, L, prior_c, prior_t, cap, log2tab, buf):
+def encode(img, ref, c_off, r_off, L, prior, cap, log2tab, buf):
     H, W = img.shape
-    counts = prior_c.copy()
-    totals = prior_t.copy()
+    counts = prior.copy()
     mult_ref = L ** c_off.shape[0]
     low, high, pending, pos = 0, _TOP, 0, 0
     ideal = 0.0
@@ -43,11 +42,13 @@ def encode(img, ref, c_off, r_off, L, prior_c, prior_t, cap, log2tab, buf):
         for x in range(W):
             c = ctx_at(img, y, x, c_off, L, 1) + ctx_at(ref, y, x, r_off, L, mult_ref)
             s = img[y, x]
+            base = c * L
+            t = total_at(counts, base, L)
             cum = 0
             for k in range(s):
-                cum += 2 * counts[c * L + k] + 1
-            f = 2 * counts[c * L + s] + 1
-            total = 2 * totals[c] + L
+                cum += 2 * np.int64(counts[base + k]) + 1
+            f = 2 * np.int64(counts[base + s]) + 1
+            total = 2 * t + L
             ideal += log2tab[total] - log2tab[f]
             rng = high - low + 1
             high = low + (rng * (cum + f)) // total - 1
@@ -69,7 +70,7 @@ def encode(img, ref, c_off, r_off, L, prior_c, prior_t, cap, log2tab, buf):
                     break
                 low = 2 * low
                 high = 2 * high + 1
-            update_counts(counts, totals, c, s, L, cap)
+            update_counts(counts, base, s, t, L, cap)
     pending += 1
     pos = _emit(buf, pos, 0 if low < _Q1 else 1, pending)
     return (pos + 7) // 8, ideal
@@ -83,9 +84,8 @@ def _bit(buf, pos):
 
 
 @njit(cache=True)
-def decode(buf, ref, H, W, c_off, r_off, L, prior_c, prior_t, cap, out):
-    counts = prior_c.copy()
-    totals = prior_t.copy()
+def decode(buf, ref, H, W, c_off, r_off, L, prior, cap, out):
+    counts = prior.copy()
     mult_ref = L ** c_off.shape[0]
     low, high, value, pos = 0, _TOP, 0, 0
     for _ in range(_PREC):
@@ -94,13 +94,15 @@ def decode(buf, ref, H, W, c_off, r_off, L, prior_c, prior_t, cap, out):
     for y in range(H):
         for x in range(W):
             c = ctx_at(out, y, x, c_off, L, 1) + ctx_at(ref, y, x, r_off, L, mult_ref)
-            total = 2 * totals[c] + L
+            base = c * L
+            t = total_at(counts, base, L)
+            total = 2 * t + L
             rng = high - low + 1
             scaled = ((value - low + 1) * total - 1) // rng
             cum = 0
             s = 0
             while True:
-                f = 2 * counts[c * L + s] + 1
+                f = 2 * np.int64(counts[base + s]) + 1
                 if cum + f > scaled or s == L - 1:
                     break
                 cum += f
@@ -125,4 +127,4 @@ def decode(buf, ref, H, W, c_off, r_off, L, prior_c, prior_t, cap, out):
                 high = 2 * high + 1
                 value = 2 * value + _bit(buf, pos)
                 pos += 1
-            update_counts(counts, totals, c, s, L, cap)
+            update_counts(counts, base, s, t, L, cap)

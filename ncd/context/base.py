@@ -8,20 +8,34 @@ import numpy as np
 
 from ..coder import Codec
 from . import arith
-from .kernels import CAP, context_indices, launch, log2_table, set_threads, uncond_lengths
+from .kernels import (
+    CAP,
+    context_indices,
+    launch,
+    log2_table,
+    set_threads,
+    table_dtype,
+    uncond_lengths,
+)
 from .templates import TEMPLATES, as_offsets, as_planes
 
 
 @dataclass
 class ContextData:
-    """Symbol planes of a set of images with their precomputed context indices."""
+    """Symbol planes of a set of images with their precomputed context indices.
+
+    Conditional coding of y given x uses context ``y.causal + mult * x.ref``; for binary
+    symbols ``cs = 2 * causal + symbol`` packs the coded side in one array (mult = 2**shift).
+    """
 
     planes: np.ndarray  # (N, H, W) uint8
     levels: int
     lengths: np.ndarray  # C(x) in bits, (N,)
-    uncond: np.ndarray  # (N, P) context index for the unconditional template
+    uncond: np.ndarray | None = None  # (N, P) unconditional context index
     causal: np.ndarray | None = None  # (N, P) causal part for conditional coding
-    ref: np.ndarray | None = None  # (N, P) reference part, pre-multiplied
+    ref: np.ndarray | None = None  # (N, P) reference part (times mult in the context)
+    cs: np.ndarray | None = None  # (N, P) 2 * causal + symbol, binary symbols only
+    mult: int = 0
 
     @property
     def symbols(self) -> np.ndarray:
@@ -31,23 +45,25 @@ class ContextData:
         def pick(a):
             return None if a is None else a[rows]
 
-        return ContextData(
-            self.planes[rows],
-            self.levels,
-            self.lengths[rows],
-            self.uncond[rows],
-            pick(self.causal),
-            pick(self.ref),
-        )
+        return ContextData(self.planes[rows], self.levels, self.lengths[rows], pick(self.uncond),
+                           pick(self.causal), pick(self.ref), pick(self.cs), self.mult)  # fmt: skip
 
 
-def scaled_counts(raw: np.ndarray, levels: int, strength: int) -> tuple[np.ndarray, np.ndarray]:
-    """(counts, totals) as int32, scaled so that no context's total exceeds ``strength``."""
+def index_dtype(n: int):
+    """The narrowest unsigned type for indices below ``n``."""
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if n <= np.iinfo(dtype).max + 1:
+            return dtype
+    raise ValueError(f"{n} contexts do not fit 32-bit indices")
+
+
+def scaled_counts(raw: np.ndarray, levels: int, strength: int, cap: int) -> np.ndarray:
+    """A count table (see :mod:`.kernels`) scaled so that no context's total exceeds
+    ``strength``, in the type that holds counts up to ``cap``."""
     cnt = raw.reshape(-1, levels).astype(np.float64)
     tot = cnt.sum(axis=1, keepdims=True)
     scale = np.where(tot > strength, strength / np.maximum(tot, 1.0), 1.0)
-    counts = np.floor(cnt * scale).astype(np.int32)
-    return counts.ravel(), counts.sum(axis=1).astype(np.int32)
+    return np.floor(cnt * scale).astype(table_dtype(max(cap, strength))).ravel()
 
 
 class ContextCodec(Codec):
@@ -61,7 +77,7 @@ class ContextCodec(Codec):
         if family is not None and family not in TEMPLATES:
             raise ValueError(f"unknown template family {family!r}; known: {', '.join(TEMPLATES)}")
         self.family = family
-        self._priors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._priors: dict[str, np.ndarray] = {}
         self._prior_levels: int | None = None
 
     def _family(self, levels: int) -> str:
@@ -91,15 +107,16 @@ class ContextCodec(Codec):
         return n
 
     @staticmethod
-    def _indices(planes: np.ndarray, offsets: np.ndarray, levels: int, mult0: int, n_ctx: int):
-        dtype = np.uint16 if n_ctx <= (1 << 16) else np.int32
+    def _indices(planes: np.ndarray, offsets: np.ndarray, levels: int) -> np.ndarray:
+        """Mixed-radix context index of every pixel for one template, narrowest type."""
+        dtype = index_dtype(levels ** offsets.shape[0])
         out = np.empty((planes.shape[0], planes.shape[1] * planes.shape[2]), dtype)
         if planes.shape[0]:
-            launch(context_indices, planes, offsets, levels, mult0, out)
+            launch(context_indices, planes, offsets, levels, 1, out)
         return out
 
     def _prior(self, model: str, levels: int, *offsets: np.ndarray):
-        """Initial (counts, totals) of a model: learned ones after fit(), else zeros."""
+        """The initial count table of a model: learned after fit(), else zeros."""
         if self.learned and model not in self._priors:
             raise RuntimeError(
                 f"{self.name} learns its prior counts from labelled training images: call "
@@ -112,10 +129,10 @@ class ContextCodec(Codec):
                 )
             return self._priors[model]
         n_ctx = self._n_ctx(levels, *offsets)
-        return np.zeros(n_ctx * levels, np.int32), np.zeros(n_ctx, np.int32)
+        return np.zeros(n_ctx * levels, table_dtype(self.cap))
 
     def _set_prior(self, model: str, raw: np.ndarray, levels: int, strength: int) -> None:
-        self._priors[model] = scaled_counts(raw, levels, strength)
+        self._priors[model] = scaled_counts(raw, levels, strength, self.cap)
         self._prior_levels = levels
 
     def _uncond_indices(self, symbols: np.ndarray, levels: int) -> tuple[np.ndarray, np.ndarray]:
@@ -124,8 +141,8 @@ class ContextCodec(Codec):
         if planes.size and int(planes.max()) >= levels:
             raise ValueError(f"{self.name}: symbols must be < {levels}, found {int(planes.max())}")
         t = self.templates(levels)
-        n_u = self._n_ctx(levels, t["uncond"])
-        return planes, self._indices(planes, t["uncond"], levels, 1, n_u)
+        self._n_ctx(levels, t["uncond"])
+        return planes, self._indices(planes, t["uncond"], levels)
 
     def prepare(self, symbols: np.ndarray, levels: int, n_jobs: int = 1) -> ContextData:
         """Planes, context indices and unconditional lengths C(x) of a set of symbol images."""
@@ -139,7 +156,7 @@ class ContextCodec(Codec):
                 uncond,
                 planes.reshape(planes.shape[0], -1),
                 levels,
-                *self._prior("uncond", levels, t["uncond"]),
+                self._prior("uncond", levels, t["uncond"]),
                 self.cap,
                 log2_table(levels, self.cap),
                 lengths,
@@ -166,7 +183,7 @@ class ContextCodec(Codec):
             offsets_c,
             offsets_r,
             levels,
-            *self._prior(model, levels, offsets_c, offsets_r),
+            self._prior(model, levels, offsets_c, offsets_r),
             self.cap,
             log2_table(levels, self.cap),
             buf,
@@ -183,7 +200,7 @@ class ContextCodec(Codec):
             offsets_c,
             offsets_r,
             levels,
-            *self._prior(model, levels, offsets_c, offsets_r),
+            self._prior(model, levels, offsets_c, offsets_r),
             self.cap,
             out,
         )

@@ -2,10 +2,16 @@
 
 The model: per context, counts c_s with the Krichevsky-Trofimov estimator
 p(s) = (2 c_s + 1) / (2 t + L), t = sum of counts; when t reaches ``cap`` all counts of that
-context are halved. Context indices are mixed-radix numbers: the coded image's causal part and
-the reference's part are precomputed once per image, so a pair costs one add, two table
-lookups and two count updates per pixel; the counts are reset by walking the same pixels again.
-Matrices run in parallel with ``numba.prange``.
+context are halved. The state is one *table* of L counts per context, side by side (uint16
+while ``cap`` allows), so a context's counts and total come from one cache line. Context
+indices are mixed-radix numbers: the coded image's causal part and the reference's part are
+precomputed once per image in the narrowest integer type (context = causal + mult * ref), so a
+pair costs a multiply-add, one table read and one write per pixel; the table is reset by
+walking the same pixels again. Binary symbols (L = 2, every ``binary`` and ``thermo``
+serializer) take a specialised path: the coded image's causal index and symbol are packed in
+one byte (``cs = 2 causal + symbol``) and mult is a power of two, a shift. Both paths do the
+same arithmetic in the same order, so lengths are identical. Matrices run in parallel with
+``numba.prange``.
 
 Fork safety: numba's default OpenMP layer (GNU libgomp) aborts a forked child
 (multiprocessing's default start method on Linux) once parallel code has run. The workqueue
@@ -75,96 +81,238 @@ def context_indices(planes, offsets, L, mult0, out):
                 out[i, y * W + x] = ctx_at(planes[i], y, x, offsets, L, mult0)
 
 
+def table_dtype(cap: int):
+    """The narrowest count type that holds every count up to ``cap``."""
+    return np.uint16 if cap <= np.iinfo(np.uint16).max else np.int64
+
+
 @njit(cache=True, inline="always")
-def update_counts(counts, totals, c, s, L, cap):
-    counts[c * L + s] += 1
-    totals[c] += 1
-    if totals[c] >= cap:
-        t = 0
+def total_at(table, base, L):
+    t = 0
+    for k in range(L):
+        t += table[base + k]
+    return t
+
+
+@njit(cache=True, inline="always")
+def update_counts(table, base, s, t, L, cap):
+    """Count symbol ``s`` in the context whose counts start at ``base`` (total ``t`` before)."""
+    table[base + s] += 1
+    if t + 1 >= cap:
         for k in range(L):
-            counts[c * L + k] >>= 1
-            t += counts[c * L + k]
-        totals[c] = t
+            table[base + k] >>= 1
 
 
 @njit(cache=True, inline="always")
-def _code_length(ctx_a, ctx_b, sym, counts, totals, L, cap, log2tab):
-    """Bits to code ``sym`` with contexts ctx_a + ctx_b, updating the counts."""
+def _code_length(ctx_a, ctx_b, mult, sym, table, L, cap, log2tab, limit, n):
+    """Bits to code the first ``n`` symbols in contexts ctx_a + mult * ctx_b, updating the
+    table; stops after the pixel where the sum first exceeds ``limit``. Returns (bits, pixels
+    coded)."""
     bits = 0.0
-    for p in range(sym.shape[0]):
-        c = ctx_a[p] + ctx_b[p]
+    for p in range(n):
+        base = (np.int64(ctx_a[p]) + mult * np.int64(ctx_b[p])) * L
         s = sym[p]
-        bits += log2tab[2 * totals[c] + L] - log2tab[2 * counts[c * L + s] + 1]
-        update_counts(counts, totals, c, s, L, cap)
-    return bits
+        t = total_at(table, base, L)
+        bits += log2tab[2 * t + L] - log2tab[2 * np.int64(table[base + s]) + 1]
+        update_counts(table, base, s, t, L, cap)
+        if bits > limit:
+            return bits, p + 1
+    return bits, n
 
 
 @njit(cache=True, inline="always")
-def _reset(ctx_a, ctx_b, sym, counts, totals, prior_c, prior_t, L):
-    """Undo the updates of one coded image: its contexts get the prior counts back."""
-    for p in range(sym.shape[0]):
-        c = ctx_a[p] + ctx_b[p]
-        totals[c] = prior_t[c]
+def _reset(ctx_a, ctx_b, mult, n, table, prior, L):
+    """Undo the updates of the first ``n`` coded pixels: their contexts get the prior back."""
+    for p in range(n):
+        base = (np.int64(ctx_a[p]) + mult * np.int64(ctx_b[p])) * L
         for k in range(L):
-            counts[c * L + k] = prior_c[c * L + k]
+            table[base + k] = prior[base + k]
+
+
+@njit(cache=True, inline="always")
+def _code_length2(cs, ctx_b, shift, table, cap, log2tab, limit, n):
+    """:func:`_code_length` for binary symbols: ``cs = 2 causal + symbol``, mult = 2**shift."""
+    bits = 0.0
+    for p in range(n):
+        ix = np.int64(cs[p]) + (np.int64(ctx_b[p]) << shift)
+        base = ix & ~1
+        c0 = np.int64(table[base])
+        t = c0 + np.int64(table[base + 1])
+        bits += log2tab[2 * t + 2] - log2tab[2 * np.int64(table[ix]) + 1]
+        table[ix] += 1
+        if t + 1 >= cap:
+            table[base] >>= 1
+            table[base + 1] >>= 1
+        if bits > limit:
+            return bits, p + 1
+    return bits, n
+
+
+@njit(cache=True, inline="always")
+def _reset2(cs, ctx_b, shift, n, table, prior):
+    for p in range(n):
+        base = (np.int64(cs[p]) + (np.int64(ctx_b[p]) << shift)) & ~1
+        table[base] = prior[base]
+        table[base + 1] = prior[base + 1]
+
+
+@njit(cache=True, inline="always")
+def _conditional(cod_causal, cod_sym, cod_cs, ref, mult, shift, table, prior, L, cap, log2tab,
+                 limit, n):  # fmt: skip
+    """C(coded | reference) from the prior, table restored afterwards: (bits, pixels coded)."""
+    if L == 2:
+        bits, m = _code_length2(cod_cs, ref, shift, table, cap, log2tab, limit, n)
+        _reset2(cod_cs, ref, shift, m, table, prior)
+    else:
+        bits, m = _code_length(cod_causal, ref, mult, cod_sym, table, L, cap, log2tab, limit, n)
+        _reset(cod_causal, ref, mult, m, table, prior, L)
+    return bits, m
 
 
 @njit(cache=True, parallel=True)
-def uncond_lengths(ctx, sym, L, prior_c, prior_t, cap, log2tab, out):
+def uncond_lengths(ctx, sym, L, prior, cap, log2tab, out):
     zero = np.zeros(ctx.shape[1], ctx.dtype)
     for i in prange(ctx.shape[0]):
-        counts = prior_c.copy()
-        totals = prior_t.copy()
-        out[i] = _code_length(ctx[i], zero, sym[i], counts, totals, L, cap, log2tab)
+        table = prior.copy()
+        out[i] = _code_length(ctx[i], zero, 0, sym[i], table, L, cap, log2tab, np.inf,
+                              sym.shape[1])[0]  # fmt: skip
 
 
 @njit(cache=True, parallel=True)
-def cond_rows(ref, cod_ctx, cod_sym, ref_outer, L, prior_c, prior_t, cap, log2tab, out):
+def cond_rows(ref, cod_causal, cod_sym, cod_cs, mult, shift, ref_outer, L, prior, cap, log2tab,
+              out):  # fmt: skip
     """C(coded | reference) for every pair, each from the prior counts.
 
     ``ref_outer``: out[i, j] = C(cod_j | ref_i), parallel over references; else
-    out[i, j] = C(cod_i | ref_j), parallel over coded images (whichever side is longer).
+    out[i, j] = C(cod_i | ref_j), parallel over coded images.
     """
-    n_outer = ref.shape[0] if ref_outer else cod_ctx.shape[0]
-    n_inner = cod_ctx.shape[0] if ref_outer else ref.shape[0]
+    n_outer = ref.shape[0] if ref_outer else cod_sym.shape[0]
+    n_inner = cod_sym.shape[0] if ref_outer else ref.shape[0]
+    n = cod_sym.shape[1]
     for i in prange(n_outer):
-        counts = prior_c.copy()
-        totals = prior_t.copy()
+        table = prior.copy()
         for j in range(n_inner):
             a, b = np.int64(i), np.int64(j)  # prange's index is unsigned: unify the types
             r = a if ref_outer else b
             c = b if ref_outer else a
-            out[i, j] = _code_length(cod_ctx[c], ref[r], cod_sym[c], counts, totals, L, cap,
-                                     log2tab)  # fmt: skip
-            _reset(cod_ctx[c], ref[r], cod_sym[c], counts, totals, prior_c, prior_t, L)
+            out[i, j] = _conditional(cod_causal[c], cod_sym[c], cod_cs[c], ref[r], mult, shift,
+                                     table, prior, L, cap, log2tab, np.inf, n)[0]  # fmt: skip
 
 
 @njit(cache=True)
-def pair_counts(ref, cod_ctx, cod_sym, pairs_ref, pairs_cod, L, out):
+def pair_counts(ref, mult, cod_ctx, cod_sym, pairs_ref, pairs_cod, L, out):
     """Accumulate symbol counts per context over (reference, coded) pairs of a set."""
     for q in range(pairs_ref.shape[0]):
         i = pairs_ref[q]
         j = pairs_cod[q]
         for p in range(cod_sym.shape[1]):
-            out[(cod_ctx[j, p] + ref[i, p]) * L + cod_sym[j, p]] += 1
+            c = np.int64(cod_ctx[j, p]) + mult * np.int64(ref[i, p])
+            out[c * L + cod_sym[j, p]] += 1
 
 
 @njit(cache=True, parallel=True)
-def sequential_joint(ctx_x, sym_x, ctx_y, sym_y, L, prior_c, prior_t, cap, log2tab, out):
+def sequential_joint(ctx_x, sym_x, ctx_y, sym_y, L, prior, cap, log2tab, out):
     """out[i, j] = length of coding x_i then y_j with shared adaptive statistics."""
     zero = np.zeros(ctx_x.shape[1], ctx_x.dtype)
+    n = sym_y.shape[1]
     for i in prange(ctx_x.shape[0]):
-        counts = prior_c.copy()
-        totals = prior_t.copy()
-        bx = _code_length(ctx_x[i], zero, sym_x[i], counts, totals, L, cap, log2tab)
-        base_c = counts.copy()
-        base_t = totals.copy()
+        table = prior.copy()
+        bx = _code_length(ctx_x[i], zero, 0, sym_x[i], table, L, cap, log2tab, np.inf,
+                          sym_x.shape[1])[0]  # fmt: skip
+        base = table.copy()  # the state after x_i
         for j in range(ctx_y.shape[0]):
-            out[i, j] = bx + _code_length(ctx_y[j], zero, sym_y[j], counts, totals, L, cap, log2tab)
-            cy = ctx_y[j]
-            sy = sym_y[j]
-            for p in range(sy.shape[0]):  # restore the state after x_i
-                c = cy[p]
-                totals[c] = base_t[c]
-                for k in range(L):
-                    counts[c * L + k] = base_c[c * L + k]
+            out[i, j] = bx + _code_length(ctx_y[j], zero, 0, sym_y[j], table, L, cap, log2tab,
+                                          np.inf, n)[0]  # fmt: skip
+            _reset(ctx_y[j], zero, 0, n, table, base, L)
+
+
+@njit(cache=True, inline="always")
+def _distance(kind, cx, cy, cxy):
+    """The distances of :mod:`ncdvision.ncd.distance`, the same float64 arithmetic."""
+    if kind == 0:  # ncd
+        return (cxy - min(cx, cy)) / max(max(cx, cy), 1e-12)
+    if kind == 1:  # cdm
+        return cxy / max(cx + cy, 1e-12)
+    return 1.0 - (cx + cy - cxy) / max(cxy, 1e-12)  # clm
+
+
+@njit(cache=True, inline="always")
+def _joint_budget(kind, cx, cy, tau):
+    """The largest C(xy) whose distance can still round to at most ``tau`` (float32), with
+    slack: a pair whose C(xy) provably exceeds it cannot enter the top k."""
+    t = tau + abs(tau) * 2.0**-22 + 1e-30  # above the next float32 after tau
+    if kind == 0:
+        b = t * max(max(cx, cy), 1e-12) + min(cx, cy)
+    elif kind == 1:
+        b = t * max(cx + cy, 1e-12)
+    else:
+        if t >= 2.0:
+            return np.inf
+        b = (cx + cy) / (2.0 - t)
+    return b * (1.0 + 1e-9) + 1e-9
+
+
+@njit(cache=True, inline="always")
+def _insert(best_d, best_i, d, j):
+    """Insert (d, j) into the ascending top-k lists (ties by the lower index) if it belongs."""
+    k = best_d.shape[0]
+    if d > best_d[k - 1] or (d == best_d[k - 1] and j >= best_i[k - 1]):
+        return
+    pos = k - 1
+    while pos > 0 and (best_d[pos - 1] > d or (best_d[pos - 1] == d and best_i[pos - 1] > j)):
+        best_d[pos] = best_d[pos - 1]
+        best_i[pos] = best_i[pos - 1]
+        pos -= 1
+    best_d[pos] = d
+    best_i[pos] = j
+
+
+@njit(cache=True, parallel=True)
+def ref_kneighbors(q_causal, q_sym, q_cs, q_ref, q_len, t_causal, t_sym, t_cs, t_ref, t_len,
+                   cand, mult, shift, symmetric, kind, L, prior, cap, log2tab, out_d, out_i,
+                   coded):  # fmt: skip
+    """Exact top-k of each query among its candidate rows ``cand[i]`` (training indices, best
+    first by some cheap order) under a ``ctx-ref`` distance, with early abandoning.
+
+    A pair's joint length is a sum of per-pixel code lengths that only grows, and every
+    distance grows with C(xy) for fixed C(x), C(y): once the partial sum proves the pair
+    cannot beat the current k-th neighbour, coding stops. Pairs that are not abandoned are
+    coded in full with the same arithmetic as :func:`cond_rows`, so distances and neighbours
+    are identical to the exhaustive search. ``coded[i]`` counts the pixels coded for query i.
+    """
+    n = q_sym.shape[1]
+    k = out_d.shape[1]
+    empty = np.iinfo(np.int64).max
+    for i in prange(cand.shape[0]):
+        table = prior.copy()
+        best_d = np.full(k, np.inf, np.float32)
+        best_i = np.full(k, empty, np.int64)
+        cx = q_len[i]
+        work = 0
+        for jj in range(cand.shape[1]):
+            j = cand[i, jj]
+            cy = t_len[j]
+            budget = np.inf
+            if best_i[k - 1] != empty:
+                budget = _joint_budget(kind, cx, cy, np.float64(best_d[k - 1]))
+            # C(y|x): the candidate coded given the query; the joint is at least its share
+            lim = 2.0 * budget - cx - cy if symmetric else budget - cx
+            b1, m = _conditional(t_causal[j], t_sym[j], t_cs[j], q_ref[i], mult, shift, table,
+                                 prior, L, cap, log2tab, lim, n)  # fmt: skip
+            work += m
+            if b1 > lim:
+                continue
+            if symmetric:  # C(x|y): the query coded given the candidate
+                lim2 = 2.0 * budget - cx - cy - b1
+                b2, m = _conditional(q_causal[i], q_sym[i], q_cs[i], t_ref[j], mult, shift,
+                                     table, prior, L, cap, log2tab, lim2, n)  # fmt: skip
+                work += m
+                if b2 > lim2:
+                    continue
+                cxy = 0.5 * ((b1 + cx) + b2 + cy)
+            else:
+                cxy = b1 + cx
+            _insert(best_d, best_i, np.float32(_distance(kind, cx, cy, cxy)), j)
+        out_d[i] = best_d
+        out_i[i] = best_i
+        coded[i] = work

@@ -22,23 +22,29 @@ from __future__ import annotations
 import numpy as np
 
 from ..coder import register_codec
-from .base import ContextCodec, ContextData, scaled_counts
+from .base import ContextCodec, ContextData, index_dtype, scaled_counts
 from .kernels import (
     CAP,
     cond_rows,
     launch,
     log2_table,
     pair_counts,
+    ref_kneighbors,
     sequential_joint,
     set_threads,
     uncond_lengths,
 )
 from .templates import TEMPLATES, as_offsets, as_planes, plane_shape, unplane
 
+#: Distance names as the kernels number them.
+DISTANCE_KINDS = {"ncd": 0, "cdm": 1, "clm": 2}
 
-def _count(planes, ctx_a, ctx_b, pairs_ref, pairs_cod, levels, n_ctx) -> np.ndarray:
+
+def _count(planes, ref, mult, cod_ctx, pairs_ref, pairs_cod, levels, n_ctx) -> np.ndarray:
+    """Symbol counts per context of coding images ``pairs_cod`` given ``pairs_ref``."""
     raw = np.zeros(n_ctx * levels, np.int64)
-    pair_counts(ctx_a, ctx_b, planes.reshape(len(planes), -1), pairs_ref, pairs_cod, levels, raw)
+    pair_counts(ref, mult, cod_ctx, planes.reshape(len(planes), -1), pairs_ref, pairs_cod, levels,
+                raw)  # fmt: skip
     return raw
 
 
@@ -67,7 +73,7 @@ class ContextCoder(ContextCodec):
         planes, uncond = self._uncond_indices(symbols, levels)
         every = np.arange(len(planes))
         n_ctx = self._n_ctx(levels, self.templates(levels)["uncond"])
-        return _count(planes, np.zeros_like(uncond), uncond, every, every, levels, n_ctx)
+        return _count(planes, uncond, 0, uncond, every, every, levels, n_ctx)
 
     def lengths_given_counts(
         self, data: ContextData, raw: np.ndarray, strength: int = 1 << 30, n_jobs: int = 1
@@ -76,11 +82,12 @@ class ContextCoder(ContextCodec):
         no context's total exceeds ``strength``) and keeps adapting: the length of x appended
         to the corpus those counts summarise."""
         set_threads(n_jobs)
-        pc, pt = scaled_counts(raw, data.levels, strength)
+        totals = raw.reshape(-1, data.levels).sum(axis=1)
+        cap = max(self.cap, 2 * int(min(totals.max(initial=0), strength)) + 2)
+        table = scaled_counts(raw, data.levels, strength, cap)
         out = np.empty(data.planes.shape[0], np.float64)
         if len(out):
-            cap = max(self.cap, 2 * int(pt.max(initial=0)) + 2)
-            launch(uncond_lengths, data.uncond, data.symbols, data.levels, pc, pt, cap,
+            launch(uncond_lengths, data.uncond, data.symbols, data.levels, table, cap,
                    log2_table(data.levels, cap), out)  # fmt: skip
         return out
 
@@ -91,7 +98,7 @@ class ContextCoder(ContextCodec):
         t = self.templates(L)
         out = np.empty((dx.planes.shape[0], dy.planes.shape[0]), np.float64)
         launch(sequential_joint, dx.uncond, dx.symbols, dy.uncond, dy.symbols, L,
-               *self._prior("uncond", L, t["uncond"]), self.cap, log2_table(L, self.cap),
+               self._prior("uncond", L, t["uncond"]), self.cap, log2_table(L, self.cap),
                out)  # fmt: skip
         return out
 
@@ -190,13 +197,13 @@ class RefContextCoder(ContextCodec):
             raise ValueError(f"{len(symbols)} images but {len(labels)} labels")
         self._priors = {}
         planes, uncond = self._uncond_indices(symbols, levels)
-        causal, ref = self._ref_indices(planes, levels)
+        causal, ref, mult = self._ref_indices(planes, levels)
         t = self.templates(levels)
         every = np.arange(len(labels))
-        raw_u = _count(planes, np.zeros_like(uncond), uncond, every, every, levels,
+        raw_u = _count(planes, uncond, 0, uncond, every, every, levels,
                        self._n_ctx(levels, t["uncond"]))  # fmt: skip
         refs, cods = self._same_class_pairs(labels)
-        raw_c = _count(planes, ref, causal, refs, cods, levels,
+        raw_c = _count(planes, ref, mult, causal, refs, cods, levels,
                        self._n_ctx(levels, t["causal"], t["ref"]))  # fmt: skip
         self._set_prior("uncond", raw_u, levels, self.strength)
         self._set_prior("cond", raw_c, levels, self.strength)
@@ -218,40 +225,74 @@ class RefContextCoder(ContextCodec):
             cods.append(cod)
         return np.concatenate(refs), np.concatenate(cods)
 
-    def _ref_indices(self, planes: np.ndarray, levels: int) -> tuple[np.ndarray, np.ndarray]:
-        """Causal context indices and pre-multiplied reference indices of symbol planes."""
+    def _ref_indices(self, planes: np.ndarray, levels: int):
+        """Causal and reference context indices of symbol planes, and the reference's
+        multiplier (contexts are causal + mult * ref)."""
         t = self.templates(levels)
-        n_ctx = self._n_ctx(levels, t["causal"], t["ref"])
-        causal = self._indices(planes, t["causal"], levels, 1, n_ctx)
-        ref = self._indices(planes, t["ref"], levels, levels ** t["causal"].shape[0], n_ctx)
-        return causal, ref
+        self._n_ctx(levels, t["causal"], t["ref"])
+        causal = self._indices(planes, t["causal"], levels)
+        ref = self._indices(planes, t["ref"], levels)
+        return causal, ref, levels ** t["causal"].shape[0]
 
     def prepare(self, symbols: np.ndarray, levels: int, n_jobs: int = 1) -> ContextData:
         data = super().prepare(symbols, levels, n_jobs)
-        data.causal, data.ref = self._ref_indices(data.planes, levels)
+        data.uncond = None  # only C(x) was needed from it; it is as large as the planes
+        data.causal, data.ref, data.mult = self._ref_indices(data.planes, levels)
+        if levels == 2:  # the binary kernels read causal index and symbol from one array
+            data.cs = (2 * data.causal.astype(np.uint32) + data.symbols).astype(
+                index_dtype(2 * int(data.mult))
+            )
         return data
 
-    def _conditional(self, ref: np.ndarray, causal, sym, ref_outer: bool, levels: int):
-        t = self.templates(levels)
-        n = (len(ref), len(causal)) if ref_outer else (len(causal), len(ref))
-        out = np.empty(n, np.float64)
-        launch(cond_rows, ref, causal, sym, ref_outer, levels,
-               *self._prior("cond", levels, t["causal"], t["ref"]), self.cap,
-               log2_table(levels, self.cap), out)  # fmt: skip
-        return out
+    def _kernel_args(self, dx: ContextData) -> tuple:
+        """(mult, shift, prior, cap, log2 table) of the conditional model."""
+        L = dx.levels
+        t = self.templates(L)
+        shift = int(dx.mult).bit_length() if L == 2 else 0  # 2 * mult = 2**shift
+        return (dx.mult, shift, self._prior("cond", L, t["causal"], t["ref"]), self.cap,
+                log2_table(L, self.cap))  # fmt: skip
+
+    @staticmethod
+    def _cs(d: ContextData) -> np.ndarray:
+        return d.cs if d.cs is not None else np.zeros((len(d.lengths), 0), np.uint8)
 
     def conditional_block(self, dx: ContextData, dy: ContextData, n_jobs: int = 1) -> np.ndarray:
         """C(y_j | x_i) for every pair, in bits."""
         set_threads(n_jobs)
-        return self._conditional(dx.ref, dy.causal, dy.symbols, True, dx.levels)
+        mult, shift, prior, cap, log2tab = self._kernel_args(dx)
+        out = np.empty((len(dx.lengths), len(dy.lengths)), np.float64)
+        launch(cond_rows, dx.ref, dy.causal, dy.symbols, self._cs(dy), mult, shift, True,
+               dx.levels, prior, cap, log2tab, out)  # fmt: skip
+        return out
 
     def joint_block(self, dx: ContextData, dy: ContextData, n_jobs: int = 1) -> np.ndarray:
         """C(x_i y_j) = C(x_i) + C(y_j | x_i), or its symmetrised form, in bits."""
         out = self.conditional_block(dx, dy, n_jobs) + dx.lengths[:, None]
-        if self.symmetric:  # rev[i, j] = C(x_i | y_j)
-            rev = self._conditional(dy.ref, dx.causal, dx.symbols, False, dx.levels)
+        if self.symmetric:  # rev[i, j] = C(x_i | y_j), parallel over the coded x_i
+            mult, shift, prior, cap, log2tab = self._kernel_args(dx)
+            rev = np.empty_like(out)
+            launch(cond_rows, dy.ref, dx.causal, dx.symbols, self._cs(dx), mult, shift, False,
+                   dx.levels, prior, cap, log2tab, rev)  # fmt: skip
             out = 0.5 * (out + rev + dy.lengths[None, :])
         return out
+
+    def kneighbors_block(self, dx: ContextData, dy: ContextData, cand: np.ndarray, k: int,
+                         distance: str, n_jobs: int = 1):  # fmt: skip
+        """Exact top-k of each ``dx`` row among its candidates ``cand[i]`` (indices into
+        ``dy``, most promising first) with early abandoning (:func:`.kernels.ref_kneighbors`):
+        the same neighbours and distances as the exhaustive block, less work. Returns
+        (float32 distances, int64 indices, pixels coded per row)."""
+        set_threads(n_jobs)
+        mult, shift, prior, cap, log2tab = self._kernel_args(dx)
+        n = len(cand)
+        out_d, out_i = np.empty((n, k), np.float32), np.empty((n, k), np.int64)
+        coded = np.empty(n, np.int64)
+        launch(ref_kneighbors, dx.causal, dx.symbols, self._cs(dx), dx.ref, dx.lengths,
+               dy.causal, dy.symbols, self._cs(dy), dy.ref, dy.lengths,
+               np.ascontiguousarray(cand, np.int64), mult, shift, self.symmetric,
+               DISTANCE_KINDS[distance], dx.levels, prior, cap, log2tab, out_d, out_i,
+               coded)  # fmt: skip
+        return out_d, out_i, coded
 
     def encode(self, image: np.ndarray, reference: np.ndarray, levels: int) -> tuple[bytes, float]:
         """Arithmetic-code ``image`` given ``reference``; returns bytes and model bits C(y|x)."""

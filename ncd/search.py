@@ -1,0 +1,185 @@
+"""Top-k neighbours under a compression distance: exact search with early abandoning, and a
+candidate cascade whose recall is measured on training data.
+
+Exact search (``candidates=None``). Rows of X are processed in blocks and only the k best of
+each row are kept (memory O(n_x k + block)). For the ``ctx-ref`` coders the candidates of
+each query are visited nearest-in-pixels first and each pair is coded only until its partial
+code length proves it cannot beat the current k-th neighbour (early abandoning,
+:func:`ncdvision.ncd.context.kernels.ref_kneighbors`); the neighbours and distances are
+identical to the full matrix's. Other codecs compute each block in full.
+
+Cascade (``candidates=M``). A cheap distance (L2 on pixels) picks the M nearest training
+images of each query, and the compression distance ranks only those. :func:`choose_candidates`
+picks the smallest M whose recall of the exact top k is at least a target (0.99 by default)
+on leave-one-out *training* queries; the recall is that of the final top k, since the cascade
+ranks its M candidates exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .distance import Compressor, check_pair, progress_bar, row_blocks
+from .validation import check_block_rows, check_images
+
+#: Candidate counts :func:`choose_candidates` tries, smallest first.
+CANDIDATE_GRID: tuple[int, ...] = (10, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1000,
+                                   1500, 2000, 3000, 5000)  # fmt: skip
+
+
+def pixel_order(X: np.ndarray, Y: np.ndarray, m: int, exclude: np.ndarray | None = None):
+    """The ``m`` nearest Y rows of each X row by squared L2 distance on pixels, nearest first
+    (ties by the lower index); ``exclude[i]`` is never returned for row i."""
+    x = X.reshape(len(X), -1).astype(np.float32)
+    y = Y.reshape(len(Y), -1).astype(np.float32)
+    d2 = (x * x).sum(1)[:, None] - 2.0 * (x @ y.T) + (y * y).sum(1)[None, :]
+    if exclude is not None:
+        d2[np.arange(len(X)), exclude] = np.inf
+    if m < d2.shape[1]:
+        part = np.argpartition(d2, m - 1, axis=1)[:, :m]
+    else:
+        part = np.broadcast_to(np.arange(d2.shape[1]), d2.shape)
+    part_d = np.take_along_axis(d2, part, 1)
+    order = np.lexsort((part, part_d), axis=1)
+    return np.take_along_axis(part, order, 1).astype(np.int64)
+
+
+def top_k(D: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row-wise k smallest, ascending, ties broken by the lower column index."""
+    if k < D.shape[1]:
+        part = np.argpartition(D, k - 1, axis=1)[:, :k]
+        # argpartition may cut a tie at the k-th value arbitrarily: take all columns that are
+        # not worse than the k-th value, then sort by (distance, index)
+        kth = np.take_along_axis(D, part, 1).max(axis=1, keepdims=True)
+        out_d = np.empty((D.shape[0], k), D.dtype)
+        out_i = np.empty((D.shape[0], k), np.int64)
+        for r in range(D.shape[0]):
+            cand = np.flatnonzero(D[r] <= kth[r])
+            order = np.lexsort((cand, D[r, cand]))[:k]
+            out_i[r] = cand[order]
+            out_d[r] = D[r, out_i[r]]
+        return out_d, out_i
+    order = np.lexsort((np.broadcast_to(np.arange(D.shape[1]), D.shape), D), axis=1)[:, :k]
+    return np.take_along_axis(D, order, 1), order.astype(np.int64)
+
+
+def _top_k_of(D: np.ndarray, cand: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Top k of distances ``D`` of candidate columns ``cand``, ties by the lower Y index."""
+    order = np.lexsort((cand, D), axis=1)[:, :k]
+    return np.take_along_axis(D, order, 1), np.take_along_axis(cand, order, 1)
+
+
+def kneighbors(
+    X,
+    Y=None,
+    k: int = 5,
+    *,
+    codec="zstd",
+    serializer="auto",
+    distance: str = "ncd",
+    n_jobs: int | None = -1,
+    block_rows: int | None = None,
+    progress: bool | None = None,
+    compressor: Compressor | None = None,
+    exclude: np.ndarray | None = None,
+    prepared_y=None,
+    candidates: int | None = None,
+    stats: dict | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The k nearest Y images of each X image, without forming the full matrix.
+
+    With ``Y=None`` the neighbours come from X itself, leaving each point out
+    (leave-one-out). ``exclude[i]`` is an index of Y that row i must not return (its own copy,
+    when X is drawn from Y). Ties in distance are broken by the lower index. ``compressor``
+    and ``prepared_y`` let a caller reuse a fitted serializer and Y's C(y). ``candidates=M``
+    ranks only each row's M nearest Y images in pixel space (the cascade); None is the exact
+    search. ``stats``, if given, receives ``pairs`` (pairs considered) and ``coded_fraction``
+    (share of their pixels actually coded, below 1 where early abandoning saved work).
+
+    Returns
+    -------
+    distances : float32 (n_x, k), ascending
+    indices : int64 (n_x, k), into Y
+    """
+    X = check_images(X, "X")
+    loo = Y is None
+    Y = X if loo else check_images(Y, "Y")
+    check_pair(X, Y)
+    check_block_rows(block_rows)
+    n_x, n_y = len(X), len(Y)
+    if loo:
+        exclude = np.arange(n_x)
+    n_avail = n_y - 1 if exclude is not None else n_y
+    if not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be a positive integer, got {k!r}")
+    if k > n_avail:
+        raise ValueError(f"k={k} is larger than the {n_avail} available neighbours in Y")
+    if candidates is not None and (not isinstance(candidates, (int, np.integer)) or candidates < k):
+        raise ValueError(f"candidates must be an integer >= k={k} or None, got {candidates!r}")
+    m = n_avail if candidates is None else min(int(candidates), n_avail)
+    comp = compressor or Compressor(codec, serializer, distance, n_jobs).fit(Y)
+    dy = prepared_y if prepared_y is not None else comp.prepare(Y, "Y")
+    dx = dy if loo else comp.prepare(X, "X")
+    abandon = hasattr(comp.codec, "kneighbors_block")
+    dist = np.empty((n_x, k), np.float32)
+    idx = np.empty((n_x, k), np.int64)
+    coded = 0
+    with progress_bar(n_x * m, progress, f"kneighbors {comp.codec.name}") as bar:
+        for rows in row_blocks(n_x, n_y, block_rows):
+            ex = None if exclude is None else exclude[rows]
+            if abandon or m < n_avail:
+                cand = pixel_order(X[rows], Y, m, ex)
+            if abandon:
+                dist[rows], idx[rows], work = comp.codec.kneighbors_block(
+                    dx.take(rows), dy, cand, k, comp.distance, comp.n_jobs
+                )
+                coded += int(work.sum())
+            elif m < n_avail:
+                D = comp.pair_distances(dx.take(rows), dy, cand)
+                dist[rows], idx[rows] = _top_k_of(D, cand, k)
+            else:
+                D = comp.distances(dx.take(rows), dy)
+                if ex is not None:
+                    D[np.arange(len(ex)), ex] = np.inf
+                dist[rows], idx[rows] = top_k(D, k)
+            bar.update((rows.stop - rows.start) * m)
+    if stats is not None:
+        pixels = n_x * m * dx.symbols.shape[1] * (2 if getattr(comp.codec, "symmetric", 0) else 1)
+        stats.update(pairs=n_x * m, coded_fraction=coded / pixels if abandon else 1.0)
+    return dist, idx
+
+
+def cascade_recall(
+    compressor: Compressor, images: np.ndarray, k: int, n_queries: int = 200, seed: int = 0,
+    prepared=None, grid=CANDIDATE_GRID,
+) -> dict[int, float]:  # fmt: skip
+    """Recall of the exact top k within the pixel-space top M, for each M of ``grid`` below
+    the training set size, on ``n_queries`` random leave-one-out queries of ``images``."""
+    images = check_images(images, "images")
+    n = len(images)
+    ms = [m for m in grid if k <= m < n - 1]
+    if not ms:  # too few images for a cascade to save anything
+        return {}
+    rng = np.random.default_rng(seed)
+    q = np.sort(rng.choice(n, min(n_queries, n), replace=False))
+    _, exact = kneighbors(images[q], images, k, compressor=compressor, exclude=q,
+                          prepared_y=prepared)  # fmt: skip
+    order = pixel_order(images[q], images, max(ms), q)
+    return {
+        m: float(
+            np.mean([len(np.intersect1d(e, o[:m])) / k for e, o in zip(exact, order, strict=True)])
+        )
+        for m in ms
+    }
+
+
+def choose_candidates(
+    compressor: Compressor, images: np.ndarray, k: int, target: float = 0.99, **kw
+) -> tuple[int | None, dict[int, float]]:
+    """The smallest M whose cascade recall reaches ``target`` on training queries (None: no
+    M does, search exactly), and the recall of every M tried."""
+    recalls = cascade_recall(compressor, images, k, **kw)
+    for m, r in recalls.items():
+        if r >= target:
+            return m, recalls
+    return None, recalls
