@@ -1,0 +1,95 @@
+"""Exact search with early abandoning returns what the full matrix returns; the cascade's
+candidate count is chosen on training queries and its recall is what it says."""
+
+import numpy as np
+import pytest
+
+from ncdvision.datasets import load
+from ncdvision.ncd import (
+    Compressor,
+    NCDKNNClassifier,
+    choose_candidates,
+    kneighbors,
+    pairwise,
+    top_k,
+)
+from ncdvision.ncd.search import cascade_recall, pixel_order
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    train, test = load("mnist-5k").split(test_size=1000, seed=0)
+    return train.subset(n=300, seed=0), test.subset(n=40, seed=0)
+
+
+@pytest.mark.parametrize(
+    "codec,serializer,distance",
+    [
+        ("ctx-ref-learned", "thermo:3", "ncd"),
+        ("ctx-ref-learned", "binary", "cdm"),
+        ("ctx-ref", "q2", "ncd"),  # four symbol levels: the generic kernel
+        ("ctx-ref-asym", "binary", "clm"),
+    ],
+)
+@pytest.mark.parametrize("k", [1, 5])
+def test_early_abandoning_equals_the_full_matrix(mnist, codec, serializer, distance, k):
+    train, test = mnist
+    comp = Compressor(codec, serializer, distance).fit(train.images, train.labels)
+    D = pairwise(test.images, train.images, compressor=comp)
+    stats = {}
+    dist, idx = kneighbors(test.images, train.images, k, compressor=comp, stats=stats)
+    expected_d, expected_i = top_k(D, k)
+    np.testing.assert_array_equal(idx, expected_i)
+    np.testing.assert_array_equal(dist, expected_d)
+    assert 0 < stats["coded_fraction"] < 1  # it did abandon some pairs, and coded some
+
+
+def test_leave_one_out_and_a_cascade_of_every_image_are_exact(mnist):
+    train, _ = mnist
+    X = train.images[:120]
+    comp = Compressor("ctx-ref", "binary").fit(X)
+    D = pairwise(X, compressor=comp)
+    np.fill_diagonal(D, np.inf)
+    expected = top_k(D, 3)[1]
+    np.testing.assert_array_equal(kneighbors(X, k=3, compressor=comp)[1], expected)
+    np.testing.assert_array_equal(kneighbors(X, k=3, compressor=comp, candidates=119)[1], expected)
+
+
+def test_cascade_ranks_exactly_among_its_pixel_nearest_candidates(mnist):
+    train, test = mnist
+    comp = Compressor("zlib", "raw").fit(train.images)
+    cand = pixel_order(test.images, train.images, 30)
+    D = pairwise(test.images, train.images, compressor=comp)
+    dist, idx = kneighbors(test.images, train.images, 4, compressor=comp, candidates=30)
+    for r in range(len(idx)):
+        assert set(idx[r]) <= set(cand[r])
+        sub = D[r, cand[r]]
+        order = np.lexsort((cand[r], sub))[:4]
+        np.testing.assert_array_equal(idx[r], cand[r][order])
+        np.testing.assert_array_equal(dist[r], sub[order])
+
+
+def test_candidate_count_is_the_smallest_reaching_the_target_recall(mnist):
+    train, _ = mnist
+    comp = Compressor("ctx-ref-learned", "binary").fit(train.images, train.labels)
+    recalls = cascade_recall(comp, train.images, 3, n_queries=60)
+    assert list(recalls) == [10, 20, 30, 50, 75, 100, 150, 200]  # below 299 neighbours
+    assert all(0 <= r <= 1 for r in recalls.values())
+    assert list(recalls.values()) == sorted(recalls.values())  # more candidates, more recall
+    m, same = choose_candidates(comp, train.images, 3, target=0.9, n_queries=60)
+    assert same == recalls and recalls[m] >= 0.9
+    assert all(r < 0.9 for mm, r in recalls.items() if mm < m)
+    assert choose_candidates(comp, train.images, 3, target=1.01, n_queries=60)[0] is None
+
+
+def test_classifier_cascade_reports_its_recall_and_exact_search_matches(mnist):
+    train, test = mnist
+    kw = {"codec": "ctx-ref", "serializer": "binary", "k": 3}
+    auto = NCDKNNClassifier(**kw, search="auto", recall=0.95).fit(train.images, train.labels)
+    exact = NCDKNNClassifier(**kw, search="exact").fit(train.images, train.labels)
+    assert exact.n_candidates_ is None
+    m = auto.n_candidates_
+    assert m is not None and auto.cascade_recall_[m] >= 0.95
+    assert auto.settings()["n_candidates"] == m
+    agree = np.mean(auto.predict(test.images) == exact.predict(test.images))
+    assert agree >= 0.9
