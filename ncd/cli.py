@@ -72,6 +72,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
         out=args.out,
         n_jobs=args.n_jobs,
         search=args.search,
+        backend=args.backend,
+        scheduler=args.scheduler,
         baselines=not args.no_baselines,
         baseline_test=args.baseline_test,
     )
@@ -170,6 +172,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--n-jobs", type=int, default=-1)
     c.add_argument("--search", choices=["auto", "exact"], default="auto",
                    help="auto: candidate cascade with recall >= 0.99 on training queries")  # fmt: skip
+    c.add_argument("--backend", choices=["local", "dask"], default="local",
+                   help="dask: neighbour searches on a Dask cluster")  # fmt: skip
+    c.add_argument("--scheduler", default=None,
+                   help="Dask scheduler address (default $NCDVISION_DASK_SCHEDULER, else a "
+                        "LocalCluster)")  # fmt: skip
     c.add_argument("--no-baselines", action="store_true", help="skip L2 and gzip baselines")
     c.add_argument("--baseline-test", type=int, default=200,
                    help="test images for the slow gzip baseline (stratified; 0 = all)")  # fmt: skip

@@ -80,6 +80,11 @@ def check_pair(X, Y):
         raise ValueError(f"X and Y images differ in shape: {X.shape[1:]} vs {Y.shape[1:]}")
 
 
+def check_backend(backend: str) -> None:
+    if backend not in ("local", "dask"):
+        raise ValueError(f"backend must be 'local' or 'dask', got {backend!r}")
+
+
 def default_serializer(codec: Codec) -> str:
     """What ``serializer="auto"`` means: ``binary`` for context coders, else ``raw``."""
     return "binary" if codec.kind == "context" else "raw"
@@ -179,6 +184,8 @@ def pairwise(
     block_rows: int | None = None,
     progress: bool | None = None,
     compressor: Compressor | None = None,
+    backend: str = "local",
+    scheduler=None,
 ) -> np.ndarray:
     """Distance matrix between images X and Y (float32, shape (n_x, n_y)).
 
@@ -203,12 +210,16 @@ def pairwise(
     compressor : Compressor, optional
         A fitted one (instead of codec/serializer/distance), e.g. ``ctx-ref-learned`` fitted
         with training labels.
+    backend : {"local", "dask"}
+        ``"dask"`` computes row blocks on a Dask cluster (``scheduler``: an address or a
+        ``distributed.Client``; see :mod:`.distributed`); the result is identical.
     """
     X = check_images(X, "X")
     sym = Y is None
     Y = X if sym else check_images(Y, "Y")
     check_pair(X, Y)
     check_block_rows(block_rows)
+    check_backend(backend)
     n_x, n_y = len(X), len(Y)
     if out is None:
         need, limit = 4 * n_x * n_y, max_matrix_bytes()
@@ -229,20 +240,36 @@ def pairwise(
     dy = comp.prepare(Y, "Y")
     dx = dy if sym else comp.prepare(X, "X")
     total = n_x * (n_x + 1) // 2 if sym else n_x * n_y
-    with progress_bar(total, progress, f"pairwise {getattr(comp.codec, 'name', '')}") as bar:
-        for rows in row_blocks(n_x, n_y, block_rows):
+    if backend == "local":
+        results = ((rows, _distance_block(comp, dy, dx.take(rows), rows.start if sym else None))
+                   for rows in row_blocks(n_x, n_y, block_rows))  # fmt: skip
+    else:
+        from .distributed import map_blocks, task_rows
+
+        def make_blocks(n_workers):
+            size = block_rows or task_rows(n_x, n_workers)
+            return [(rows, (dx.take(rows), rows.start if sym else None))
+                    for rows in row_blocks(n_x, n_y, size)]  # fmt: skip
+
+        results = map_blocks(_distance_block, comp, (dy,), make_blocks, scheduler=scheduler)
+    with progress_bar(total, progress, f"pairwise {comp.codec.name}") as bar:
+        for rows, D in results:
             if sym:  # the upper triangle, row block against columns from its first row on
-                cols = slice(rows.start, n_y)
-                D = comp.distances(dx.take(rows), dy.take(cols))
                 for r in range(rows.stop - rows.start):
                     i = rows.start + r
                     out[i, i:] = D[r, r:]
                     out[i:, i] = D[r, r:]
                 bar.update(int(sum(n_y - i for i in range(rows.start, rows.stop))))
             else:
-                out[rows] = comp.distances(dx.take(rows), dy)
-                bar.update((rows.stop - rows.start) * n_y)
+                out[rows] = D
+                bar.update(D.size)
     return out
+
+
+def _distance_block(comp: Compressor, dy, dx_rows, col_start: int | None) -> np.ndarray:
+    """One row block of a matrix: against every column, or from ``col_start`` on (the upper
+    triangle of X against itself)."""
+    return comp.distances(dx_rows, dy if col_start is None else dy.take(slice(col_start, None)))
 
 
 def pairwise_naive(X, Y, *, codec="gzip", serializer="raw", distance: str = "ncd") -> np.ndarray:

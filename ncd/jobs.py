@@ -57,6 +57,8 @@ def classify(
     out: str | Path = "ncdvision-out",
     n_jobs: int = -1,
     search: str = "auto",
+    backend: str = "local",
+    scheduler=None,
     baselines: bool = True,
     baseline_test: int = 200,
 ) -> dict:
@@ -73,7 +75,8 @@ def classify(
     train, test = ds.split(test_size=test_size, seed=seed)
     rows = []
 
-    clf = NCDKNNClassifier(codec=codec, serializer=serializer, k=k, n_jobs=n_jobs, search=search)
+    clf = NCDKNNClassifier(codec=codec, serializer=serializer, k=k, n_jobs=n_jobs, search=search,
+                           backend=backend, scheduler=scheduler)  # fmt: skip
     pred = _fit_predict(clf, train, test, "NCD kNN", rows)
     if baselines:
         _fit_predict(PixelKNNClassifier(), train, test, "L2 pixel kNN", rows)
@@ -81,7 +84,8 @@ def classify(
         # loop), k by leave-one-out on 50 training queries
         sample = test if not 0 < baseline_test < len(test) else test.subset(n=baseline_test)
         gz = NCDKNNClassifier(codec="gzip", serializer="raw", k="auto", n_jobs=n_jobs,
-                              search="exact", loo_size=500)  # fmt: skip
+                              search="exact", loo_size=500, backend=backend,
+                              scheduler=scheduler)  # fmt: skip
         _fit_predict(gz, train, sample, "gzip NCD kNN (naive baseline)", rows)
 
     out.mkdir(parents=True, exist_ok=True)

@@ -72,6 +72,11 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         leave-one-out training queries (exact search when none is).
     recall : float, default=0.99
         Target recall of the exact top k for ``search="auto"``.
+    backend : {"local", "dask"}, default="local"
+        Where neighbour searches run; ``"dask"`` uses a Dask cluster (``scheduler``: an
+        address or a ``distributed.Client``; default ``$NCDVISION_DASK_SCHEDULER`` or a
+        ``LocalCluster``), with identical results.
+    scheduler : str or Client, default=None
     random_state : int, default=0
         Seed of the leave-one-out query samples.
 
@@ -99,6 +104,8 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         "loo_size": [Interval(Integral, 1, None, closed="left")],
         "search": [StrOptions({"auto", "exact"})],
         "recall": [Interval(Real, 0, 1, closed="both")],
+        "backend": [StrOptions({"local", "dask"})],
+        "scheduler": "no_validation",
         "random_state": ["random_state"],
     }
 
@@ -112,6 +119,8 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         loo_size=2000,
         search="auto",
         recall=0.99,
+        backend="local",
+        scheduler=None,
         random_state=0,
     ):
         self.codec = codec
@@ -122,6 +131,8 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         self.loo_size = loo_size
         self.search = search
         self.recall = recall
+        self.backend = backend
+        self.scheduler = scheduler
         self.random_state = random_state
 
     def fit(self, X, y) -> NCDKNNClassifier:
@@ -154,7 +165,7 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         if self.search == "auto":
             self.n_candidates_, self.cascade_recall_ = choose_candidates(
                 self.compressor_, X, self.k_, self.recall, prepared=self._prepared,
-                seed=self.random_state,
+                seed=self.random_state, **self._where(),
             )  # fmt: skip
         return self
 
@@ -181,7 +192,8 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
             comp.fit(X[fit_rows], y[fit_rows])
             m = SELECTION_CANDIDATES if self.search == "auto" else None
             _, idx = kneighbors(X[q], X, k=max(ks), compressor=comp, exclude=q,
-                                candidates=m if m is not None and m < len(X) - 1 else None)  # fmt: skip
+                                candidates=m if m is not None and m < len(X) - 1 else None,
+                                **self._where())  # fmt: skip
             secs = time.perf_counter() - t
             name = comp.codec.name if isinstance(codec, (dict, Codec)) else codec
             for k, acc in loo_accuracies(idx, y, y[q], ks, len(self.classes_)).items():
@@ -195,6 +207,9 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         self.loo_accuracy_ = best_acc
         return best
 
+    def _where(self) -> dict:
+        return {"backend": self.backend, "scheduler": self.scheduler}
+
     def kneighbors(self, X, n_neighbors: int | None = None, return_distance: bool = True):
         """Distances and training indices of the nearest training images, nearest first."""
         check_is_fitted(self, "compressor_")
@@ -205,9 +220,8 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
             if self.n_candidates_ is not None and self.n_candidates_ >= k
             else None
         )
-        dist, idx = kneighbors(
-            X, self._X, k=k, compressor=self.compressor_, prepared_y=self._prepared, candidates=m
-        )
+        dist, idx = kneighbors(X, self._X, k=k, compressor=self.compressor_,
+                               prepared_y=self._prepared, candidates=m, **self._where())  # fmt: skip
         return (dist, idx) if return_distance else idx
 
     def predict(self, X) -> np.ndarray:

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .distance import Compressor, check_pair, progress_bar, row_blocks
+from .distance import Compressor, check_backend, check_pair, progress_bar, row_blocks
 from .validation import check_block_rows, check_images
 
 #: Candidate counts :func:`choose_candidates` tries, smallest first.
 CANDIDATE_GRID: tuple[int, ...] = (10, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1000,
-                                   1500, 2000, 3000, 5000)  # fmt: skip
+                                   1500, 2000, 3000, 5000, 7500, 10000, 15000, 20000)  # fmt: skip
 
 
 def pixel_order(X: np.ndarray, Y: np.ndarray, m: int, exclude: np.ndarray | None = None):
@@ -69,6 +69,22 @@ def _top_k_of(D: np.ndarray, cand: np.ndarray, k: int) -> tuple[np.ndarray, np.n
     return np.take_along_axis(D, order, 1), np.take_along_axis(cand, order, 1)
 
 
+def _search_block(comp: Compressor, dy, Y, X, dx, exclude, k: int, m: int, n_avail: int):
+    """Top k of one block of query rows: (distances, indices, pixels coded or -1)."""
+    abandon = hasattr(comp.codec, "kneighbors_block")
+    if abandon or m < n_avail:
+        cand = pixel_order(X, Y, m, exclude)
+    if abandon:
+        d, i, work = comp.codec.kneighbors_block(dx, dy, cand, k, comp.distance, comp.n_jobs)
+        return d, i, int(work.sum())
+    if m < n_avail:
+        return (*_top_k_of(comp.pair_distances(dx, dy, cand), cand, k), -1)
+    D = comp.distances(dx, dy)
+    if exclude is not None:
+        D[np.arange(len(exclude)), exclude] = np.inf
+    return (*top_k(D, k), -1)
+
+
 def kneighbors(
     X,
     Y=None,
@@ -84,6 +100,8 @@ def kneighbors(
     exclude: np.ndarray | None = None,
     prepared_y=None,
     candidates: int | None = None,
+    backend: str = "local",
+    scheduler=None,
     stats: dict | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The k nearest Y images of each X image, without forming the full matrix.
@@ -93,8 +111,10 @@ def kneighbors(
     when X is drawn from Y). Ties in distance are broken by the lower index. ``compressor``
     and ``prepared_y`` let a caller reuse a fitted serializer and Y's C(y). ``candidates=M``
     ranks only each row's M nearest Y images in pixel space (the cascade); None is the exact
-    search. ``stats``, if given, receives ``pairs`` (pairs considered) and ``coded_fraction``
-    (share of their pixels actually coded, below 1 where early abandoning saved work).
+    search. ``backend="dask"`` runs row blocks on a Dask cluster (``scheduler``: an address
+    or a Client; see :mod:`.distributed`) with identical results. ``stats``, if given,
+    receives ``pairs`` (pairs considered) and ``coded_fraction`` (share of their pixels
+    actually coded, below 1 where early abandoning saved work).
 
     Returns
     -------
@@ -106,6 +126,7 @@ def kneighbors(
     Y = X if loo else check_images(Y, "Y")
     check_pair(X, Y)
     check_block_rows(block_rows)
+    check_backend(backend)
     n_x, n_y = len(X), len(Y)
     if loo:
         exclude = np.arange(n_x)
@@ -120,41 +141,43 @@ def kneighbors(
     comp = compressor or Compressor(codec, serializer, distance, n_jobs).fit(Y)
     dy = prepared_y if prepared_y is not None else comp.prepare(Y, "Y")
     dx = dy if loo else comp.prepare(X, "X")
-    abandon = hasattr(comp.codec, "kneighbors_block")
+
+    def args(rows):
+        return X[rows], dx.take(rows), None if exclude is None else exclude[rows], k, m, n_avail
+
+    if backend == "local":
+        results = ((rows, _search_block(comp, dy, Y, *args(rows)))
+                   for rows in row_blocks(n_x, n_y, block_rows))  # fmt: skip
+    else:
+        from .distributed import map_blocks, task_rows
+
+        def make_blocks(n_workers):
+            size = block_rows or task_rows(n_x, n_workers)
+            return [(rows, args(rows)) for rows in row_blocks(n_x, n_y, size)]
+
+        results = map_blocks(_search_block, comp, (dy, Y), make_blocks, scheduler=scheduler)
     dist = np.empty((n_x, k), np.float32)
     idx = np.empty((n_x, k), np.int64)
     coded = 0
     with progress_bar(n_x * m, progress, f"kneighbors {comp.codec.name}") as bar:
-        for rows in row_blocks(n_x, n_y, block_rows):
-            ex = None if exclude is None else exclude[rows]
-            if abandon or m < n_avail:
-                cand = pixel_order(X[rows], Y, m, ex)
-            if abandon:
-                dist[rows], idx[rows], work = comp.codec.kneighbors_block(
-                    dx.take(rows), dy, cand, k, comp.distance, comp.n_jobs
-                )
-                coded += int(work.sum())
-            elif m < n_avail:
-                D = comp.pair_distances(dx.take(rows), dy, cand)
-                dist[rows], idx[rows] = _top_k_of(D, cand, k)
-            else:
-                D = comp.distances(dx.take(rows), dy)
-                if ex is not None:
-                    D[np.arange(len(ex)), ex] = np.inf
-                dist[rows], idx[rows] = top_k(D, k)
+        for rows, (d, i, work) in results:
+            dist[rows], idx[rows] = d, i
+            coded += work
             bar.update((rows.stop - rows.start) * m)
     if stats is not None:
-        pixels = n_x * m * dx.symbols.shape[1] * (2 if getattr(comp.codec, "symmetric", 0) else 1)
-        stats.update(pairs=n_x * m, coded_fraction=coded / pixels if abandon else 1.0)
+        sym = 2 if getattr(comp.codec, "symmetric", False) else 1
+        pixels = n_x * m * dx.symbols.shape[1] * sym if hasattr(dx, "symbols") else 0
+        stats.update(pairs=n_x * m, coded_fraction=coded / pixels if coded >= 0 and pixels else 1.0)
     return dist, idx
 
 
 def cascade_recall(
     compressor: Compressor, images: np.ndarray, k: int, n_queries: int = 200, seed: int = 0,
-    prepared=None, grid=CANDIDATE_GRID,
+    prepared=None, grid=CANDIDATE_GRID, **where,
 ) -> dict[int, float]:  # fmt: skip
     """Recall of the exact top k within the pixel-space top M, for each M of ``grid`` below
-    the training set size, on ``n_queries`` random leave-one-out queries of ``images``."""
+    the training set size, on ``n_queries`` random leave-one-out queries of ``images``
+    (``where``: ``backend`` / ``scheduler`` of :func:`kneighbors`)."""
     images = check_images(images, "images")
     n = len(images)
     ms = [m for m in grid if k <= m < n - 1]
@@ -163,7 +186,7 @@ def cascade_recall(
     rng = np.random.default_rng(seed)
     q = np.sort(rng.choice(n, min(n_queries, n), replace=False))
     _, exact = kneighbors(images[q], images, k, compressor=compressor, exclude=q,
-                          prepared_y=prepared)  # fmt: skip
+                          prepared_y=prepared, **where)  # fmt: skip
     order = pixel_order(images[q], images, max(ms), q)
     return {
         m: float(

@@ -1,0 +1,143 @@
+"""Exact and cascade neighbour search for the context coders, against this project's own
+earlier kernel, and the Dask backend against the local one; one run.
+
+    python bench/search.py                        # mnist-5k, 200 test x 4000 train
+    python bench/search.py --n-test 1000 --dask   # + Dask LocalCluster vs local, 1000 x 4000
+    python bench/search.py --reference a9ea673    # the earlier kernel, from git, same run
+
+Rows: the reference (the commit's own ``pairwise`` + top k, run from a git worktree of it in
+a child process), today's full matrix + top k, exact ``kneighbors`` (early abandoning; its
+neighbours must equal the full matrix's, checked), and the cascade at the M chosen on
+training queries (recall >= 0.99) with its measured recall of the exact top k and the
+accuracy of both. k = 3, the main job's choice. Writes bench/results/search.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from _common import machine, table, write_json
+
+from ncdvision.datasets import load
+from ncdvision.ncd import Compressor, choose_candidates, kneighbors, pairwise, top_k
+from ncdvision.ncd.neighbors import vote
+
+ROOT = Path(__file__).resolve().parents[1]
+K = 3
+REFERENCE_CODE = """
+import json, sys, time
+sys.meta_path = [f for f in sys.meta_path if "editable" not in repr(f).lower()]
+sys.path.insert(0, {pkg!r})
+from ncdvision.datasets import load
+from ncdvision.ncd import Compressor, pairwise, top_k
+train, test = load("mnist-5k").split(test_size=1000, seed=0)
+comp = Compressor({codec!r}, {ser!r}).fit(train.images, train.labels)
+q = test.images[:{n}]
+pairwise(q[:2], train.images[:20], compressor=comp)  # compile
+t = time.perf_counter()
+idx = top_k(pairwise(q, train.images, compressor=comp), {k})[1]
+print(json.dumps({{"seconds": time.perf_counter() - t, "idx": idx.tolist()}}))
+"""
+
+
+def reference(commit: str, codec: str, ser: str, n: int) -> dict:
+    """The commit's own full matrix + top k, from a git worktree, in a child process."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "tree"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(tree),
+                        commit], check=True)  # fmt: skip
+        try:
+            pkg = Path(tmp) / "pkg" / "ncdvision"
+            pkg.mkdir(parents=True)
+            for name in ("ncd", "datasets"):
+                os.symlink(tree / name, pkg / name)
+            code = REFERENCE_CODE.format(pkg=str(pkg.parent), codec=codec, ser=ser, n=n, k=K)
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                 check=True, cwd=tmp)  # fmt: skip
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
+                           check=True)  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def timed(fn, *args, **kw):
+    t = time.perf_counter()
+    out = fn(*args, **kw)
+    return out, time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--n-test", type=int, default=200)
+    ap.add_argument("--reference", default="a9ea673", help="git commit of the earlier kernel")
+    ap.add_argument("--settings", nargs="+", default=["thermo:3", "binary"])
+    ap.add_argument("--dask", action="store_true", help="add Dask LocalCluster vs local")
+    args = ap.parse_args()
+    train, test = load("mnist-5k").split(test_size=1000, seed=0)
+    q, yq = test.images[: args.n_test], test.labels[: args.n_test]
+    pairs = len(q) * len(train)
+    rows = []
+    for ser in args.settings:
+        codec = "ctx-ref-learned"
+        comp = Compressor(codec, ser).fit(train.images, train.labels)
+        dy = comp.prepare(train.images)
+        kneighbors(q[:2], train.images[:20], K, compressor=comp)  # compile
+        ref = reference(args.reference, codec, ser, len(q)) if args.reference else None
+        t = time.perf_counter()
+        full_idx = top_k(pairwise(q, train.images, compressor=comp), K)[1]
+        t_full = time.perf_counter() - t
+        stats = {}
+        kw = {"compressor": comp, "prepared_y": dy}
+        (_, exact), t_exact = timed(kneighbors, q, train.images, K, stats=stats, **kw)
+        assert np.array_equal(exact, full_idx), "early abandoning changed the neighbours"
+        (m, recalls), t_choose = timed(choose_candidates, comp, train.images, K, prepared=dy)
+        (_, casc), t_casc = timed(kneighbors, q, train.images, K, candidates=m, **kw)
+        recall = float(
+            np.mean([len(np.intersect1d(a, b)) / K for a, b in zip(exact, casc, strict=True)])
+        )
+        acc = {name: float(np.mean(vote(train.labels[i], 10) == yq))
+               for name, i in (("exact", exact), ("cascade", casc))}  # fmt: skip
+        base = {"setting": f"{codec}/{ser}", "n_test": len(q), "n_train": len(train)}
+        if ref is not None:
+            rows.append({**base, "method": f"full matrix + top k ({args.reference})",
+                         "seconds": ref["seconds"], "pairs_per_s": pairs / ref["seconds"],
+                         "same_neighbours": ref["idx"] == full_idx.tolist()})  # fmt: skip
+        t_ref = ref["seconds"] if ref is not None else t_full
+        rows += [
+            {**base, "method": "full matrix + top k (today)", "seconds": t_full,
+             "pairs_per_s": pairs / t_full, "x_reference": t_ref / t_full},
+            {**base, "method": "exact kneighbors (early abandoning)", "seconds": t_exact,
+             "pairs_per_s": pairs / t_exact, "x_reference": t_ref / t_exact,
+             "coded_fraction": stats["coded_fraction"], "accuracy": acc["exact"],
+             "same_neighbours": True},
+            {**base, "method": f"cascade M={m} (chosen in {t_choose:.0f} s)", "seconds": t_casc,
+             "pairs_per_s": pairs / t_casc, "x_reference": t_ref / t_casc,
+             "recall_at_k": recall, "train_recall": recalls.get(m), "accuracy": acc["cascade"]},
+        ]  # fmt: skip
+        print(table(rows[-4:], ["setting", "method", "seconds", "pairs_per_s", "x_reference",
+                                "recall_at_k", "accuracy"]), flush=True)  # fmt: skip
+        if args.dask and ser == args.settings[0]:
+            (_, local), t_local = timed(kneighbors, q, train.images, K, compressor=comp)
+            (_, remote), t_dask = timed(kneighbors, q, train.images, K, compressor=comp,
+                                        backend="dask")  # fmt: skip
+            rows.append({**base, "method": "exact kneighbors, Dask LocalCluster (2 workers)",
+                         "seconds": t_dask, "x_local": t_local / t_dask,
+                         "local_seconds": t_local, "same_neighbours": bool(np.array_equal(local, remote))})  # fmt: skip
+    cols = ["setting", "method", "n_test", "seconds", "pairs_per_s", "x_reference",
+            "coded_fraction", "recall_at_k", "accuracy", "x_local", "same_neighbours"]  # fmt: skip
+    print(table(rows, cols))
+    print(f"wrote {write_json('search', {'machine': machine(), 'k': K, 'rows': rows})}")
+
+
+if __name__ == "__main__":
+    main()
