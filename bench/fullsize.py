@@ -29,10 +29,12 @@ def main() -> None:
     ap.add_argument("--dataset", default="mnist-5k")
     ap.add_argument("--baseline-test", type=int, default=200, help="gzip baseline test sample")
     ap.add_argument("--search", choices=["auto", "exact"], default="auto")
+    ap.add_argument("--recall", type=float, default=0.99, help="cascade recall target")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as out:
         cmd = [sys.executable, "-m", "ncdvision.ncd.cli", "classify", "--dataset", args.dataset,
-               "--baseline-test", str(args.baseline_test), "--search", args.search, "--out", out]  # fmt: skip
+               "--baseline-test", str(args.baseline_test), "--search", args.search,
+               "--recall", str(args.recall), "--out", out]  # fmt: skip
         t = time.perf_counter()
         subprocess.run(cmd, check=True)
         wall = time.perf_counter() - t
@@ -42,7 +44,8 @@ def main() -> None:
     result = {"machine": machine(), "dataset": args.dataset, "command": " ".join(cmd[1:-2]),
               "n_train": report["n_train"], "n_test": report["n_test"], "wall_s": wall,
               "peak_rss_mib": rss, "rows": rows}  # fmt: skip
-    path = write_json(f"fullsize-{args.dataset}", result)
+    tag = "" if args.recall == 0.99 else f"-recall{args.recall}"
+    path = write_json(f"fullsize-{args.dataset}{tag}", result)
     print(table(rows, ["method", "codec", "serializer", "k", "search", "n_test", "loo_accuracy",
                        "accuracy", "fit_s", "predict_s"]))  # fmt: skip
     print(f"wall {wall:.0f} s, peak RSS {rss:.0f} MiB; wrote {path}")

@@ -72,6 +72,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
         out=args.out,
         n_jobs=args.n_jobs,
         search=args.search,
+        recall=args.recall,
         backend=args.backend,
         scheduler=args.scheduler,
         baselines=not args.no_baselines,
@@ -172,6 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--n-jobs", type=int, default=-1)
     c.add_argument("--search", choices=["auto", "exact"], default="auto",
                    help="auto: candidate cascade with recall >= 0.99 on training queries")  # fmt: skip
+    c.add_argument("--recall", type=float, default=0.99,
+                   help="cascade: target recall of the exact top k on training queries")  # fmt: skip
     c.add_argument("--backend", choices=["local", "dask"], default="local",
                    help="dask: neighbour searches on a Dask cluster")  # fmt: skip
     c.add_argument("--scheduler", default=None,

@@ -57,6 +57,7 @@ def classify(
     out: str | Path = "ncdvision-out",
     n_jobs: int = -1,
     search: str = "auto",
+    recall: float = 0.99,
     backend: str = "local",
     scheduler=None,
     baselines: bool = True,
@@ -76,7 +77,7 @@ def classify(
     rows = []
 
     clf = NCDKNNClassifier(codec=codec, serializer=serializer, k=k, n_jobs=n_jobs, search=search,
-                           backend=backend, scheduler=scheduler)  # fmt: skip
+                           recall=recall, backend=backend, scheduler=scheduler)  # fmt: skip
     pred = _fit_predict(clf, train, test, "NCD kNN", rows)
     if baselines:
         _fit_predict(PixelKNNClassifier(), train, test, "L2 pixel kNN", rows)

@@ -191,15 +191,15 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
             fit_rows = np.setdiff1d(np.arange(len(X)), q) if learned else slice(None)
             comp.fit(X[fit_rows], y[fit_rows])
             m = SELECTION_CANDIDATES if self.search == "auto" else None
-            _, idx = kneighbors(X[q], X, k=max(ks), compressor=comp, exclude=q,
-                                candidates=m if m is not None and m < len(X) - 1 else None,
+            m = m if m is not None and m < len(X) - 1 else None
+            _, idx = kneighbors(X[q], X, k=max(ks), compressor=comp, exclude=q, candidates=m,
                                 **self._where())  # fmt: skip
             secs = time.perf_counter() - t
             name = comp.codec.name if isinstance(codec, (dict, Codec)) else codec
             for k, acc in loo_accuracies(idx, y, y[q], ks, len(self.classes_)).items():
                 self.selection_.append({"codec": name, "serializer": str(ser), "k": k,
                                         "loo_accuracy": acc, "n_queries": int(n_q),
-                                        "seconds": secs})  # fmt: skip
+                                        "candidates": m, "seconds": secs})  # fmt: skip
                 if acc > best_acc:
                     best, best_acc = (codec, ser, k), acc
         if best is None:
