@@ -27,3 +27,14 @@ def test_cli_reports_bad_input_clearly(capsys):
 def test_namespace_imports_do_not_pull_torch():
     code = "import sys, ncdvision.ncd, ncdvision.datasets; assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_neural_command_is_registered_and_names_the_extra_without_torch():
+    code = (
+        "import sys; sys.modules['torch'] = None\n"  # as if the [neural] extra were missing
+        "from ncdvision.ncd.cli import main\n"
+        "sys.exit(main(['neural', 'train', '--dataset', 'digits']))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 2
+    assert "pip install 'ncdvision[neural]'" in out.stderr
