@@ -30,8 +30,12 @@ def test_namespace_imports_do_not_pull_torch():
 
 
 def test_neural_command_is_registered_and_names_the_extra_without_torch():
-    code = (
-        "import sys; sys.modules['torch'] = None\n"  # as if the [neural] extra were missing
+    code = (  # a finder that refuses torch, as if the [neural] extra were missing
+        "import sys\n"
+        "class NoTorch:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'torch': raise ImportError('no torch here')\n"
+        "sys.meta_path.insert(0, NoTorch())\n"
         "from ncdvision.ncd.cli import main\n"
         "sys.exit(main(['neural', 'train', '--dataset', 'digits']))\n"
     )
