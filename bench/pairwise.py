@@ -133,9 +133,16 @@ def main() -> None:
     ap.add_argument("--n-naive", type=int, default=10, help="test rows for the slow naive loop")
     ap.add_argument("--datasets", nargs="+", default=["mnist-5k", "fashion-mnist"])
     ap.add_argument("--full-knn", action="store_true", help="fashion-mnist 10k x 60k top-k run")
+    ap.add_argument("--only-full-knn", action="store_true",
+                    help="just the full top-k run, to bench/results/pairwise-full-knn.json")  # fmt: skip
     ap.add_argument("--knn-codec", default="ctx-ref-asym")
     ap.add_argument("--knn-serializer", default="binary")
     args = ap.parse_args()
+    if args.only_full_knn:
+        res = full_knn(args.knn_codec, args.knn_serializer, k=10)
+        print(res)
+        print(f"wrote {write_json('pairwise-full-knn', {'machine': machine(), **res})}")
+        return
 
     rows = []
     for name in args.datasets:

@@ -64,7 +64,9 @@ def map_blocks(fn: Callable, comp, shared: tuple, make_blocks: Callable[[int], l
 
     with dask_client(scheduler) as client:
         n_workers = max(1, len(client.scheduler_info().get("workers", {})))
-        comp_f, *shared_f = client.scatter([comp, *shared], broadcast=True)
+        # hash=False: unique keys per call; with content keys a later call scattering the same
+        # data could have its copy released when an earlier call's futures are dropped
+        comp_f, *shared_f = client.scatter([comp, *shared], broadcast=True, hash=False)
         futures = {
             client.submit(
                 _run, fn, comp_f, tuple(shared_f), args, n_jobs_per_worker, pure=False
