@@ -2,13 +2,10 @@
 
 import numpy as np
 import pytest
+from distributed import Client, LocalCluster  # the [dask] extra is part of the test install
 
-pytest.importorskip("distributed", reason="the [dask] extra is part of the test install")
-
-from distributed import Client, LocalCluster  # noqa: E402
-
-from ncdvision.datasets import load  # noqa: E402
-from ncdvision.ncd import Compressor, NCDKNNClassifier, kneighbors, pairwise  # noqa: E402
+from ncdvision.datasets import load
+from ncdvision.ncd import Compressor, NCDKNNClassifier, kneighbors, pairwise
 
 
 @pytest.fixture(scope="module")
