@@ -172,18 +172,9 @@ def load_npz(path: str | os.PathLike, name: str | None = None) -> Dataset:
         raise DatasetError(f"{path}: {exc}") from exc
 
 
-def load_image_folder(
-    root: str | os.PathLike,
-    *,
-    color: str = "auto",
-    resize: tuple[int, int] | str | None = None,
-    name: str | None = None,
-) -> Dataset:
-    """Load an ImageFolder tree: ``root/<class name>/<image files>``; classes sorted by name.
-
-    Entries that are not read (hidden files, other suffixes, nested folders, loose files in
-    ``root``) are listed in ``provenance["ignored"]``.
-    """
+def image_folder_files(root: str | os.PathLike) -> tuple[list[Path], list[int], list[str], list]:
+    """The files an ImageFolder tree holds, in reading order: (paths, labels, class names,
+    ignored (path, reason) entries). :func:`load_image_folder` reads exactly these."""
     root = Path(root)
     loose, other = scan_folder(root)
     class_dirs = [p for p, why in other if why == "a folder"]
@@ -202,11 +193,28 @@ def load_image_folder(
             )
         paths += files
         labels += [label] * len(files)
+    return paths, labels, [d.name for d in class_dirs], ignored
+
+
+def load_image_folder(
+    root: str | os.PathLike,
+    *,
+    color: str = "auto",
+    resize: tuple[int, int] | str | None = None,
+    name: str | None = None,
+) -> Dataset:
+    """Load an ImageFolder tree: ``root/<class name>/<image files>``; classes sorted by name.
+
+    Entries that are not read (hidden files, other suffixes, nested folders, loose files in
+    ``root``) are listed in ``provenance["ignored"]``.
+    """
+    root = Path(root)
+    paths, labels, class_names, ignored = image_folder_files(root)
     images, _, _ = read_images(paths, color=color, resize=resize)
     return Dataset(
         images=images,
         labels=np.asarray(labels, dtype=np.int64),
-        class_names=tuple(d.name for d in class_dirs),
+        class_names=tuple(class_names),
         name=name or root.name,
         provenance={
             "source": f"image folder {shown(root)}",

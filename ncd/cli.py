@@ -148,6 +148,30 @@ def cmd_distances(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_filter(args: argparse.Namespace) -> int:
+    from .filter import ISSUE_KINDS, Thresholds, filter_dataset
+
+    issues = tuple(s.strip() for s in args.issues.split(",") if s.strip())
+    if not issues or set(issues) - set(ISSUE_KINDS):
+        raise ValueError(f"--issues: a comma-separated subset of {','.join(ISSUE_KINDS)}, "
+                         f"got {args.issues!r}")  # fmt: skip
+    given = {"label_margin": args.label_margin, "near": args.near_threshold}
+    th = Thresholds(**{k: v for k, v in given.items() if v is not None})
+    res = filter_dataset(args.dataset, args.out, issues=issues, against=args.against,
+                         dry_run=args.dry_run, codec=args.codec, method=args.method,
+                         thresholds=th, n_jobs=args.n_jobs, progress=True)  # fmt: skip
+    s = res["summary"]
+    print(f"settings: codec={s['settings'].get('codec', '-')} "
+          f"serializer={s['settings'].get('serializer', '-')}")  # fmt: skip
+    by = ", ".join(f"{r} {n}" for r, n in s["by_reason"].items())
+    print(f"{s['n_flagged']} of {s['n_images']} images flagged ({by})")
+    w = res["written"]
+    print(f"wrote {w['csv']}, {w['summary']}" + (f", {w['dataset']}" if "dataset" in w else ""))
+    for g in w["galleries"]:
+        print(f"wrote {g}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ncdvision", description=__doc__)
     p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
@@ -207,6 +231,26 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--distance", default="ncd")
     d.add_argument("--out", required=True, help=".npy file; '-' for standard output")
     d.set_defaults(func=cmd_distances)
+
+    f = sub.add_parser("filter", help="find mislabelled, junk and duplicate images; write a "
+                       "filtered copy and a report")  # fmt: skip
+    f.add_argument("dataset", help="dataset name or path (ImageFolder, .npz, IDX, CIFAR)")
+    f.add_argument("--out", required=True, help="report folder (never inside the input)")
+    f.add_argument("--issues", default="label,junk,duplicate",
+                   help="comma-separated: label, junk, duplicate (default all)")  # fmt: skip
+    f.add_argument("--against", default=None,
+                   help="a second set (e.g. the test images): flag training images that "
+                        "duplicate one of its images (leakage)")  # fmt: skip
+    f.add_argument("--dry-run", action="store_true", help="write the report only")
+    f.add_argument("--codec", default="auto", help="distance of the label neighbours")
+    f.add_argument("--method", choices=["knn", "cleanlab"], default="knn",
+                   help="label flags from the vote margin or from cleanlab")  # fmt: skip
+    f.add_argument("--label-margin", type=float, default=None,
+                   help="flag a label when its vote margin is below this (default -0.3)")  # fmt: skip
+    f.add_argument("--near-threshold", type=float, default=None,
+                   help="near-duplicate compression distance (default 0.6)")  # fmt: skip
+    f.add_argument("--n-jobs", type=int, default=-1)
+    f.set_defaults(func=cmd_filter)
 
     for ep in entry_points(group=COMMANDS_GROUP):  # e.g. `neural`, from the [neural] package
         ep.load()(sub)

@@ -1,0 +1,24 @@
+"""Compression-based data filtering: likely mislabelled, junk and duplicate images.
+
+>>> from ncdvision.datasets import load
+>>> from ncdvision.ncd.filter import find_issues, filter_dataset
+>>> report = find_issues(load("digits"))                             # doctest: +SKIP
+>>> report.summary()["by_reason"]                                    # doctest: +SKIP
+>>> filter_dataset("path/to/imagefolder", "cleaned/")                # doctest: +SKIP
+
+The rules behind each score are in :mod:`.labels`, :mod:`.junk` and :mod:`.duplicates`.
+"""
+
+from .find import ISSUE_KINDS, REASONS, IssueReport, Thresholds, find_issues
+from .run import filter_dataset
+from .write import write_report
+
+__all__ = [
+    "ISSUE_KINDS",
+    "REASONS",
+    "IssueReport",
+    "Thresholds",
+    "filter_dataset",
+    "find_issues",
+    "write_report",
+]

@@ -1,0 +1,225 @@
+"""``find_issues``: label issues, junk and duplicates of one dataset, as one table.
+
+Work is done in stages whose results are cached (``cache=`` a folder) under a key of the
+images, labels and settings, each written atomically: a killed run resumes from the last
+finished stage. Nothing about the dataset is changed; :func:`~.write.write_filtered` writes
+the cleaner copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..distance import Compressor
+from ..knn import NCDKNNClassifier
+from ..output import temp_beside
+from ..search import choose_candidates, kneighbors
+from . import duplicates as dup
+from . import junk
+from . import labels as lab
+
+ISSUE_KINDS = ("label", "junk", "duplicate")
+REASONS = ("label", "blank", "noise", "outlier", "duplicate", "leak")
+
+
+@dataclass
+class Thresholds:
+    """Every rule's threshold; the defaults were chosen on mnist-5k (see each module)."""
+
+    label_k: int = lab.LABEL_K
+    label_margin: float = lab.LABEL_MARGIN
+    blank: float = junk.BLANK_RATIO
+    noise: float = junk.NOISE_RATIO
+    outlier_consensus: float = junk.OUTLIER_CONSENSUS
+    outlier_z: float = junk.OUTLIER_Z
+    near: float = dup.NEAR_THRESHOLD
+
+
+@dataclass
+class IssueReport:
+    """What :func:`find_issues` found.
+
+    ``table`` has one entry per column, one row per image (``index``, ``label``, the scores,
+    ``suggested``, ``dup_group``, ``duplicate_of``, ``leak_of``); ``flags`` one boolean array
+    per reason in :data:`REASONS` that was checked; ``settings`` the choices made (codec,
+    candidates, thresholds).
+    """
+
+    table: dict[str, np.ndarray]
+    flags: dict[str, np.ndarray]
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def flagged(self) -> np.ndarray:
+        """Images flagged for any reason."""
+        out = np.zeros(len(self.table["index"]), bool)
+        for f in self.flags.values():
+            out |= f
+        return out
+
+    def reasons(self) -> list[str]:
+        """``;``-joined reasons per image (empty for a clean one)."""
+        names = list(self.flags)
+        return [";".join(r for r in names if self.flags[r][i]) for i in range(len(self.flagged))]
+
+    def summary(self) -> dict:
+        return {
+            "n_images": int(len(self.flagged)),
+            "n_flagged": int(self.flagged.sum()),
+            "by_reason": {r: int(f.sum()) for r, f in self.flags.items()},
+            "n_duplicate_groups": int(self.table["dup_group"].max(initial=-1) + 1)
+            if "dup_group" in self.table
+            else None,
+            "settings": self.settings,
+        }
+
+
+class _Cache:
+    """Stage results as ``.npz`` files in a folder, keyed by content and settings."""
+
+    def __init__(self, folder, images: np.ndarray, labels: np.ndarray):
+        self.folder = None if folder is None else Path(folder)
+        h = hashlib.sha256()
+        h.update(repr((images.shape, str(images.dtype))).encode())
+        h.update(np.ascontiguousarray(images).tobytes())
+        h.update(np.ascontiguousarray(labels, dtype=np.int64).tobytes())
+        self.data_key = h.hexdigest()[:16]
+
+    def get(self, stage: str, settings: dict, compute) -> dict[str, np.ndarray]:
+        if self.folder is None:
+            return compute()
+        key = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode())
+        path = self.folder / f"{stage}-{self.data_key}-{key.hexdigest()[:12]}.npz"
+        if path.exists():
+            with np.load(path, allow_pickle=False) as z:
+                return {k: z[k] for k in z.files}
+        result = compute()
+        with temp_beside(path, suffix=".npz") as tmp:
+            np.savez(tmp, **result)
+        return result
+
+
+def _label_neighbours(X, y, codec, serializer, k, recall, n_jobs, seed, progress) -> dict:
+    """Leave-one-out top-k under the setting ``auto`` picks on these (given) labels."""
+    clf = NCDKNNClassifier(codec=codec, serializer=serializer, k="auto", n_jobs=n_jobs,
+                           search="auto", random_state=seed).fit(X, y)  # fmt: skip
+    comp = Compressor(clf.codec_, clf.serializer_, "ncd", n_jobs).fit(X, y)
+    prepared = comp.prepare(X, "images")
+    m, recalls = choose_candidates(comp, X, k, recall, prepared=prepared, seed=seed)
+    dist, idx = kneighbors(X, None, k, compressor=comp, prepared_y=prepared, candidates=m,
+                           progress=progress)  # fmt: skip
+    return {
+        "dist": dist,
+        "idx": idx,
+        "codec": np.array(clf.settings()["codec"]),
+        "serializer": np.array(comp.serializer.name),
+        "candidates": np.array(-1 if m is None else m),
+        "recall": np.array(recalls.get(m, 1.0) if m is not None else 1.0),
+    }
+
+
+def find_issues(
+    dataset,
+    issues=ISSUE_KINDS,
+    *,
+    codec="auto",
+    serializer="auto",
+    method: str = "knn",
+    against=None,
+    thresholds: Thresholds | None = None,
+    recall: float = 0.99,
+    n_jobs: int | None = -1,
+    seed: int = 0,
+    cache=None,
+    progress: bool | None = None,
+) -> IssueReport:
+    """Score every image of ``dataset`` for label issues, junk and duplicates.
+
+    Parameters
+    ----------
+    dataset : :class:`~ncdvision.datasets.Dataset`
+    issues : subset of :data:`ISSUE_KINDS`
+    codec, serializer : the compression distance of the label neighbours (``"auto"``: chosen
+        by leave-one-out accuracy on the given labels, as :class:`NCDKNNClassifier` does).
+    method : {"knn", "cleanlab"}
+        Label flags from the vote margin, or from cleanlab's ``find_label_issues`` fed with the
+        same leave-one-out vote fractions.
+    against : Dataset, optional
+        A second set (e.g. the test split): images of ``dataset`` that duplicate one of its
+        images are flagged ``leak``.
+    thresholds : :class:`Thresholds`, optional
+    recall : float
+        Target recall of the candidate cascade for the label neighbours.
+    cache : folder, optional
+        Where stage results are kept so that a rerun resumes.
+    """
+    issues = tuple(issues)
+    unknown = set(issues) - set(ISSUE_KINDS)
+    if unknown or not issues:
+        raise ValueError(f"issues must be a non-empty subset of {ISSUE_KINDS}, got {issues}")
+    if method not in ("knn", "cleanlab"):
+        raise ValueError(f"method must be 'knn' or 'cleanlab', got {method!r}")
+    th = thresholds or Thresholds()
+    X, y = dataset.images, dataset.labels
+    n, n_classes = len(X), len(dataset.class_names)
+    if n < th.label_k + 1 and ("label" in issues or "junk" in issues):
+        raise ValueError(f"{dataset.name}: {n} images; label and junk checks need more than "
+                         f"label_k={th.label_k}")  # fmt: skip
+    if against is not None and against.image_shape != dataset.image_shape:
+        raise ValueError(f"against: images of shape {against.image_shape}, expected "
+                         f"{dataset.image_shape} like {dataset.name}")  # fmt: skip
+    cache = _Cache(cache, X, y)
+    table: dict[str, np.ndarray] = {"index": np.arange(n), "label": y}
+    flags: dict[str, np.ndarray] = {}
+    settings: dict = {"issues": list(issues), "method": method, "thresholds": asdict(th)}
+
+    if "label" in issues or "junk" in issues:
+        spec = {"codec": codec if isinstance(codec, str) else repr(codec),
+                "serializer": str(serializer), "k": th.label_k, "recall": recall, "seed": seed}  # fmt: skip
+        nb = cache.get("neighbours", spec, lambda: _label_neighbours(
+            X, y, codec, serializer, th.label_k, recall, n_jobs, seed, progress))  # fmt: skip
+        settings.update(codec=str(nb["codec"]), serializer=str(nb["serializer"]),
+                        candidates=int(nb["candidates"]) if nb["candidates"] >= 0 else None,
+                        cascade_recall=float(nb["recall"]))  # fmt: skip
+        sc = lab.label_scores(y[nb["idx"]], y, n_classes)
+        table.update(label_margin=sc["margin"], p_given=sc["p_given"],
+                     suggested=sc["suggested"], consensus=sc["consensus"],
+                     neighbor_distance=nb["dist"].mean(axis=1))  # fmt: skip
+        if "label" in issues:
+            flags["label"] = (
+                lab.knn_label_issues(sc["margin"], th.label_margin)
+                if method == "knn"
+                else lab.cleanlab_label_issues(y, y[nb["idx"]], n_classes)
+            )
+    if "junk" in issues:
+        ratio = cache.get("information", {"codec": "png", "scale": "const-noise"},
+                          lambda: {"ratio": junk.information_ratio(X, n_jobs)})["ratio"]  # fmt: skip
+        table["info_ratio"] = ratio
+        flags.update(junk.junk_flags(
+            ratio, table["consensus"], table["neighbor_distance"], blank=th.blank,
+            noise=th.noise, outlier_consensus=th.outlier_consensus, outlier_z=th.outlier_z))  # fmt: skip
+    if "duplicate" in issues:
+        hashes = dup.pixel_hashes(X)
+        near = cache.get("near", {"k": dup.NEAR_K, "codec": dup.NEAR_CODEC}, lambda: dict(zip(
+            ("dist", "idx"), dup.near_neighbors(X, n_jobs=n_jobs, progress=progress),
+            strict=True)))  # fmt: skip
+        i, j = dup.duplicate_pairs(near["dist"], near["idx"], hashes, th.near)
+        table["dup_group"], table["duplicate_of"] = dup.duplicate_groups(n, i, j)
+        table["dup_distance"] = near["dist"][:, 0]
+        flags["duplicate"] = table["duplicate_of"] >= 0
+        if against is not None:
+            other = cache.get("leak", {"k": 1, "against": _Cache(None, against.images,
+                                                                 against.labels).data_key},
+                              lambda: dict(zip(("dist", "idx"), dup.near_neighbors(
+                                  X, against.images, k=1, n_jobs=n_jobs, progress=progress),
+                                  strict=True)))  # fmt: skip
+            table["leak_of"] = dup.leak_matches(hashes, dup.pixel_hashes(against.images),
+                                                other["dist"], other["idx"], th.near)  # fmt: skip
+            flags["leak"] = table["leak_of"] >= 0
+    order = [r for r in REASONS if r in flags]
+    return IssueReport(table, {r: flags[r] for r in order}, settings)

@@ -1,0 +1,161 @@
+"""Writing a filter run: the per-image CSV, a JSON summary, PNG galleries of the top flagged
+images per reason, and the filtered dataset in the input's form.
+
+- ImageFolder in -> ImageFolder out (``dataset/<class>/<file>``), each kept file hard-linked
+  to the original where the file system allows, else copied;
+- ``.npz`` or a built-in name in -> ``dataset.npz`` (``images``, ``labels``, ``class_names``
+  and ``index``, the kept rows of the input).
+
+The input is never written to: the output folder may not be the input or inside it. Every
+file is written through a temp file and a rename (:mod:`ncdvision.ncd.output`).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from ..output import OutputError, atomic_write, check_output_dir, temp_beside
+from ..report import write_json
+from .find import IssueReport
+
+#: Images per gallery.
+GALLERY_SIZE = 32
+
+# how to rank flagged images in a gallery: most certain first
+_RANK = {
+    "label": ("label_margin", 1),
+    "blank": ("info_ratio", 1),
+    "noise": ("info_ratio", -1),
+    "outlier": ("neighbor_distance", -1),
+    "duplicate": ("dup_distance", 1),
+    "leak": ("index", 1),
+}
+
+
+def check_filter_output(out, source) -> Path:
+    """Refuse an output folder that is the input or lies inside it, before any work."""
+    out = check_output_dir(out)
+    if source is not None and Path(source).exists():
+        src = Path(source).resolve()
+        dst = out.resolve()
+        if dst == src or src in dst.parents:
+            raise OutputError(f"--out {out}: inside the input {source}; the input is never "
+                              "written to, choose a folder outside it")  # fmt: skip
+    return out
+
+
+def write_csv(path, report: IssueReport, class_names, files=None) -> Path:
+    """One row per image: index (and file), label, every score, reasons, suggested label."""
+    t = report.table
+    cols = [c for c in t if c not in ("index", "label")]
+    reasons = report.reasons()
+
+    def write(fh):
+        w = csv.writer(fh)
+        w.writerow(["index", *(["file"] if files else []), "label", *cols, "reasons"])
+        for i in range(len(t["index"])):
+            row = [int(t["index"][i]), *([files[i]] if files else []), class_names[t["label"][i]]]
+            for c in cols:
+                v = t[c][i]
+                if c == "suggested":
+                    v = class_names[v]
+                row.append(f"{v:.6g}" if isinstance(v, (float, np.floating)) else int(v))
+            w.writerow([*row, reasons[i]])
+
+    return atomic_write(path, write)
+
+
+def gallery_png(path, images, labels, class_names, report: IssueReport, reason: str) -> Path:
+    """A grid of the top flagged images for ``reason`` with their labels (and suggestions)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    t = report.table
+    rows = np.flatnonzero(report.flags[reason])
+    col, sign = _RANK[reason]
+    rows = rows[np.argsort(sign * t[col][rows], kind="stable")][:GALLERY_SIZE]
+    n_col = 8
+    n_row = max(1, -(-len(rows) // n_col))
+    fig, axes = plt.subplots(n_row, n_col, figsize=(n_col * 1.3, n_row * 1.5 + 0.4),
+                             squeeze=False)  # fmt: skip
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, i in zip(axes.ravel(), rows, strict=False):
+        im = images[i]
+        ax.imshow(im, cmap="gray" if im.ndim == 2 else None, vmin=0, vmax=255)
+        title = f"#{i} {class_names[labels[i]]}"
+        if reason == "label":
+            title += f"\n→ {class_names[t['suggested'][i]]}"
+        elif reason == "duplicate":
+            title += f"\n= #{t['duplicate_of'][i]}"
+        elif reason == "leak":
+            title += f"\n= test #{t['leak_of'][i]}"
+        ax.set_title(title, fontsize=7)
+    fig.suptitle(f"{reason}: {int(report.flags[reason].sum())} flagged (top {len(rows)})",
+                 fontsize=9)  # fmt: skip
+    fig.tight_layout()
+    target = Path(path)
+    with temp_beside(target, suffix=".png") as tmp:
+        fig.savefig(tmp, format="png", dpi=110)
+    plt.close(fig)
+    return target
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(f".{dst.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(src, tmp)
+    except OSError:  # another file system, or links not allowed
+        shutil.copy2(src, tmp)
+    os.replace(tmp, dst)
+
+
+def write_filtered(out: Path, dataset, keep: np.ndarray, files=None, root=None) -> Path:
+    """The kept images in the input's form: an ImageFolder when ``files`` (paths under
+    ``root``) are given, else ``dataset.npz``."""
+    keep = np.flatnonzero(keep)
+    if files is not None:
+        target = out / "dataset"
+        for i in keep:
+            src = Path(files[i])
+            _link_or_copy(src, target / src.relative_to(root))
+        return target
+    target = out / "dataset.npz"
+    with temp_beside(target, suffix=".npz") as tmp:
+        np.savez_compressed(tmp, images=dataset.images[keep], labels=dataset.labels[keep],
+                            class_names=np.array(dataset.class_names), index=keep)  # fmt: skip
+    return target
+
+
+def write_report(out, report: IssueReport, dataset, *, files=None, root=None,
+                 dry_run: bool = False) -> dict:  # fmt: skip
+    """Write ``issues.csv``, ``summary.json``, ``gallery-<reason>.png`` and (unless
+    ``dry_run``) the filtered dataset into ``out``; returns the paths written."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    names = dataset.class_names
+    rel = None if files is None else [str(Path(f).relative_to(root)) for f in files]
+    written = {"csv": write_csv(out / "issues.csv", report, names, rel)}
+    written["galleries"] = [
+        gallery_png(out / f"gallery-{r}.png", dataset.images, dataset.labels, names, report, r)
+        for r, f in report.flags.items()
+        if f.any()
+    ]
+    keep = ~report.flagged
+    provenance = {k: v for k, v in dataset.provenance.items() if k != "files"}
+    summary = {"dataset": dataset.name, "provenance": provenance, **report.summary(),
+               "n_kept": int(keep.sum()), "dry_run": dry_run}  # fmt: skip
+    if not dry_run:
+        written["dataset"] = write_filtered(out, dataset, keep, files, root)
+        summary["filtered"] = str(written["dataset"])
+    written["summary"] = write_json(out / "summary.json", summary)
+    return written
