@@ -24,6 +24,7 @@ from .files import (
     read_idx,
 )
 from .images import list_images, read_images, scan_folder, shown
+from .plant import COPY_KINDS, JUNK_KINDS, plant_duplicates, plant_junk
 
 #: name -> (loader, one-line description). Synthetic sets use their default parameters.
 REGISTRY: dict[str, tuple[Callable[..., Dataset], str]] = {
@@ -155,8 +156,12 @@ __all__ = [
     "PIXEL_SEVERITIES",
     "REGISTRY",
     "cifar_layout",
+    "COPY_KINDS",
+    "JUNK_KINDS",
     "corrupt_labels",
     "corrupt_pixels",
+    "plant_duplicates",
+    "plant_junk",
     "detect_format",
     "list_datasets",
     "list_images",

@@ -158,13 +158,16 @@ def cmd_filter(args: argparse.Namespace) -> int:
     given = {"label_margin": args.label_margin, "near": args.near_threshold}
     th = Thresholds(**{k: v for k, v in given.items() if v is not None})
     res = filter_dataset(args.dataset, args.out, issues=issues, against=args.against,
-                         dry_run=args.dry_run, codec=args.codec, method=args.method,
-                         thresholds=th, n_jobs=args.n_jobs, progress=True)  # fmt: skip
+                         dry_run=args.dry_run, relabel=args.relabel, codec=args.codec,
+                         method=args.method, thresholds=th, n_jobs=args.n_jobs,
+                         progress=True)  # fmt: skip
     s = res["summary"]
     print(f"settings: codec={s['settings'].get('codec', '-')} "
           f"serializer={s['settings'].get('serializer', '-')}")  # fmt: skip
     by = ", ".join(f"{r} {n}" for r, n in s["by_reason"].items())
     print(f"{s['n_flagged']} of {s['n_images']} images flagged ({by})")
+    if args.relabel:
+        print(f"{res['summary']['n_relabelled']} labels replaced by the suggested label")
     w = res["written"]
     print(f"wrote {w['csv']}, {w['summary']}" + (f", {w['dataset']}" if "dataset" in w else ""))
     for g in w["galleries"]:
@@ -242,6 +245,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a second set (e.g. the test images): flag training images that "
                         "duplicate one of its images (leakage)")  # fmt: skip
     f.add_argument("--dry-run", action="store_true", help="write the report only")
+    f.add_argument("--relabel", action="store_true",
+                   help="keep images flagged only for their label, under the suggested label")  # fmt: skip
     f.add_argument("--codec", default="auto", help="distance of the label neighbours")
     f.add_argument("--method", choices=["knn", "cleanlab"], default="knn",
                    help="label flags from the vote margin or from cleanlab")  # fmt: skip

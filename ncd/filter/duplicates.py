@@ -24,7 +24,8 @@ from ..distance import Compressor
 from ..search import kneighbors
 
 NEAR_CODEC, NEAR_SERIALIZER = "ctx-ref-asym", "thermo:3"
-#: Chosen on mnist-5k (seed 1 of the planted copies): the largest threshold with no false pair.
+#: Chosen on mnist-5k (seed 1 of the planted copies, ``bench/filter.py --calibrate``): the best
+#: F1 of 0.50, 0.55, ..., 0.70 (precision 0.997, recall 0.990).
 NEAR_THRESHOLD = 0.6
 NEAR_K = 5
 NEAR_CANDIDATES = 300

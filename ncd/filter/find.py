@@ -35,7 +35,7 @@ class Thresholds:
     label_margin: float = lab.LABEL_MARGIN
     blank: float = junk.BLANK_RATIO
     noise: float = junk.NOISE_RATIO
-    outlier_consensus: float = junk.OUTLIER_CONSENSUS
+    outlier_neighbourhood: float = junk.OUTLIER_NEIGHBOURHOOD
     outlier_z: float = junk.OUTLIER_Z
     near: float = dup.NEAR_THRESHOLD
 
@@ -189,6 +189,7 @@ def find_issues(
         sc = lab.label_scores(y[nb["idx"]], y, n_classes)
         table.update(label_margin=sc["margin"], p_given=sc["p_given"],
                      suggested=sc["suggested"], consensus=sc["consensus"],
+                     neighbourhood=sc["consensus"][nb["idx"]].mean(axis=1),
                      neighbor_distance=nb["dist"].mean(axis=1))  # fmt: skip
         if "label" in issues:
             flags["label"] = (
@@ -197,12 +198,13 @@ def find_issues(
                 else lab.cleanlab_label_issues(y, y[nb["idx"]], n_classes)
             )
     if "junk" in issues:
-        ratio = cache.get("information", {"codec": "png", "scale": "const-noise"},
+        ratio = cache.get("information", {"codec": "png", "scale": "mode-const-noise"},
                           lambda: {"ratio": junk.information_ratio(X, n_jobs)})["ratio"]  # fmt: skip
         table["info_ratio"] = ratio
         flags.update(junk.junk_flags(
-            ratio, table["consensus"], table["neighbor_distance"], blank=th.blank,
-            noise=th.noise, outlier_consensus=th.outlier_consensus, outlier_z=th.outlier_z))  # fmt: skip
+            ratio, table["neighbourhood"], table["neighbor_distance"], blank=th.blank,
+            noise=th.noise, outlier_neighbourhood=th.outlier_neighbourhood,
+            outlier_z=th.outlier_z))  # fmt: skip
     if "duplicate" in issues:
         hashes = dup.pixel_hashes(X)
         near = cache.get("near", {"k": dup.NEAR_K, "codec": dup.NEAR_CODEC}, lambda: dict(zip(

@@ -17,6 +17,7 @@ def filter_dataset(
     issues=ISSUE_KINDS,
     against: str | os.PathLike | None = None,
     dry_run: bool = False,
+    relabel: bool = False,
     codec="auto",
     method: str = "knn",
     thresholds: Thresholds | None = None,
@@ -32,6 +33,8 @@ def filter_dataset(
     from ncdvision.datasets import detect_format, load
     from ncdvision.datasets.files import image_folder_files
 
+    if relabel and "label" not in issues:
+        raise ValueError("relabel needs the label check (issues including 'label')")
     is_path = isinstance(source, Path) or (isinstance(source, str) and os.path.exists(source))
     out = check_filter_output(out, source if is_path else None)
     ds = load(source)
@@ -43,5 +46,6 @@ def filter_dataset(
     report = find_issues(ds, issues, codec=codec, method=method, against=other,
                          thresholds=thresholds, n_jobs=n_jobs, cache=Path(out) / ".cache",
                          progress=progress)  # fmt: skip
-    written = write_report(out, report, ds, files=files, root=root, dry_run=dry_run)
-    return {"summary": report.summary(), "written": written, "report": report}
+    res = write_report(out, report, ds, files=files, root=root, dry_run=dry_run,
+                       relabel=relabel)  # fmt: skip
+    return {"summary": res["summary"], "written": res["paths"], "report": report}

@@ -6,6 +6,9 @@ images per reason, and the filtered dataset in the input's form.
 - ``.npz`` or a built-in name in -> ``dataset.npz`` (``images``, ``labels``, ``class_names``
   and ``index``, the kept rows of the input).
 
+With ``relabel=True`` images flagged only for their label are kept under the suggested label
+(in an ImageFolder, as ``<suggested class>/<given class>__<file>``) instead of removed.
+
 The input is never written to: the output folder may not be the input or inside it. Every
 file is written through a temp file and a rename (:mod:`ncdvision.ncd.output`).
 """
@@ -63,8 +66,9 @@ def write_csv(path, report: IssueReport, class_names, files=None) -> Path:
             for c in cols:
                 v = t[c][i]
                 if c == "suggested":
-                    v = class_names[v]
-                row.append(f"{v:.6g}" if isinstance(v, (float, np.floating)) else int(v))
+                    row.append(class_names[v])
+                else:
+                    row.append(f"{v:.6g}" if isinstance(v, (float, np.floating)) else int(v))
             w.writerow([*row, reasons[i]])
 
     return atomic_write(path, write)
@@ -119,27 +123,34 @@ def _link_or_copy(src: Path, dst: Path) -> None:
     os.replace(tmp, dst)
 
 
-def write_filtered(out: Path, dataset, keep: np.ndarray, files=None, root=None) -> Path:
-    """The kept images in the input's form: an ImageFolder when ``files`` (paths under
-    ``root``) are given, else ``dataset.npz``."""
+def write_filtered(out: Path, dataset, keep: np.ndarray, labels: np.ndarray, files=None,
+                   root=None) -> Path:  # fmt: skip
+    """The kept images with ``labels`` in the input's form: an ImageFolder when ``files``
+    (paths under ``root``) are given, else ``dataset.npz``."""
     keep = np.flatnonzero(keep)
+    names = dataset.class_names
     if files is not None:
         target = out / "dataset"
         for i in keep:
             src = Path(files[i])
-            _link_or_copy(src, target / src.relative_to(root))
+            rel = src.relative_to(root)
+            if labels[i] != dataset.labels[i]:
+                rel = Path(names[labels[i]]) / f"{names[dataset.labels[i]]}__{src.name}"
+            _link_or_copy(src, target / rel)
         return target
     target = out / "dataset.npz"
     with temp_beside(target, suffix=".npz") as tmp:
-        np.savez_compressed(tmp, images=dataset.images[keep], labels=dataset.labels[keep],
-                            class_names=np.array(dataset.class_names), index=keep)  # fmt: skip
+        np.savez_compressed(tmp, images=dataset.images[keep], labels=labels[keep],
+                            class_names=np.array(names), index=keep)  # fmt: skip
     return target
 
 
 def write_report(out, report: IssueReport, dataset, *, files=None, root=None,
-                 dry_run: bool = False) -> dict:  # fmt: skip
+                 dry_run: bool = False, relabel: bool = False) -> dict:  # fmt: skip
     """Write ``issues.csv``, ``summary.json``, ``gallery-<reason>.png`` and (unless
-    ``dry_run``) the filtered dataset into ``out``; returns the paths written."""
+    ``dry_run``) the filtered dataset into ``out``; returns ``{"paths": ..., "summary": ...}``."""
+    if relabel and "label" not in report.flags:
+        raise ValueError("relabel needs the label check (issues including 'label')")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     names = dataset.class_names
@@ -150,12 +161,19 @@ def write_report(out, report: IssueReport, dataset, *, files=None, root=None,
         for r, f in report.flags.items()
         if f.any()
     ]
-    keep = ~report.flagged
+    labels = dataset.labels
+    if relabel:
+        others = [f for r, f in report.flags.items() if r != "label"]
+        keep = ~np.logical_or.reduce(others) if others else np.ones(len(labels), bool)
+        labels = np.where(report.flags["label"], report.table["suggested"], labels)
+    else:
+        keep = ~report.flagged
     provenance = {k: v for k, v in dataset.provenance.items() if k != "files"}
     summary = {"dataset": dataset.name, "provenance": provenance, **report.summary(),
-               "n_kept": int(keep.sum()), "dry_run": dry_run}  # fmt: skip
+               "n_kept": int(keep.sum()), "n_relabelled": int((labels != dataset.labels).sum()),
+               "dry_run": dry_run}  # fmt: skip
     if not dry_run:
-        written["dataset"] = write_filtered(out, dataset, keep, files, root)
+        written["dataset"] = write_filtered(out, dataset, keep, labels, files, root)
         summary["filtered"] = str(written["dataset"])
     written["summary"] = write_json(out / "summary.json", summary)
-    return written
+    return {"paths": written, "summary": summary}

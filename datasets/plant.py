@@ -1,0 +1,94 @@
+"""Planted issues with known truth, for measuring data filters: near-duplicate copies and
+junk images appended to a dataset (label noise is :func:`~.corrupt.corrupt_labels`).
+
+Each function returns the new dataset (the originals first, in order, then the planted
+images) and the truth.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+
+from .core import Dataset
+
+#: How a near-duplicate copy differs from its original.
+COPY_KINDS = ("shift", "noise", "jpeg", "brightness")
+#: Junk kinds of :func:`plant_junk`.
+JUNK_KINDS = ("noise", "blank", "foreign")
+
+
+def _shift(im: np.ndarray, rng) -> np.ndarray:
+    """Move by one pixel in a random direction, filling with zeros."""
+    dy, dx = ((0, 1), (0, -1), (1, 0), (-1, 0))[rng.integers(4)]
+    out = np.zeros_like(im)
+    h, w = im.shape[:2]
+    out[max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)] = im[
+        max(-dy, 0) : h + min(-dy, 0), max(-dx, 0) : w + min(-dx, 0)
+    ]
+    return out
+
+
+def _copy(im: np.ndarray, kind: str, rng) -> np.ndarray:
+    if kind == "shift":
+        return _shift(im, rng)
+    if kind == "noise":  # mild gaussian noise, sigma 8 of 255
+        return np.clip(im + rng.normal(0, 8, im.shape), 0, 255).astype(np.uint8)
+    if kind == "jpeg":
+        from PIL import Image
+
+        buf = io.BytesIO()
+        Image.fromarray(im).save(buf, format="JPEG", quality=90)
+        buf.seek(0)
+        with Image.open(buf) as pil:
+            return np.asarray(pil, dtype=np.uint8).reshape(im.shape)
+    # brightness: +30 of 255
+    return np.clip(im.astype(np.int16) + 30, 0, 255).astype(np.uint8)
+
+
+def plant_duplicates(ds: Dataset, fraction: float = 0.05, seed: int = 0):
+    """Append near-duplicate copies of ``round(fraction * N)`` random images, cycling through
+    :data:`COPY_KINDS`. Returns the dataset, the source index of each copy and its kind."""
+    rng = np.random.default_rng(seed)
+    n = len(ds)
+    src = np.sort(rng.choice(n, int(round(fraction * n)), replace=False))
+    kinds = np.array([COPY_KINDS[i % len(COPY_KINDS)] for i in range(len(src))])
+    copies = np.stack([_copy(ds.images[s], k, rng) for s, k in zip(src, kinds, strict=True)])
+    out = ds.with_(
+        images=np.concatenate([ds.images, copies]),
+        labels=np.concatenate([ds.labels, ds.labels[src]]),
+        name=f"{ds.name}+copies{fraction:g}",
+        test_mask=None,
+    )
+    return out, src, kinds
+
+
+def plant_junk(ds: Dataset, fraction: float = 0.02, foreign: np.ndarray | None = None,
+               seed: int = 0):  # fmt: skip
+    """Append ``round(fraction * N)`` images of each junk kind with random labels: uniform
+    noise, blank or constant images (half all-zero, half one random gray level), and images
+    drawn from ``foreign`` (another dataset's images of the same shape; skipped when None).
+    Returns the dataset and the kind of each image ('' for the originals)."""
+    rng = np.random.default_rng(seed)
+    n, m, shape = len(ds), int(round(fraction * len(ds))), ds.image_shape
+    parts = {
+        "noise": rng.integers(0, 256, (m, *shape), dtype=np.uint8),
+        "blank": np.zeros((m, *shape), np.uint8),
+    }
+    parts["blank"][m // 2 :] = rng.integers(1, 256, m - m // 2, dtype=np.uint8).reshape(
+        -1, *([1] * len(shape))
+    )
+    if foreign is not None:
+        if foreign.shape[1:] != shape:
+            raise ValueError(f"foreign images of shape {foreign.shape[1:]}, expected {shape}")
+        parts["foreign"] = foreign[rng.choice(len(foreign), m, replace=False)]
+    junk = np.concatenate(list(parts.values()))
+    kind = np.concatenate([np.full(n, ""), np.repeat(list(parts), m)])
+    out = ds.with_(
+        images=np.concatenate([ds.images, junk]),
+        labels=np.concatenate([ds.labels, rng.integers(0, len(ds.class_names), len(junk))]),
+        name=f"{ds.name}+junk{fraction:g}",
+        test_mask=None,
+    )
+    return out, kind

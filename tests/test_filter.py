@@ -1,0 +1,203 @@
+"""Data filtering: each detector finds what was planted and leaves clean images alone; outputs
+round-trip in the input's form; the input is never touched; a rerun resumes from the cache."""
+
+import csv
+import hashlib
+import importlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ncdvision.datasets import Dataset, corrupt_labels, load, plant_duplicates, plant_junk
+from ncdvision.ncd.cli import main
+from ncdvision.ncd.filter import Thresholds, filter_dataset, find_issues
+from ncdvision.ncd.filter import find as find_module
+from ncdvision.ncd.filter.duplicates import duplicate_groups
+from ncdvision.ncd.filter.labels import label_scores
+from ncdvision.ncd.output import OutputError
+
+
+@pytest.fixture(scope="module")
+def digits600():
+    return load("digits").subset(n=600, seed=0)
+
+
+@pytest.fixture(scope="module")
+def mnist500():
+    # near-duplicate detection needs images large enough to compress (28x28, not 8x8)
+    return load("mnist-5k").subset(n=500, seed=0)
+
+
+@pytest.fixture(scope="module")
+def label_case(digits600):
+    noisy, flipped = corrupt_labels(digits600, 0.1, seed=0)
+    return digits600, noisy, flipped, find_issues(noisy, ("label",), progress=False)
+
+
+def test_label_issues_are_found_and_clean_labels_kept(label_case):
+    clean, noisy, flipped, rep = label_case
+    flag = rep.flags["label"]
+    truth = np.zeros(len(noisy), bool)
+    truth[flipped] = True
+    assert (flag & truth).sum() / truth.sum() >= 0.8  # recall
+    assert (flag & truth).sum() / flag.sum() >= 0.85  # precision
+    assert (flag & ~truth).sum() <= 0.03 * (~truth).sum()
+    # the suggested label is the true one for most flipped images that were found
+    found = np.flatnonzero(flag & truth)
+    assert np.mean(rep.table["suggested"][found] == clean.labels[found]) >= 0.9
+
+
+def test_cleanlab_method_uses_the_same_neighbours(label_case):
+    _, noisy, flipped, rep = label_case
+    cl = find_issues(noisy, ("label",), method="cleanlab", progress=False)
+    truth = np.zeros(len(noisy), bool)
+    truth[flipped] = True
+    assert cl.settings["codec"] == rep.settings["codec"]
+    found = (cl.flags["label"] & truth).sum()
+    assert found >= 0.5 * truth.sum() and found >= 0.9 * cl.flags["label"].sum()
+
+
+def test_label_scores_margin_and_suggestion_follow_the_tie_rule():
+    nl = np.array([[1, 2, 2, 1, 0], [0, 0, 0, 0, 0], [2, 1, 1, 2, 0]])
+    s = label_scores(nl, np.array([0, 0, 0]), 3)
+    np.testing.assert_allclose(s["margin"], [0.2 - 0.4, 1.0, 0.2 - 0.4])
+    assert s["suggested"].tolist() == [1, 0, 2]  # tied 1 vs 2: the nearest neighbour's class
+    np.testing.assert_allclose(s["consensus"], [0.4, 1.0, 0.4])
+
+
+def test_blank_and_noise_junk_is_found_exactly(digits600):
+    ds, kind = plant_junk(digits600, 0.03, seed=0)
+    rep = find_issues(ds, ("junk",), progress=False)
+    assert np.array_equal(rep.flags["blank"], kind == "blank")
+    assert np.array_equal(rep.flags["noise"], kind == "noise")
+    assert rep.flags["outlier"][kind == ""].mean() < 0.02
+
+
+def test_near_and_exact_duplicates_form_groups_keeping_the_first(mnist500):
+    ds, src, kinds = plant_duplicates(mnist500, 0.05, seed=0)
+    n = len(mnist500)
+    exact = ds.with_(images=np.concatenate([ds.images, ds.images[:1]]),
+                     labels=np.concatenate([ds.labels, ds.labels[:1]]))  # fmt: skip
+    rep = find_issues(exact, ("duplicate",), progress=False)
+    dup_of = rep.table["duplicate_of"]
+    assert dup_of[-1] == 0  # the exact copy points to the image it copies
+    copies = np.arange(n, n + len(src))
+    assert np.mean(dup_of[copies] == src) >= 0.9
+    assert set(kinds) == {"shift", "noise", "jpeg", "brightness"}
+    originals = np.setdiff1d(np.arange(n), np.append(src, 0))
+    assert (rep.table["dup_group"][originals] >= 0).mean() < 0.02
+    assert not rep.flags["duplicate"][src].any()  # the lowest index of a group is kept
+
+
+def test_duplicate_groups_join_chains():
+    group, dup_of = duplicate_groups(10, np.array([5, 0, 2]), np.array([9, 5, 3]))
+    assert group.tolist() == [0, -1, 1, 1, -1, 0, -1, -1, -1, 0]
+    assert dup_of.tolist() == [-1, -1, -1, 2, -1, 0, -1, -1, -1, 0]
+
+
+def test_leakage_against_a_second_set(mnist500):
+    train, test = mnist500.split(test_size=100, seed=0)
+    leaky = test.with_(images=np.concatenate([test.images, train.images[[3, 7]]]),
+                       labels=np.concatenate([test.labels, train.labels[[3, 7]]]))  # fmt: skip
+    rep = find_issues(train, ("duplicate",), against=leaky, progress=False)
+    assert rep.table["leak_of"][3] == len(test) and rep.table["leak_of"][7] == len(test) + 1
+    assert rep.flags["leak"].sum() <= 4
+
+
+def test_cache_resumes_without_recomputing(digits600, tmp_path, monkeypatch):
+    ds, _ = corrupt_labels(digits600.subset(n=200, seed=1), 0.1, seed=0)
+    first = find_issues(ds, cache=tmp_path, progress=False)
+
+    def fail(*a, **k):
+        raise AssertionError("recomputed a cached stage")
+
+    monkeypatch.setattr(find_module, "_label_neighbours", fail)
+    monkeypatch.setattr(find_module.dup, "near_neighbors", fail)
+    monkeypatch.setattr(find_module.junk, "information_ratio", fail)
+    again = find_issues(ds, cache=tmp_path, progress=False)
+    for k in first.table:
+        np.testing.assert_array_equal(first.table[k], again.table[k])
+    # a different threshold reuses the cached neighbours too
+    loose = find_issues(ds, cache=tmp_path, thresholds=Thresholds(label_margin=0.5),
+                        progress=False)  # fmt: skip
+    assert loose.flags["label"].sum() >= again.flags["label"].sum()
+
+
+def _tree_digest(root: Path) -> dict:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}  # fmt: skip
+
+
+def _image_folder(root: Path, ds: Dataset, n_per_class: int = 25) -> Path:
+    for c in range(3):
+        (root / f"c{c}").mkdir(parents=True)
+        for j, i in enumerate(np.flatnonzero(ds.labels == c)[:n_per_class]):
+            Image.fromarray(ds.images[i]).save(root / f"c{c}" / f"{j:03d}.png")
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(root / "c0" / "blank.png")
+    Image.open(root / "c1" / "000.png").save(root / "c1" / "copy.png")
+    return root
+
+
+def test_imagefolder_round_trip_leaves_the_input_untouched(digits600, tmp_path, capsys):
+    src = _image_folder(tmp_path / "in", digits600)
+    before = _tree_digest(src)
+    assert main(["filter", str(src), "--out", str(tmp_path / "out"), "--n-jobs", "1"]) == 0
+    assert _tree_digest(src) == before
+    out = tmp_path / "out"
+    rows = list(csv.DictReader(open(out / "issues.csv")))
+    assert len(rows) == 77
+    by_file = {r["file"]: r for r in rows}
+    assert by_file["c0/blank.png"]["reasons"] == "blank"
+    assert "duplicate" in by_file["c1/copy.png"]["reasons"]
+    kept = {str(p.relative_to(out / "dataset")) for p in (out / "dataset").rglob("*.png")}
+    flagged = {r["file"] for r in rows if r["reasons"]}
+    assert kept == set(by_file) - flagged
+    assert (out / "dataset/c0/000.png").read_bytes() == (src / "c0/000.png").read_bytes()
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["n_kept"] == len(kept) and summary["by_reason"]["blank"] == 1
+    assert (out / "gallery-blank.png").stat().st_size > 0
+    assert "flagged" in capsys.readouterr().out
+
+
+def test_npz_round_trip_and_dry_run(digits600, tmp_path):
+    ds = digits600.subset(n=150, seed=2)
+    np.savez(tmp_path / "d.npz", images=np.concatenate([ds.images, ds.images[:2]]),
+             labels=np.concatenate([ds.labels, ds.labels[:2]]))  # fmt: skip
+    res = filter_dataset(tmp_path / "d.npz", tmp_path / "out", issues=("duplicate",),
+                         progress=False)  # fmt: skip
+    with np.load(tmp_path / "out" / "dataset.npz") as z:
+        assert z["images"].shape[1:] == (8, 8)
+        assert {150, 151}.isdisjoint(z["index"].tolist())
+        np.testing.assert_array_equal(z["images"], np.concatenate([ds.images, ds.images[:2]])[z["index"]])
+    assert res["summary"]["by_reason"]["duplicate"] >= 2
+    filter_dataset(tmp_path / "d.npz", tmp_path / "dry", issues=("duplicate",), dry_run=True,
+                   progress=False)  # fmt: skip
+    assert not (tmp_path / "dry" / "dataset.npz").exists()
+    assert (tmp_path / "dry" / "issues.csv").exists()
+
+
+def test_output_inside_the_input_is_refused_before_any_work(tmp_path, monkeypatch):
+    src = _image_folder(tmp_path / "in", load("digits"), n_per_class=3)
+    run_module = importlib.import_module("ncdvision.ncd.filter.run")
+    monkeypatch.setattr(run_module, "find_issues", None)  # any work would fail differently
+    with pytest.raises(OutputError, match="inside the input"):
+        filter_dataset(src, src / "cleaned")
+
+
+def test_bad_issue_names_are_refused(capsys):
+    assert main(["filter", "digits", "--out", "/tmp/x", "--issues", "labels"]) == 2
+    assert "--issues" in capsys.readouterr().err
+
+
+def test_relabel_keeps_a_mislabelled_file_under_its_suggested_class(digits600, tmp_path):
+    src = _image_folder(tmp_path / "in", digits600)
+    two = digits600.images[np.flatnonzero(digits600.labels == 2)[30]]
+    Image.fromarray(two).save(src / "c0" / "odd.png")
+    res = filter_dataset(src, tmp_path / "out", issues=("label",), relabel=True, progress=False)
+    assert (tmp_path / "out/dataset/c2/c0__odd.png").exists()
+    assert not (tmp_path / "out/dataset/c0/odd.png").exists()
+    assert res["summary"]["n_relabelled"] >= 1
+    assert res["summary"]["n_kept"] == 78  # relabelled, not removed
