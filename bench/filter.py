@@ -227,7 +227,7 @@ def junk_rows(name, train, cache, seed) -> list[dict]:
         base = {"dataset": name, "scenario": f"junk {k} 2%"}
         rows.append({**base, "method": f"ncdvision ({ours[k]})", **prf(truth, rep.flags[ours[k]]),
                      "seconds": secs})  # fmt: skip
-        rows.append({**base, "method": "cleanvision (low information | dark | light)",
+        rows.append({**base, "method": "cleanvision (low information, dark, light)",
                      **prf(truth, cv_any)})  # fmt: skip
     print(table(rows, ["dataset", "scenario", "method", "precision", "recall", "f1"]))
     return rows

@@ -73,9 +73,49 @@ def pixelcnn_select() -> None:
             print("| " + " | ".join(str(c) for c in cells) + " |")
 
 
+FILTER_ORDER = ("mnist-5k", "fashion-mnist-10k", "digits")
+
+
+def _filter_rows():
+    for name in FILTER_ORDER:
+        path = RESULTS / f"filter-{name}.json"
+        if path.exists():
+            yield from json.loads(path.read_text())["rows"]
+
+
+def filter_detection() -> None:
+    print("| dataset | planted | method | precision | recall | F1 |")
+    print("|---|---|---|---|---|---|")
+    for r in _filter_rows():
+        if "f1" in r:
+            cells = [r["dataset"], r["scenario"], r["method"], _f(r["precision"]),
+                     _f(r["recall"]), _f(r["f1"])]  # fmt: skip
+        elif "note" in r:
+            cells = [r["dataset"], r["scenario"], r["method"], r["note"], "", ""]
+        else:
+            continue
+        print("| " + " | ".join(str(c) for c in cells) + " |")
+
+
+def filter_downstream() -> None:
+    print("| dataset | learner | noisy | filtered | relabelled | clean | recovered (filtered) "
+          "| recovered (relabelled) |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|")
+    for r in _filter_rows():
+        if r["scenario"].startswith("downstream"):
+            cells = [r["dataset"], r["method"], _f(r["acc_noisy"]), _f(r["acc_filtered"]),
+                     _f(r["acc_relabelled"]), _f(r["acc_clean"]),
+                     _f(r["recovered_filtered"], 2), _f(r["recovered_relabelled"], 2)]  # fmt: skip
+            print("| " + " | ".join(str(c) for c in cells) + " |")
+
+
 if __name__ == "__main__":
     accuracy()
     print()
     bpd()
     print()
     pixelcnn_select()
+    print()
+    filter_detection()
+    print()
+    filter_downstream()

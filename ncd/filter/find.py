@@ -123,6 +123,18 @@ def _label_neighbours(X, y, codec, serializer, k, recall, n_jobs, seed, progress
     }
 
 
+def _near_stage(cache: _Cache, stage: str, X, other, k: int, n_jobs, progress) -> dict:
+    """The duplicate distance's k nearest (within X, or in ``other``), cached."""
+    spec = {"k": k, "codec": dup.NEAR_CODEC, "serializer": dup.NEAR_SERIALIZER,
+            "other": None if other is None else _Cache(None, other, np.zeros(0)).data_key}  # fmt: skip
+
+    def compute():
+        dist, idx = dup.near_neighbors(X, other, k=k, n_jobs=n_jobs, progress=progress)
+        return {"dist": dist, "idx": idx}
+
+    return cache.get(stage, spec, compute)
+
+
 def find_issues(
     dataset,
     issues=ISSUE_KINDS,
@@ -207,19 +219,13 @@ def find_issues(
             outlier_z=th.outlier_z))  # fmt: skip
     if "duplicate" in issues:
         hashes = dup.pixel_hashes(X)
-        near = cache.get("near", {"k": dup.NEAR_K, "codec": dup.NEAR_CODEC}, lambda: dict(zip(
-            ("dist", "idx"), dup.near_neighbors(X, n_jobs=n_jobs, progress=progress),
-            strict=True)))  # fmt: skip
+        near = _near_stage(cache, "near", X, None, dup.NEAR_K, n_jobs, progress)
         i, j = dup.duplicate_pairs(near["dist"], near["idx"], hashes, th.near)
         table["dup_group"], table["duplicate_of"] = dup.duplicate_groups(n, i, j)
         table["dup_distance"] = near["dist"][:, 0]
         flags["duplicate"] = table["duplicate_of"] >= 0
         if against is not None:
-            other = cache.get("leak", {"k": 1, "against": _Cache(None, against.images,
-                                                                 against.labels).data_key},
-                              lambda: dict(zip(("dist", "idx"), dup.near_neighbors(
-                                  X, against.images, k=1, n_jobs=n_jobs, progress=progress),
-                                  strict=True)))  # fmt: skip
+            other = _near_stage(cache, "leak", X, against.images, 1, n_jobs, progress)
             table["leak_of"] = dup.leak_matches(hashes, dup.pixel_hashes(against.images),
                                                 other["dist"], other["idx"], th.near)  # fmt: skip
             flags["leak"] = table["leak_of"] >= 0
