@@ -1,6 +1,28 @@
 """The measurement suite: learning curves, their fits, compressibility predictors and the
-learnability and noise studies (being built; today: :mod:`.fits`)."""
+learnability and noise studies (being built; today: learners, cached learning curves and
+fits).
 
+- :mod:`.learners` -- learners by name (``l2-knn``, ``ncd-knn``, ``logreg``; ``cnn`` from
+  ``[neural]`` through the ``ncdvision.learners`` entry-point group);
+- :mod:`.curves` -- test error at log-spaced training sizes over seeds, one cached cell each;
+- :mod:`.cells` -- the cell cache that lets a killed study resume;
+- :mod:`.fits` -- power law with an irreducible term, smoothly broken power law, bootstrap
+  intervals, extrapolation check.
+"""
+
+from .cells import CellCache
+from .curves import learning_curves, log_sizes
 from .fits import Fit, extrapolation_error, fit_broken_power_law, fit_power_law
+from .learners import available_learners, make_learner
 
-__all__ = ["Fit", "extrapolation_error", "fit_broken_power_law", "fit_power_law"]
+__all__ = [
+    "CellCache",
+    "Fit",
+    "available_learners",
+    "extrapolation_error",
+    "fit_broken_power_law",
+    "fit_power_law",
+    "learning_curves",
+    "log_sizes",
+    "make_learner",
+]
