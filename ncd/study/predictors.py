@@ -1,0 +1,114 @@
+"""Compressibility predictors of a dataset, computed on training images only, in bits per
+pixel (per sample value for colour images), and two non-compression comparisons.
+
+- :func:`codec_bpp`: mean header-corrected length of each image alone under a codec;
+  :func:`stream_bpp`: the images concatenated into one stream (what the codec learns across
+  images);
+- :func:`context_bpp`: the ``ctx`` context model fresh on each image, or started from the
+  counts of *other* training images (two folds: counts from one half score the other);
+- :func:`label_information`: bits per image that knowing the class saves: C(x | a random
+  corpus) - C(x | the training images of x's class), both corpora of the same size and from
+  the other fold, with the ``ctx`` model's counts (equal sizes, so the estimate is not biased
+  by how much data a model saw); about zero when labels carry nothing about the pixels,
+  positive when they do;
+- :func:`intrinsic_dimension` (Levina-Bickel MLE, averaged as MacKay and Ghahramani suggest)
+  and :func:`pixel_variance`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.neighbors import NearestNeighbors
+
+from ..context import ContextCoder
+from ..distance import compressed_lengths
+from ..serialize import get_serializer
+
+
+def _values(images: np.ndarray) -> int:
+    return int(np.prod(images.shape[1:]))
+
+
+def codec_bpp(images: np.ndarray, codec: str, serializer: str = "raw",
+              n_jobs: int | None = -1) -> float:  # fmt: skip
+    """Mean bits per value of each image compressed alone."""
+    return float(compressed_lengths(images, codec, serializer, n_jobs).mean() / _values(images))
+
+
+def stream_bpp(images: np.ndarray, codec: str, max_images: int = 2000, seed: int = 0) -> float:
+    """Bits per value of (up to ``max_images`` random) images concatenated into one stream,
+    under a byte codec, header-corrected."""
+    from ..coder import get_codec
+
+    c = get_codec(codec)
+    if c.kind != "bytes":
+        raise ValueError(f"stream_bpp needs a byte codec, got {codec!r}")
+    rng = np.random.default_rng(seed)
+    pick = np.sort(rng.choice(len(images), min(max_images, len(images)), replace=False))
+    data = np.ascontiguousarray(images[pick]).tobytes()
+    return float(c.length(data) / (len(pick) * _values(images)))
+
+
+def _folds(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    perm = np.random.default_rng(seed).permutation(n)
+    return np.sort(perm[: n // 2]), np.sort(perm[n // 2 :])
+
+
+def context_bpp(images: np.ndarray, trained: bool = False, serializer: str = "q4",
+                seed: int = 0) -> float:  # fmt: skip
+    """Bits per value under the ``ctx`` model on ``serializer`` symbols: fresh per image, or
+    started from the counts of the other half of the images (``trained``)."""
+    ser = get_serializer(serializer).fit(images)
+    sym = ser.transform(images)
+    ctx = ContextCoder()
+    data = ctx.prepare(sym, ser.levels)
+    if not trained:
+        return float(data.lengths.mean() / _values(images))
+    total = 0.0
+    for fit_rows, score_rows in (_folds(len(images), seed), _folds(len(images), seed)[::-1]):
+        counts = ctx.fit_counts(sym[fit_rows], ser.levels)
+        total += ctx.lengths_given_counts(data.take(score_rows), counts).sum()
+    return float(total / (len(images) * _values(images)))
+
+
+def label_information(images: np.ndarray, labels: np.ndarray, serializer: str = "q4",
+                      seed: int = 0) -> float:  # fmt: skip
+    """Mean bits per image saved by coding it with its class's counts instead of the counts of
+    as many random images (both from the other fold, so no image informs its own model)."""
+    labels = np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    ser = get_serializer(serializer).fit(images)
+    sym = ser.transform(images)
+    ctx = ContextCoder()
+    data = ctx.prepare(sym, ser.levels)
+    saved = []
+    for fit_rows, score_rows in (_folds(len(images), seed), _folds(len(images), seed)[::-1]):
+        for c in np.unique(labels[fit_rows]):
+            scored = score_rows[labels[score_rows] == c]
+            if not len(scored):
+                continue
+            members = fit_rows[labels[fit_rows] == c]
+            control = rng.choice(fit_rows, len(members), replace=False)
+            part = data.take(scored)
+            class_len = ctx.lengths_given_counts(part, ctx.fit_counts(sym[members], ser.levels))
+            ctrl_len = ctx.lengths_given_counts(part, ctx.fit_counts(sym[control], ser.levels))
+            saved.append(ctrl_len - class_len)
+    return float(np.concatenate(saved).mean())
+
+
+def intrinsic_dimension(images: np.ndarray, k: int = 20, max_images: int = 2000,
+                        seed: int = 0) -> float:  # fmt: skip
+    """Levina-Bickel maximum-likelihood intrinsic dimension from the ``k`` nearest neighbours
+    (L2 on pixels) of up to ``max_images`` images, averaged as the inverse of the mean inverse."""
+    rng = np.random.default_rng(seed)
+    pick = rng.choice(len(images), min(max_images, len(images)), replace=False)
+    x = images[pick].reshape(len(pick), -1).astype(np.float64)
+    dist, _ = NearestNeighbors(n_neighbors=k + 1).fit(x).kneighbors(x)
+    dist = np.maximum(dist[:, 1:], 1e-12)  # drop the point itself
+    inv = np.log(dist[:, -1:] / dist[:, :-1]).sum(axis=1) / (k - 1)
+    return float(1.0 / np.mean(inv[inv > 0]))
+
+
+def pixel_variance(images: np.ndarray) -> float:
+    """Mean over pixels of the variance across images (values 0..255)."""
+    return float(images.reshape(len(images), -1).astype(np.float64).var(axis=0).mean())
