@@ -153,7 +153,10 @@ def _stratified_indices(
 
     idx = np.arange(labels.shape[0])
     counts = np.bincount(labels)
-    stratify = labels if counts[counts > 0].min() >= 2 else None
+    n_classes = int((counts > 0).sum())
+    # stratify when every class can be on both sides; else a plain seeded random split
+    ok = counts[counts > 0].min() >= 2 and min(n_test, len(labels) - n_test) >= n_classes
+    stratify = labels if ok else None
     train_idx, test_idx = train_test_split(
         idx, test_size=n_test, random_state=seed, stratify=stratify
     )

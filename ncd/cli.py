@@ -175,6 +175,27 @@ def cmd_filter(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_study_learnability(args: argparse.Namespace) -> int:
+    from .output import check_output_dir
+    from .study.learnability import PRIMARY, run_learnability
+    from .study.learners import available_learners
+    from .study.report import write_learnability_report
+
+    out = check_output_dir(args.out)
+    learners = tuple(s.strip() for s in args.learners.split(",") if s.strip())
+    unknown = set(learners) - set(available_learners())
+    if unknown or not learners:
+        raise ValueError(f"--learners: unknown {sorted(unknown)}; known: "
+                         f"{', '.join(available_learners())}")  # fmt: skip
+    res = run_learnability(args.panel, learners, out=out, extra=args.add,
+                           seeds=tuple(range(args.seeds)))  # fmt: skip
+    paths = write_learnability_report(out, res, PRIMARY)
+    for v in res["verdicts"]:
+        print(f"{v['claim']} ({v['learner']}): {v['verdict']}. {v['evidence']}")
+    print(f"wrote {paths['md']} ({res['cells_computed']} cells computed, the rest cached)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ncdvision", description=__doc__)
     p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
@@ -256,6 +277,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="near-duplicate compression distance (default 0.6)")  # fmt: skip
     f.add_argument("--n-jobs", type=int, default=-1)
     f.set_defaults(func=cmd_filter)
+
+    st = sub.add_parser("study", help="measurement studies (learnability)")
+    st_sub = st.add_subparsers(dest="study_command", required=True)
+    sl = st_sub.add_parser("learnability",
+                           help="does compressibility predict learnability? curves, fits, verdicts")  # fmt: skip
+    sl.add_argument("--panel", choices=["tiny", "quick", "full"], default="quick")
+    sl.add_argument("--learners", default="l2-knn,ncd-knn,logreg",
+                    help="comma-separated (cnn with the [neural] extra)")  # fmt: skip
+    sl.add_argument("--add", action="append", default=[], help="a dataset path to add")
+    sl.add_argument("--seeds", type=int, default=3)
+    sl.add_argument("--out", default="ncdvision-study", help="report folder (cells cached in it)")
+    sl.set_defaults(func=cmd_study_learnability)
 
     for ep in entry_points(group=COMMANDS_GROUP):  # e.g. `neural`, from the [neural] package
         ep.load()(sub)

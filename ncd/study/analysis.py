@@ -1,0 +1,67 @@
+"""Does a predictor track learnability? Rank and linear correlation with bootstrap intervals
+over datasets, and leave-one-dataset-out prediction."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+
+def _pearson_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Pearson correlation of each row pair of (B, n) arrays (nan where a row is constant)."""
+    xc = x - x.mean(axis=1, keepdims=True)
+    yc = y - y.mean(axis=1, keepdims=True)
+    den = np.sqrt((xc * xc).sum(axis=1) * (yc * yc).sum(axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, (xc * yc).sum(axis=1) / den, np.nan)
+
+
+def correlation(x, y, n_boot: int = 2000, seed: int = 0) -> dict:
+    """Spearman and Pearson correlation of paired values (one pair per dataset), each with a
+    90% bootstrap interval from resampling the datasets (resamples with a constant side are
+    left out)."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    out = {"n": int(len(x))}
+    if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return {**out, "spearman": None, "pearson": None}
+    idx = np.random.default_rng(seed).integers(0, len(x), (n_boot, len(x)))
+    xb, yb = x[idx], y[idx]
+    for name, (r, boot) in {
+        "pearson": (stats.pearsonr(x, y)[0], _pearson_rows(xb, yb)),
+        "spearman": (stats.spearmanr(x, y)[0],
+                     _pearson_rows(stats.rankdata(xb, axis=1), stats.rankdata(yb, axis=1))),
+    }.items():  # fmt: skip
+        boot = boot[np.isfinite(boot)]
+        out[name] = float(r)
+        out[f"{name}_ci"] = tuple(float(v) for v in np.percentile(boot, [5, 95]))
+    return out
+
+
+def leave_one_out_prediction(x, y) -> dict:
+    """Predict each dataset's y from a straight line through the others' (x, y); the mean
+    absolute error, next to that of predicting the others' mean (no predictor)."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if len(x) < 3:
+        return {"mae": None, "mae_mean_only": None}
+    err, base = [], []
+    for i in range(len(x)):
+        m = np.arange(len(x)) != i
+        slope, intercept = np.polyfit(x[m], y[m], 1) if np.ptp(x[m]) > 0 else (0.0, y[m].mean())
+        err.append(abs(slope * x[i] + intercept - y[i]))
+        base.append(abs(y[m].mean() - y[i]))
+    return {"mae": float(np.mean(err)), "mae_mean_only": float(np.mean(base))}
+
+
+def verdict(corr: dict, sign: int = 1) -> str:
+    """'supported' when the Spearman interval lies on the expected side of zero, 'contradicted'
+    when on the other, else 'inconclusive'."""
+    if corr.get("spearman") is None:
+        return "inconclusive (fewer than 3 datasets)"
+    lo, hi = sorted(sign * v for v in corr["spearman_ci"])
+    if lo > 0:
+        return "supported"
+    if hi < 0:
+        return "contradicted"
+    return "inconclusive"

@@ -1,0 +1,193 @@
+"""``ncdvision study learnability``: does a dataset's compressibility predict how learnable it
+is?
+
+For each dataset of a panel (:mod:`.panels`): compressibility predictors on the training pool
+(:mod:`.predictors`), learning curves of each learner (:mod:`.curves`), a power-law fit per
+(dataset, learner) with bootstrap intervals and an extrapolation check (:mod:`.fits`); then
+each predictor against each learnability measure across datasets (:mod:`.analysis`), the
+concatenation test, and one verdict per claim. Every cell is cached in ``out/cells``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ncdvision.datasets import Dataset
+
+from . import predictors as P
+from .analysis import correlation, leave_one_out_prediction, verdict
+from .cells import CellCache
+from .curves import learning_curves, log_sizes
+from .fits import extrapolation_error, fit_power_law
+from .panels import panel
+
+#: Predictors by name: value on a training pool (bits per value unless said).
+PREDICTORS = {
+    "zlib bpp": lambda d: P.codec_bpp(d.images, "zlib"),
+    "png bpp": lambda d: P.codec_bpp(d.images, "png"),
+    "zstd stream bpp": lambda d: P.stream_bpp(d.images, "zstd"),
+    "ctx bpp": lambda d: P.context_bpp(d.images),
+    "ctx trained bpp": lambda d: P.context_bpp(d.images, trained=True),
+    "label information (bits/image)": lambda d: P.label_information(d.images, d.labels),
+    "intrinsic dimension": lambda d: P.intrinsic_dimension(d.images),
+    "pixel variance": lambda d: P.pixel_variance(d.images),
+}
+#: The predictor the first claim is judged on, fixed before any result was seen: the
+#: strongest lossless model of the panel that needs no labels.
+PRIMARY = "ctx trained bpp"
+#: Error the "training images to reach it" measure uses.
+TARGET_ERROR = 0.2
+#: Datasets joined by the concatenation test in each panel.
+CONCAT_PAIR = ("mnist-5k", "shapes")
+
+
+def _n_to_target(fit, target: float = TARGET_ERROR) -> float:
+    """log10 of the training size at which the fitted curve reaches ``target`` (9 = never)."""
+    a, alpha, e_inf = fit.params["a"], fit.params["alpha"], fit.params["e_inf"]
+    if target <= e_inf or alpha <= 0:
+        return 9.0
+    return float(min(np.log10(a / (target - e_inf)) / alpha, 9.0))
+
+
+def union(a: Dataset, b: Dataset) -> Dataset:
+    """Two datasets of the same image shape as one, with disjoint class sets."""
+    return Dataset(
+        images=np.concatenate([a.images, b.images]),
+        labels=np.concatenate([a.labels, b.labels + len(a.class_names)]),
+        class_names=tuple(f"{a.name}:{c}" for c in a.class_names)
+        + tuple(f"{b.name}:{c}" for c in b.class_names),
+        name=f"{a.name}+{b.name}",
+    )
+
+
+def _concatenation(splits, learners, cells, seeds, progress) -> dict | None:
+    """K(A u B) against K(A) + K(B) (zstd, one stream each), and each test split's error of
+    a learner trained on A u B against one trained on that set alone, at equal training size
+    per set."""
+    a_name, b_name = CONCAT_PAIR
+    if a_name not in splits or b_name not in splits:
+        return None
+    (a_tr, a_te), (b_tr, b_te) = splits[a_name], splits[b_name]
+    n = min(len(a_tr), len(b_tr))
+    if len(a_tr) > n:
+        a_tr = a_tr.subset(n=n, seed=0)
+    if len(b_tr) > n:
+        b_tr = b_tr.subset(n=n, seed=0)
+    both = union(a_tr, b_tr)
+
+    def bits(d):
+        return P.stream_bpp(d.images, "zstd", max_images=len(d)) * len(d) * np.prod(d.image_shape)
+
+    k = {name: cells.get({"concat": name, "predictor": "zstd stream bits"}, lambda d=d: {
+        "bits": float(bits(d))})["bits"] for name, d in (("A", a_tr), ("B", b_tr), ("AB", both))}  # fmt: skip
+    out = {"pair": [a_name, b_name], "n_per_set": n, "K(A)": k["A"], "K(B)": k["B"],
+           "K(AB)": k["AB"], "K(A)+K(B)": k["A"] + k["B"], "learners": {}}  # fmt: skip
+    b_te_u = b_te.with_(labels=b_te.labels + len(a_tr.class_names),
+                        class_names=both.class_names)  # fmt: skip
+    a_te_u = a_te.with_(class_names=both.class_names)
+    for learner in learners:
+        row = {}
+        for tag, train, test in (("A alone", a_tr, a_te), ("B alone", b_tr, b_te),
+                                 ("AB on A", both, a_te_u), ("AB on B", both, b_te_u)):  # fmt: skip
+            rows = learning_curves(train, test, [learner], [len(train)], seeds[:1], cache=cells,
+                                   progress=False, tag=f"concat:{tag}")  # fmt: skip
+            row[tag] = rows[0]["error"]
+        out["learners"][learner] = row
+    return out
+
+
+def run_learnability(panel_name: str = "quick", learners=("l2-knn", "ncd-knn", "logreg"),
+                     out=None, extra=(), seeds=(0, 1, 2), progress: bool | None = True) -> dict:  # fmt: skip
+    """Run the study; returns the results (``report.write_learnability_report`` writes them)."""
+    cells = CellCache(None if out is None else f"{out}/cells")
+    splits = {name: load() for name, load in panel(panel_name, extra).items()}
+    preds, curves, fits = {}, [], []
+    for name, (train, test) in splits.items():
+        preds[name] = {p: cells.get({"dataset": name, "predictor": p, "n": len(train)},
+                                    lambda f=f, t=train: {"value": float(f(t))})["value"]
+                       for p, f in PREDICTORS.items()}  # fmt: skip
+        rows = learning_curves(train, test, list(learners), log_sizes(len(train)), seeds,
+                               cache=cells, progress=progress)  # fmt: skip
+        curves += rows
+        for learner in learners:
+            pts = [(r["size"], max(r["error"], 1e-3)) for r in rows if r["learner"] == learner]
+            n, err = map(np.array, zip(*pts, strict=True))
+            fit = fit_power_law(n, err, n_boot=100)
+            chance = 1.0 - 1.0 / len(train.class_names)
+            fits.append({"dataset": name, "learner": learner, "chance_error": chance,
+                         "error_at_max": float(err[n == n.max()].mean()), "n_max": int(n.max()),
+                         **fit.params, "r2": fit.r2,
+                         **{f"{k}_ci": v for k, v in fit.intervals.items()},
+                         "log10_n_to_target": _n_to_target(fit),
+                         "extrapolation": extrapolation_error(n, err)})  # fmt: skip
+    analysis = _analyse(preds, fits, learners)
+    concat = _concatenation(splits, learners, cells, seeds, progress)
+    return {"panel": panel_name, "learners": list(learners), "seeds": list(seeds),
+            "predictors": preds, "curves": curves, "fits": fits, "analysis": analysis,
+            "concatenation": concat, "verdicts": _verdicts(preds, fits, analysis, concat),
+            "cells_computed": cells.computed}  # fmt: skip
+
+
+MEASURES = ("error_at_max", "alpha", "log10_n_to_target")
+
+
+def _analyse(preds: dict, fits: list[dict], learners) -> list[dict]:
+    rows = []
+    names = list(preds)
+    for learner in learners:
+        by_ds = {f["dataset"]: f for f in fits if f["learner"] == learner}
+        for p in PREDICTORS:
+            x = [preds[d][p] for d in names]
+            for m in MEASURES:
+                y = [by_ds[d][m] for d in names]
+                rows.append({"learner": learner, "predictor": p, "measure": m,
+                             **correlation(x, y), **leave_one_out_prediction(x, y)})  # fmt: skip
+    return rows
+
+
+def _verdicts(preds, fits, analysis, concat) -> list[dict]:
+    out = []
+    for r in analysis:
+        if r["predictor"] == PRIMARY and r["measure"] == "error_at_max":
+            v = verdict(r, +1)
+            out.append({"claim": "the more compressible the dataset, the easier it is to learn",
+                        "learner": r["learner"], "verdict": v,
+                        "evidence": f"Spearman({PRIMARY}, error at the largest size) = "
+                                    f"{r['spearman']:+.2f}, 90% CI [{r['spearman_ci'][0]:+.2f}, "
+                                    f"{r['spearman_ci'][1]:+.2f}], {r['n']} datasets"})  # fmt: skip
+    if "noise" in preds:
+        top = max(preds, key=lambda d: preds[d][PRIMARY])
+        for f in (f for f in fits if f["dataset"] == "noise"):
+            lo, hi = f.get("e_inf_ci", (f["e_inf"], f["e_inf"]))
+            ok = top == "noise" and f["error_at_max"] >= f["chance_error"] - 0.05
+            out.append({"claim": "an incompressible (random) dataset is impossible to learn",
+                        "learner": f["learner"], "verdict": "supported" if ok else "contradicted",
+                        "evidence": f"noise is {'the least' if top == 'noise' else 'not the least'}"
+                                    f" compressible set ({PRIMARY} {preds['noise'][PRIMARY]:.2f}); "
+                                    f"error at n={f['n_max']} {f['error_at_max']:.3f} vs chance "
+                                    f"{f['chance_error']:.3f}"})  # fmt: skip
+    ladders = [("shapes", "shapes-noise0.2", "shapes-noise0.5"), ("mnist-5k", "mnist-5k-gaussian3")]
+    for ladder in (lad for lad in ladders if all(d in preds for d in lad)):
+        bpp = [preds[d][PRIMARY] for d in ladder]
+        for learner in sorted({f["learner"] for f in fits}):
+            err = [next(f["error_at_max"] for f in fits if f["dataset"] == d
+                        and f["learner"] == learner) for d in ladder]  # fmt: skip
+            ok_c, ok_e = bool(np.all(np.diff(bpp) > 0)), bool(np.all(np.diff(err) >= 0))
+            out.append({"claim": "clean data is more compressible and learns better than noisy",
+                        "learner": learner, "verdict": "supported" if ok_c and ok_e else
+                        ("partly (compression only)" if ok_c else "contradicted"),
+                        "evidence": " < ".join(f"{d} {b:.2f} bpp / error {e:.3f}" for d, b, e in
+                                               zip(ladder, bpp, err, strict=True))})  # fmt: skip
+    if concat:
+        sub = concat["K(AB)"] <= concat["K(A)+K(B)"]
+        for learner, r in concat["learners"].items():
+            better = r["AB on A"] <= r["A alone"] and r["AB on B"] <= r["B alone"]
+            out.append({"claim": "K(X,Y) <= K(X) + K(Y): training on the concatenation beats "
+                                 "training on each", "learner": learner,
+                        "verdict": "supported" if sub and better else
+                        ("partly (compression only)" if sub else "contradicted"),
+                        "evidence": f"K(AB) {concat['K(AB)']:.0f} vs K(A)+K(B) "
+                                    f"{concat['K(A)+K(B)']:.0f} bits; error on A {r['A alone']:.3f}"
+                                    f" alone -> {r['AB on A']:.3f} with B; on B "
+                                    f"{r['B alone']:.3f} -> {r['AB on B']:.3f}"})  # fmt: skip
+    return out

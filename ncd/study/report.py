@@ -1,0 +1,145 @@
+"""A study's report folder: ``report.md`` (tables and verdicts), ``results.json``,
+``curves.csv`` and PNG plots, each written through a temp file and a rename."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+from ..output import atomic_write, temp_beside
+from ..report import write_json
+from .fits import power_law
+
+
+def _png(fig, path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    with temp_beside(path, suffix=".png") as tmp:
+        fig.savefig(tmp, format="png", dpi=110)
+    plt.close(fig)
+    return path
+
+
+def curves_png(path: Path, res: dict) -> Path:
+    """Log-log learning curves per dataset (mean and per-seed points) with their fits."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(res["predictors"])
+    cols = 4
+    rows = -(-len(names) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.7 * rows), squeeze=False)
+    for ax in axes.ravel()[len(names):]:
+        ax.axis("off")
+    for ax, name in zip(axes.ravel(), names, strict=False):
+        for i, learner in enumerate(res["learners"]):
+            pts = [(r["size"], r["error"]) for r in res["curves"]
+                   if r["dataset"] == name and r["learner"] == learner]  # fmt: skip
+            n, e = map(np.array, zip(*pts, strict=True))
+            sizes = np.unique(n)
+            color = f"C{i}"
+            ax.scatter(n, np.maximum(e, 1e-3), s=6, color=color, alpha=0.4)
+            f = next(f for f in res["fits"] if f["dataset"] == name and f["learner"] == learner)
+            grid = np.geomspace(sizes.min(), sizes.max(), 50)
+            ax.plot(grid, power_law(grid, f["a"], f["alpha"], f["e_inf"]), color=color,
+                    label=f"{learner} α={f['alpha']:.2f}")  # fmt: skip
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel("training images", fontsize=8)
+        ax.set_ylabel("test error", fontsize=8)
+        ax.legend(fontsize=6)
+    fig.tight_layout()
+    return _png(fig, path)
+
+
+def scatter_png(path: Path, res: dict, predictor: str, measure: str = "error_at_max") -> Path:
+    """Predictor against a learnability measure, one point per dataset, per learner."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4.2))
+    names = list(res["predictors"])
+    x = [res["predictors"][d][predictor] for d in names]
+    for i, learner in enumerate(res["learners"]):
+        by = {f["dataset"]: f for f in res["fits"] if f["learner"] == learner}
+        y = [by[d][measure] for d in names]
+        corr = next(r for r in res["analysis"] if r["learner"] == learner
+                    and r["predictor"] == predictor and r["measure"] == measure)  # fmt: skip
+        rho = corr.get("spearman")
+        label = learner + (f" (ρ={rho:+.2f} [{corr['spearman_ci'][0]:+.2f}, "
+                           f"{corr['spearman_ci'][1]:+.2f}])" if rho is not None else "")  # fmt: skip
+        ax.scatter(x, y, color=f"C{i}", label=label)
+    for d, xv in zip(names, x, strict=True):
+        yv = max(f[measure] for f in res["fits"] if f["dataset"] == d)
+        ax.annotate(d, (xv, yv), fontsize=6, alpha=0.7)
+    ax.set_xlabel(predictor)
+    ax.set_ylabel(measure.replace("_", " "))
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return _png(fig, path)
+
+
+def _table(rows: list[list], head: list[str]) -> str:
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def _f(v, d: int = 3) -> str:
+    return "" if v is None else f"{v:.{d}f}" if isinstance(v, float) else str(v)
+
+
+def write_learnability_report(out, res: dict, primary: str) -> dict:
+    """Write the report folder; returns the paths."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"json": write_json(out / "results.json", res)}
+
+    def write_csv(fh):
+        w = csv.DictWriter(fh, fieldnames=list(res["curves"][0]))
+        w.writeheader()
+        w.writerows(res["curves"])
+
+    paths["csv"] = atomic_write(out / "curves.csv", write_csv)
+    paths["curves_png"] = curves_png(out / "curves.png", res)
+    paths["scatter_png"] = scatter_png(out / "scatter.png", res, primary)
+    preds = res["predictors"]
+    pnames = list(next(iter(preds.values())))
+    md = [f"# Learnability study ({res['panel']} panel)", "",
+          "Compressibility predictors on each training pool (bits per value unless said):", "",
+          _table([[d, *(_f(v[p], 3) for p in pnames)] for d, v in preds.items()],
+                 ["dataset", *pnames]), "",
+          "Learning curves: power law err(n) = a n^-alpha + e_inf fitted in log space (90% "
+          "bootstrap intervals over seeds); extrapolation: fitted without the largest size.", "",
+          _table([[f["dataset"], f["learner"], _f(f["error_at_max"]), f["n_max"],
+                   f"{f['alpha']:.2f} [{f['alpha_ci'][0]:.2f}, {f['alpha_ci'][1]:.2f}]"
+                   if "alpha_ci" in f else _f(f["alpha"], 2), _f(f["e_inf"]), _f(f["r2"], 2),
+                   _f(f["extrapolation"]["abs_error"])] for f in res["fits"]],
+                 ["dataset", "learner", "error at n_max", "n_max", "alpha [90% CI]", "e_inf",
+                  "R^2", "extrapolation |error|"]), "",
+          f"Median extrapolation error: {np.median([f['extrapolation']['abs_error'] for f in res['fits']]):.3f}"
+          " (points of error / 100).", "",
+          "Predictor against learnability, across datasets (Spearman and Pearson with 90% "
+          "bootstrap intervals; leave-one-dataset-out mean absolute error of a straight-line "
+          "prediction, and of predicting the mean):", "",
+          _table([[r["learner"], r["predictor"], r["measure"],
+                   f"{r['spearman']:+.2f} [{r['spearman_ci'][0]:+.2f}, {r['spearman_ci'][1]:+.2f}]"
+                   if r.get("spearman") is not None else "",
+                   f"{r['pearson']:+.2f} [{r['pearson_ci'][0]:+.2f}, {r['pearson_ci'][1]:+.2f}]"
+                   if r.get("pearson") is not None else "", _f(r["mae"]), _f(r["mae_mean_only"])]
+                  for r in res["analysis"] if r["measure"] == "error_at_max"],
+                 ["learner", "predictor", "measure", "Spearman", "Pearson", "LODO MAE",
+                  "MAE (mean only)"]), "",
+          "## Verdicts", "",
+          *[f"- **{v['claim']}** ({v['learner']}): {v['verdict']}. {v['evidence']}."
+            for v in res["verdicts"]], "",
+          "![learning curves](curves.png)", "", "![predictor vs error](scatter.png)", ""]  # fmt: skip
+    paths["md"] = atomic_write(out / "report.md", lambda fh: fh.write("\n".join(md)))
+    return paths

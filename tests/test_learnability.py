@@ -1,0 +1,39 @@
+"""The learnability study end to end on the tiny panel: report files, one verdict per claim,
+and a rerun that computes nothing."""
+
+import json
+
+import pytest
+
+from ncdvision.ncd.cli import main
+from ncdvision.ncd.study.analysis import correlation, leave_one_out_prediction, verdict
+
+
+def test_tiny_study_writes_the_report_and_resumes(tmp_path, capsys):
+    args = ["study", "learnability", "--panel", "tiny", "--learners", "l2-knn", "--seeds", "1",
+            "--out", str(tmp_path)]  # fmt: skip
+    assert main(args) == 0
+    first = capsys.readouterr().out
+    for name in ("report.md", "results.json", "curves.csv", "curves.png", "scatter.png"):
+        assert (tmp_path / name).stat().st_size > 0
+    res = json.loads((tmp_path / "results.json").read_text())
+    claims = {v["claim"] for v in res["verdicts"]}
+    assert len(claims) == 4
+    noise = res["predictors"]["noise"]
+    assert noise["ctx trained bpp"] == max(p["ctx trained bpp"] for p in res["predictors"].values())
+    assert abs(noise["label information (bits/image)"]) < 5
+    assert res["predictors"]["shapes"]["label information (bits/image)"] > 10
+    assert main(args) == 0
+    assert "(0 cells computed" in capsys.readouterr().out
+    assert "cells computed" in first
+
+
+def test_correlation_intervals_and_verdicts():
+    x = [1, 2, 3, 4, 5, 6, 7, 8]
+    c = correlation(x, [0.1, 0.2, 0.25, 0.3, 0.5, 0.55, 0.7, 0.9])
+    assert c["spearman"] == pytest.approx(1.0) and c["spearman_ci"][0] > 0.5
+    assert verdict(c, +1) == "supported" and verdict(c, -1) == "contradicted"
+    flat = correlation(x, [0.3, 0.1, 0.4, 0.2, 0.3, 0.1, 0.4, 0.2])
+    assert verdict(flat, +1) == "inconclusive"
+    pred = leave_one_out_prediction(x, [2 * v + 1 for v in x])
+    assert pred["mae"] < 1e-9 < pred["mae_mean_only"]
