@@ -60,9 +60,16 @@ def confusion_png(path, y_true, y_pred, class_names: Sequence[str], title: str) 
         cmap="Blues", ax=ax, xticks_rotation=45, text_kw={"fontsize": 7},
     )  # fmt: skip
     ax.set_title(title)
+    return save_png(fig, path, dpi=120)
+
+
+def save_png(fig, path, dpi: int = 110) -> Path:
+    """Lay out, write a matplotlib figure to ``path`` atomically, and close it."""
+    import matplotlib.pyplot as plt
+
     fig.tight_layout()
     path = Path(path)
     with temp_beside(path, suffix=".png") as tmp:
-        fig.savefig(tmp, dpi=120)
+        fig.savefig(tmp, format="png", dpi=dpi)
     plt.close(fig)
     return path

@@ -201,3 +201,15 @@ def test_relabel_keeps_a_mislabelled_file_under_its_suggested_class(digits600, t
     assert not (tmp_path / "out/dataset/c0/odd.png").exists()
     assert res["summary"]["n_relabelled"] >= 1
     assert res["summary"]["n_kept"] == 78  # relabelled, not removed
+
+
+def test_pair_gallery_shows_each_leak_beside_its_match(mnist500, tmp_path):
+    from ncdvision.ncd.filter.write import pairs_png
+
+    train, test = mnist500.split(test_size=100, seed=0)
+    leaky = test.with_(images=np.concatenate([test.images, train.images[[3]]]),
+                       labels=np.concatenate([test.labels, train.labels[[3]]]))  # fmt: skip
+    rep = find_issues(train, ("duplicate",), against=leaky, progress=False)
+    assert rep.table["leak_distance"][3] < 0.6
+    path = pairs_png(tmp_path / "leak.png", train.images, rep, "leak", other=leaky.images)
+    assert path.stat().st_size > 0

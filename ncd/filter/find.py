@@ -228,6 +228,7 @@ def find_issues(
             other = _near_stage(cache, "leak", X, against.images, 1, n_jobs, progress)
             table["leak_of"] = dup.leak_matches(hashes, dup.pixel_hashes(against.images),
                                                 other["dist"], other["idx"], th.near)  # fmt: skip
+            table["leak_distance"] = other["dist"][:, 0]
             flags["leak"] = table["leak_of"] >= 0
     order = [r for r in REASONS if r in flags]
     return IssueReport(table, {r: flags[r] for r in order}, settings)

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ..output import OutputError, atomic_write, check_output_dir, temp_beside
-from ..report import write_json
+from ..report import save_png, write_json
 from .find import IssueReport
 
 #: Images per gallery.
@@ -36,7 +36,7 @@ _RANK = {
     "noise": ("info_ratio", -1),
     "outlier": ("neighbor_distance", -1),
     "duplicate": ("dup_distance", 1),
-    "leak": ("index", 1),
+    "leak": ("leak_distance", 1),
 }
 
 
@@ -104,12 +104,39 @@ def gallery_png(path, images, labels, class_names, report: IssueReport, reason: 
         ax.set_title(title, fontsize=7)
     fig.suptitle(f"{reason}: {int(report.flags[reason].sum())} flagged (top {len(rows)})",
                  fontsize=9)  # fmt: skip
-    fig.tight_layout()
-    target = Path(path)
-    with temp_beside(target, suffix=".png") as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
-    plt.close(fig)
-    return target
+    return save_png(fig, path)
+
+
+def pairs_png(path, images, report: IssueReport, reason: str, other=None) -> Path:
+    """The closest flagged pairs for ``duplicate`` or ``leak``, each image beside its match
+    (``other``: the images ``leak`` refers to), with their compression distance."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    t = report.table
+    match, dist = (("duplicate_of", "dup_distance") if reason == "duplicate"
+                   else ("leak_of", "leak_distance"))  # fmt: skip
+    right = images if reason == "duplicate" else other
+    rows = np.flatnonzero(report.flags[reason])
+    rows = rows[np.argsort(t[dist][rows], kind="stable")][: GALLERY_SIZE // 2]
+    n_col = 8  # four pairs per row
+    n_row = max(1, -(-len(rows) // 4))
+    fig, axes = plt.subplots(n_row, n_col, figsize=(n_col * 1.3, n_row * 1.5 + 0.4),
+                             squeeze=False)  # fmt: skip
+    for ax in axes.ravel():
+        ax.axis("off")
+    for p, i in enumerate(rows):
+        j = t[match][i]
+        for side, (img, title) in enumerate(((images[i], f"#{i}"),
+                                             (right[j], f"{'test ' if reason == 'leak' else ''}#{j}"))):  # fmt: skip
+            ax = axes[p // 4, 2 * (p % 4) + side]
+            ax.imshow(img, cmap="gray" if img.ndim == 2 else None, vmin=0, vmax=255)
+            ax.set_title(title + (f"\nNCD {t[dist][i]:.2f}" if side == 0 else ""), fontsize=7)
+    fig.suptitle(f"{reason}: the {len(rows)} closest of {int(report.flags[reason].sum())} "
+                 "flagged pairs", fontsize=9)  # fmt: skip
+    return save_png(fig, path)
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:

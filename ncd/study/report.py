@@ -8,18 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..output import atomic_write, temp_beside
-from ..report import write_json
+from ..output import atomic_write
+from ..report import save_png, write_json
 from .fits import power_law
-
-
-def _png(fig, path: Path) -> Path:
-    import matplotlib.pyplot as plt
-
-    with temp_beside(path, suffix=".png") as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
-    plt.close(fig)
-    return path
 
 
 def curves_png(path: Path, res: dict) -> Path:
@@ -53,8 +44,7 @@ def curves_png(path: Path, res: dict) -> Path:
         ax.set_xlabel("training images", fontsize=8)
         ax.set_ylabel("test error", fontsize=8)
         ax.legend(fontsize=6)
-    fig.tight_layout()
-    return _png(fig, path)
+    return save_png(fig, path)
 
 
 def scatter_png(path: Path, res: dict, predictor: str, measure: str = "error_at_max") -> Path:
@@ -82,8 +72,7 @@ def scatter_png(path: Path, res: dict, predictor: str, measure: str = "error_at_
     ax.set_xlabel(predictor)
     ax.set_ylabel(measure.replace("_", " "))
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    return _png(fig, path)
+    return save_png(fig, path)
 
 
 def _table(rows: list[list], head: list[str]) -> str:
