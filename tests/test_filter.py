@@ -196,7 +196,10 @@ def test_relabel_keeps_a_mislabelled_file_under_its_suggested_class(digits600, t
     src = _image_folder(tmp_path / "in", digits600)
     two = digits600.images[np.flatnonzero(digits600.labels == 2)[30]]
     Image.fromarray(two).save(src / "c0" / "odd.png")
+    filter_dataset(src, tmp_path / "out", issues=("label",), progress=False)  # removes it
     res = filter_dataset(src, tmp_path / "out", issues=("label",), relabel=True, progress=False)
+    written = list((tmp_path / "out/dataset").rglob("*.png"))
+    assert len(written) == res["summary"]["n_kept"]  # nothing left from the first run
     assert (tmp_path / "out/dataset/c2/c0__odd.png").exists()
     assert not (tmp_path / "out/dataset/c0/odd.png").exists()
     assert res["summary"]["n_relabelled"] >= 1

@@ -141,13 +141,10 @@ def pairs_png(path, images, report: IssueReport, reason: str, other=None) -> Pat
 
 def _link_or_copy(src: Path, dst: Path) -> None:
     dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(f".{dst.name}.tmp")
-    tmp.unlink(missing_ok=True)
     try:
-        os.link(src, tmp)
+        os.link(src, dst)
     except OSError:  # another file system, or links not allowed
-        shutil.copy2(src, tmp)
-    os.replace(tmp, dst)
+        shutil.copy2(src, dst)
 
 
 def write_filtered(out: Path, dataset, keep: np.ndarray, labels: np.ndarray, files=None,
@@ -157,13 +154,18 @@ def write_filtered(out: Path, dataset, keep: np.ndarray, labels: np.ndarray, fil
     keep = np.flatnonzero(keep)
     names = dataset.class_names
     if files is not None:
-        target = out / "dataset"
+        # built beside and renamed into place, so a rerun never mixes with an older tree
+        target, partial = out / "dataset", out / ".dataset.partial"
+        shutil.rmtree(partial, ignore_errors=True)
         for i in keep:
             src = Path(files[i])
             rel = src.relative_to(root)
             if labels[i] != dataset.labels[i]:
                 rel = Path(names[labels[i]]) / f"{names[dataset.labels[i]]}__{src.name}"
-            _link_or_copy(src, target / rel)
+            _link_or_copy(src, partial / rel)
+        partial.mkdir(exist_ok=True)
+        shutil.rmtree(target, ignore_errors=True)
+        os.replace(partial, target)
         return target
     target = out / "dataset.npz"
     with temp_beside(target, suffix=".npz") as tmp:
