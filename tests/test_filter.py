@@ -159,6 +159,7 @@ def test_imagefolder_round_trip_leaves_the_input_untouched(digits600, tmp_path, 
     summary = json.loads((out / "summary.json").read_text())
     assert summary["n_kept"] == len(kept) and summary["by_reason"]["blank"] == 1
     assert (out / "gallery-blank.png").stat().st_size > 0
+    assert (out / "pairs-duplicate.png").stat().st_size > 0
     assert "flagged" in capsys.readouterr().out
 
 

@@ -47,5 +47,5 @@ def filter_dataset(
                          thresholds=thresholds, n_jobs=n_jobs, cache=Path(out) / ".cache",
                          progress=progress)  # fmt: skip
     res = write_report(out, report, ds, files=files, root=root, dry_run=dry_run,
-                       relabel=relabel)  # fmt: skip
+                       relabel=relabel, against=None if other is None else other.images)  # fmt: skip
     return {"summary": res["summary"], "written": res["paths"], "report": report}

@@ -175,9 +175,10 @@ def write_filtered(out: Path, dataset, keep: np.ndarray, labels: np.ndarray, fil
 
 
 def write_report(out, report: IssueReport, dataset, *, files=None, root=None,
-                 dry_run: bool = False, relabel: bool = False) -> dict:  # fmt: skip
-    """Write ``issues.csv``, ``summary.json``, ``gallery-<reason>.png`` and (unless
-    ``dry_run``) the filtered dataset into ``out``; returns ``{"paths": ..., "summary": ...}``."""
+                 dry_run: bool = False, relabel: bool = False, against=None) -> dict:  # fmt: skip
+    """Write ``issues.csv``, ``summary.json``, ``gallery-<reason>.png``, ``pairs-duplicate.png``
+    and ``pairs-leak.png`` (``against``: the images leaks refer to) and (unless ``dry_run``)
+    the filtered dataset into ``out``; returns ``{"paths": ..., "summary": ...}``."""
     if relabel and "label" not in report.flags:
         raise ValueError("relabel needs the label check (issues including 'label')")
     out = Path(out)
@@ -190,6 +191,12 @@ def write_report(out, report: IssueReport, dataset, *, files=None, root=None,
         for r, f in report.flags.items()
         if f.any()
     ]
+    if "duplicate" in report.flags and report.flags["duplicate"].any():
+        written["galleries"].append(pairs_png(out / "pairs-duplicate.png", dataset.images,
+                                              report, "duplicate"))  # fmt: skip
+    if against is not None and "leak" in report.flags and report.flags["leak"].any():
+        written["galleries"].append(pairs_png(out / "pairs-leak.png", dataset.images, report,
+                                              "leak", other=against))  # fmt: skip
     labels = dataset.labels
     if relabel:
         others = [f for r, f in report.flags.items() if r != "label"]
