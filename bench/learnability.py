@@ -11,6 +11,7 @@ bench/results/learnability-<panel>/ and the wall time to bench/results/learnabil
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
 from pathlib import Path
@@ -35,10 +36,16 @@ def main() -> None:
                            seeds=tuple(range(args.seeds)))  # fmt: skip
     wall = time.perf_counter() - t
     paths = write_learnability_report(RESULTS / f"learnability-{args.panel}", res, PRIMARY)
-    write_json(f"learnability-{args.panel}", {
-        "machine": machine(), "panel": args.panel, "learners": args.learners,
-        "seeds": args.seeds, "wall_s": wall, "cells_computed": res["cells_computed"],
-        "verdicts": res["verdicts"]})  # fmt: skip
+    payload = {"machine": machine(), "panel": args.panel, "learners": args.learners,
+               "seeds": args.seeds, "wall_s": wall, "cells_computed": res["cells_computed"],
+               "verdicts": res["verdicts"]}  # fmt: skip
+    old = RESULTS / f"learnability-{args.panel}.json"
+    if old.exists() and res["cells_computed"] < len(res["curves"]):
+        # a resumed run's time is not the study's: keep the time of the run that did the work
+        prev = json.loads(old.read_text())
+        payload.update(wall_s=prev["wall_s"], cells_computed=prev["cells_computed"],
+                       resumed_wall_s=wall)  # fmt: skip
+    write_json(f"learnability-{args.panel}", payload)
     for v in res["verdicts"]:
         print(f"{v['claim']} ({v['learner']}): {v['verdict']}. {v['evidence']}")
     print(f"{wall:.0f} s, {res['cells_computed']} cells computed; wrote {paths['md']}")

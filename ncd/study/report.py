@@ -117,13 +117,15 @@ def write_learnability_report(out, res: dict, primary: str) -> dict:
           " (points of error / 100).", "",
           "Predictor against learnability, across datasets (Spearman and Pearson with 90% "
           "bootstrap intervals; leave-one-dataset-out mean absolute error of a straight-line "
-          "prediction, and of predicting the mean):", "",
+          "prediction, and of predicting the mean). Measures: error at the largest size, the "
+          "fitted alpha, and log10 of the training size at which the fit reaches 20% error "
+          "(9: never):", "",
           _table([[r["learner"], r["predictor"], r["measure"],
                    f"{r['spearman']:+.2f} [{r['spearman_ci'][0]:+.2f}, {r['spearman_ci'][1]:+.2f}]"
                    if r.get("spearman") is not None else "",
                    f"{r['pearson']:+.2f} [{r['pearson_ci'][0]:+.2f}, {r['pearson_ci'][1]:+.2f}]"
                    if r.get("pearson") is not None else "", _f(r["mae"]), _f(r["mae_mean_only"])]
-                  for r in res["analysis"] if r["measure"] == "error_at_max"],
+                  for r in res["analysis"]],
                  ["learner", "predictor", "measure", "Spearman", "Pearson", "LODO MAE",
                   "MAE (mean only)"]), "",
           "## Verdicts", "",
