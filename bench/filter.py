@@ -38,7 +38,6 @@ from pathlib import Path
 
 import numpy as np
 from _common import RESULTS, machine, table, write_json
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_predict
 
 from ncdvision.datasets import (
@@ -52,6 +51,7 @@ from ncdvision.ncd import NCDKNNClassifier, PixelKNNClassifier
 from ncdvision.ncd.filter import Thresholds, find_issues
 from ncdvision.ncd.filter.junk import robust_z
 from ncdvision.ncd.filter.write import gallery_png
+from ncdvision.ncd.study.learners import PixelLogisticRegression
 
 OTHER = {"mnist-5k": "fashion-mnist-10k", "fashion-mnist-10k": "mnist-5k"}
 LABEL_NOISE = (("symmetric", 0.1), ("symmetric", 0.2), ("symmetric", 0.4), ("pairwise", 0.2))
@@ -65,13 +65,9 @@ def prf(truth: np.ndarray, flag: np.ndarray) -> dict:
             "flagged": int(flag.sum()), "truth": int(truth.sum())}  # fmt: skip
 
 
-def flat(images: np.ndarray) -> np.ndarray:
-    return images.reshape(len(images), -1).astype(np.float32) / 255.0
-
-
-def lr_probs(images, labels, seed: int = 0) -> np.ndarray:
-    lr = LogisticRegression(max_iter=300, C=0.1)
-    return cross_val_predict(lr, flat(images), labels, cv=5, method="predict_proba")
+def lr_probs(images, labels) -> np.ndarray:
+    return cross_val_predict(PixelLogisticRegression(), images, labels, cv=5,
+                             method="predict_proba")  # fmt: skip
 
 
 def label_rows(name, train, test, cache, seed, downstream) -> list[dict]:
@@ -117,18 +113,13 @@ def downstream_rows(name, clean, noisy, rep, test) -> list[dict]:
         "L2 pixel kNN": lambda: PixelKNNClassifier(),
         "NCD kNN": lambda: NCDKNNClassifier(codec=settings["codec"],
                                             serializer=settings["serializer"]),  # fmt: skip
-        "logistic regression": None,
+        "logistic regression": PixelLogisticRegression,
     }
     rows = []
     for learner, make in learners.items():
         acc = {}
         for which, ds in sets.items():
-            if make is None:
-                lr = LogisticRegression(max_iter=300, C=0.1).fit(flat(ds.images), ds.labels)
-                acc[which] = float(lr.score(flat(test.images), test.labels))
-            else:
-                acc[which] = float(make().fit(ds.images, ds.labels).score(test.images,
-                                                                          test.labels))  # fmt: skip
+            acc[which] = float(make().fit(ds.images, ds.labels).score(test.images, test.labels))
         lost = acc["clean"] - acc["noisy"]
         rec = {f"recovered_{w}": (acc[w] - acc["noisy"]) / lost if lost > 0 else None
                for w in ("filtered", "relabelled")}  # fmt: skip

@@ -7,11 +7,10 @@ images) and the truth.
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 
 from .core import Dataset
+from .corrupt import _apply
 
 #: How a near-duplicate copy differs from its original.
 COPY_KINDS = ("shift", "noise", "jpeg", "brightness")
@@ -36,13 +35,7 @@ def _copy(im: np.ndarray, kind: str, rng) -> np.ndarray:
     if kind == "noise":  # mild gaussian noise, sigma 8 of 255
         return np.clip(im + rng.normal(0, 8, im.shape), 0, 255).astype(np.uint8)
     if kind == "jpeg":
-        from PIL import Image
-
-        buf = io.BytesIO()
-        Image.fromarray(im).save(buf, format="JPEG", quality=90)
-        buf.seek(0)
-        with Image.open(buf) as pil:
-            return np.asarray(pil, dtype=np.uint8).reshape(im.shape)
+        return _apply(im, "jpeg", 90, rng)
     # brightness: +30 of 255
     return np.clip(im.astype(np.int16) + 30, 0, 255).astype(np.uint8)
 

@@ -29,13 +29,19 @@ def vote(neighbor_labels: np.ndarray, n_classes: int) -> np.ndarray:
     return neighbor_labels[np.arange(n), first]
 
 
+def vote_fractions(neighbor_labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """(n, n_classes) share of each row's k nearest in each class."""
+    n, k = neighbor_labels.shape
+    frac = np.zeros((n, n_classes))
+    np.add.at(frac, (np.repeat(np.arange(n), k), neighbor_labels.ravel()), 1.0)
+    return frac / k
+
+
 def vote_proba(neighbor_labels: np.ndarray, n_classes: int) -> np.ndarray:
     """Vote fractions among the k nearest, with :data:`TIE_BREAK` of extra mass on the class
     :func:`vote` picks, so that ``argmax(vote_proba) == vote`` on ties too."""
-    n, k = neighbor_labels.shape
-    proba = np.zeros((n, n_classes))
-    np.add.at(proba, (np.repeat(np.arange(n), k), neighbor_labels.ravel()), 1.0)
-    proba[np.arange(n), vote(neighbor_labels, n_classes)] += TIE_BREAK
+    proba = vote_fractions(neighbor_labels, n_classes)
+    proba[np.arange(len(proba)), vote(neighbor_labels, n_classes)] += TIE_BREAK
     return proba / proba.sum(axis=1, keepdims=True)
 
 

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ..distance import Compressor
 from ..knn import NCDKNNClassifier
 from ..output import temp_beside
 from ..search import choose_candidates, kneighbors
@@ -108,7 +107,7 @@ def _label_neighbours(X, y, codec, serializer, k, recall, n_jobs, seed, progress
     """Leave-one-out top-k under the setting ``auto`` picks on these (given) labels."""
     clf = NCDKNNClassifier(codec=codec, serializer=serializer, k="auto", n_jobs=n_jobs,
                            search="auto", random_state=seed).fit(X, y)  # fmt: skip
-    comp = Compressor(clf.codec_, clf.serializer_, "ncd", n_jobs).fit(X, y)
+    comp = clf.compressor_  # fitted on all images with the chosen setting
     prepared = comp.prepare(X, "images")
     m, recalls = choose_candidates(comp, X, k, recall, prepared=prepared, seed=seed)
     dist, idx = kneighbors(X, None, k, compressor=comp, prepared_y=prepared, candidates=m,

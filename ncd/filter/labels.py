@@ -16,20 +16,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..neighbors import vote_fractions
+
 #: Neighbours that vote on each image's label.
 LABEL_K = 15
 #: Margin below which an image is flagged (chosen on mnist-5k, seed 1 of the planted noise).
 LABEL_MARGIN = -0.3
 #: Vote mass added to every class before cleanlab sees the fractions (no zero probabilities).
 CLEANLAB_SMOOTHING = 0.01
-
-
-def vote_fractions(neighbor_labels: np.ndarray, n_classes: int) -> np.ndarray:
-    """(n, n_classes) fraction of each row's neighbours in each class."""
-    n, k = neighbor_labels.shape
-    frac = np.zeros((n, n_classes))
-    np.add.at(frac, (np.repeat(np.arange(n), k), neighbor_labels.ravel()), 1.0)
-    return frac / k
 
 
 def label_scores(neighbor_labels: np.ndarray, labels: np.ndarray, n_classes: int) -> dict:
