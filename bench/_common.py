@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
+import tempfile
 import time
 from pathlib import Path
 
@@ -35,6 +37,36 @@ def write_json(name: str, payload: dict, partial: bool = False) -> Path:
     path = report.write_json(RESULTS / f"{name}.json", payload)
     part.unlink(missing_ok=True)
     return path
+
+
+def study_args(doc: str, study: str) -> argparse.Namespace:
+    """The options every study bench takes; ``args.cache`` defaults to a temp-dir folder."""
+    ap = argparse.ArgumentParser(description=doc,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    ap.add_argument("--panel", default="quick", choices=["tiny", "quick", "full"])
+    ap.add_argument("--learners", default="l2-knn,ncd-knn,logreg")
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--cache", default=None, help="cell cache (default: a folder in the temp dir)")
+    args = ap.parse_args()
+    args.cache = args.cache or str(Path(tempfile.gettempdir()) / f"ncdvision-{study}-{args.panel}")
+    return args
+
+
+def print_verdicts(res: dict, wall: float, md) -> None:
+    for v in res["verdicts"]:
+        print(f"{v['claim']} ({v['learner']}): {v['verdict']}. {v['evidence']}")
+    print(f"{wall:.0f} s, {res['cells_computed']} cells computed; wrote {md}")
+
+
+def write_study_json(name: str, payload: dict, resumed: bool) -> Path:
+    """Write a study's bench/results/<name>.json; a ``resumed`` run (most cells came from the
+    cache) keeps the wall time of the run that did the work, its own as ``resumed_wall_s``."""
+    old = RESULTS / f"{name}.json"
+    if old.exists() and resumed:
+        prev = json.loads(old.read_text())
+        payload = {**payload, "wall_s": prev["wall_s"], "cells_computed": prev["cells_computed"],
+                   "resumed_wall_s": payload["wall_s"]}  # fmt: skip
+    return write_json(name, payload)
 
 
 def read_rows(name: str) -> list[dict]:

@@ -1,7 +1,10 @@
 """Seeded corruptions that return the corrupted dataset and the indices that changed.
 
 Pixel corruptions come at five severities (1 = mild .. 5 = severe), after the style of
-ImageNet-C, with parameters scaled for small images; :data:`PIXEL_SEVERITIES` lists them.
+ImageNet-C, with parameters scaled for small images; :data:`PIXEL_SEVERITIES` lists them:
+the noise, blur and JPEG kinds below, and the structured corruptions of MNIST-C
+(:mod:`.mnistc`: rotate, shear, scale, translate, motion blur, stripe, zigzag, fog,
+brightness).
 Label corruptions flip a given fraction of labels, symmetrically (to a uniformly random other
 class) or pairwise (class c to class c+1 mod K, the usual asymmetric benchmark noise).
 """
@@ -13,16 +16,18 @@ import io
 import numpy as np
 
 from .core import Dataset
+from .mnistc import MNISTC, MNISTC_SEVERITIES
 
 #: kind -> parameter at severity 1..5 (gaussian: std as a fraction of 255; impulse: fraction of
 #: pixels set to 0 or 255; uniform: fraction replaced by uniform random values; blur: gaussian
 #: sigma in pixels; jpeg: JPEG quality).
-PIXEL_SEVERITIES: dict[str, tuple[float, ...]] = {
+PIXEL_SEVERITIES: dict[str, tuple] = {
     "gaussian": (0.08, 0.12, 0.18, 0.26, 0.38),
     "impulse": (0.03, 0.06, 0.09, 0.17, 0.27),
     "uniform": (0.05, 0.10, 0.20, 0.35, 0.50),
     "blur": (0.5, 0.75, 1.0, 1.5, 2.0),
     "jpeg": (75, 50, 30, 15, 7),
+    **MNISTC_SEVERITIES,
 }
 LABEL_NOISE_KINDS = ("symmetric", "pairwise")
 
@@ -63,9 +68,11 @@ def corrupt_pixels(
     return out, changed
 
 
-def _apply(img: np.ndarray, kind: str, p: float, rng: np.random.Generator) -> np.ndarray:
+def _apply(img: np.ndarray, kind: str, p, rng: np.random.Generator) -> np.ndarray:
     from PIL import Image, ImageFilter
 
+    if kind in MNISTC:
+        return MNISTC[kind](img, p, rng)
     if kind == "gaussian":
         return np.clip(np.round(img + rng.normal(0, p * 255, img.shape)), 0, 255).astype(np.uint8)
     if kind == "impulse":

@@ -178,15 +178,10 @@ def cmd_filter(args: argparse.Namespace) -> int:
 def cmd_study_learnability(args: argparse.Namespace) -> int:
     from .output import check_output_dir
     from .study.learnability import PRIMARY, run_learnability
-    from .study.learners import available_learners
     from .study.report import write_learnability_report
 
     out = check_output_dir(args.out)
-    learners = tuple(s.strip() for s in args.learners.split(",") if s.strip())
-    unknown = set(learners) - set(available_learners())
-    if unknown or not learners:
-        raise ValueError(f"--learners: unknown {sorted(unknown)}; known: "
-                         f"{', '.join(available_learners())}")  # fmt: skip
+    learners = _learners(args.learners)
     res = run_learnability(args.panel, learners, out=out, extra=args.add,
                            seeds=tuple(range(args.seeds)))  # fmt: skip
     paths = write_learnability_report(out, res, PRIMARY)
@@ -194,6 +189,34 @@ def cmd_study_learnability(args: argparse.Namespace) -> int:
         print(f"{v['claim']} ({v['learner']}): {v['verdict']}. {v['evidence']}")
     print(f"wrote {paths['md']} ({res['cells_computed']} cells computed, the rest cached)")
     return 0
+
+
+def cmd_study_noise(args: argparse.Namespace) -> int:
+    from .output import check_output_dir
+    from .study.noise import grid_splits, run_noise
+    from .study.noise_report import write_noise_report
+
+    out = check_output_dir(args.out)
+    learners = _learners(args.learners)
+    _, test = grid_splits(args.panel, args.dataset)  # a bad --dataset fails before any work
+    res = run_noise(args.panel, learners, out=out, seeds=tuple(range(args.seeds)),
+                    dataset=args.dataset)  # fmt: skip
+    paths = write_noise_report(out, res, test)
+    for v in res["verdicts"]:
+        print(f"{v['claim']} ({v['learner']}): {v['verdict']}. {v['evidence']}")
+    print(f"wrote {paths['md']} ({res['cells_computed']} cells computed, the rest cached)")
+    return 0
+
+
+def _learners(spec: str) -> tuple[str, ...]:
+    from .study.learners import available_learners
+
+    learners = tuple(s.strip() for s in spec.split(",") if s.strip())
+    unknown = set(learners) - set(available_learners())
+    if unknown or not learners:
+        raise ValueError(f"--learners: unknown {sorted(unknown)}; known: "
+                         f"{', '.join(available_learners())}")  # fmt: skip
+    return learners
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -278,7 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--n-jobs", type=int, default=-1)
     f.set_defaults(func=cmd_filter)
 
-    st = sub.add_parser("study", help="measurement studies (learnability)")
+    st = sub.add_parser("study", help="measurement studies (learnability, noise)")
     st_sub = st.add_subparsers(dest="study_command", required=True)
     sl = st_sub.add_parser("learnability",
                            help="does compressibility predict learnability? curves, fits, verdicts")  # fmt: skip
@@ -289,6 +312,17 @@ def build_parser() -> argparse.ArgumentParser:
     sl.add_argument("--seeds", type=int, default=3)
     sl.add_argument("--out", default="ncdvision-study", help="report folder (cells cached in it)")
     sl.set_defaults(func=cmd_study_learnability)
+    sn = st_sub.add_parser("noise", help="pixel and label noise: compressibility, accuracy, mCE")
+    sn.add_argument("--panel", choices=["tiny", "quick", "full"], default="quick",
+                    help="the grid: quick = mnist-5k, 3 corruptions x 5 severities + 3 label "
+                         "rates; full = every corruption, both label-noise kinds")  # fmt: skip
+    sn.add_argument("--dataset", default=None,
+                    help="a dataset name or path instead of the grid's (mnist-5k)")  # fmt: skip
+    sn.add_argument("--learners", default="l2-knn,ncd-knn,logreg",
+                    help="comma-separated, l2-knn included (the CE baseline); cnn with [neural]")  # fmt: skip
+    sn.add_argument("--seeds", type=int, default=3)
+    sn.add_argument("--out", default="ncdvision-noise", help="report folder (cells cached in it)")
+    sn.set_defaults(func=cmd_study_noise)
 
     for ep in entry_points(group=COMMANDS_GROUP):  # e.g. `neural`, from the [neural] package
         ep.load()(sub)

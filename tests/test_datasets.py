@@ -16,6 +16,7 @@ from ncdvision.datasets import (
     read_images,
     synthetic,
 )
+from ncdvision.datasets.mnistc import MNISTC_SEVERITIES
 
 
 def test_mnist_5k_is_embedded():
@@ -234,6 +235,14 @@ def test_pixel_corruptions_grow_with_severity(kind):
     np.testing.assert_array_equal(again.images, corrupt_pixels(ds, kind, 3, seed=0)[0].images)
 
 
+@pytest.mark.parametrize("kind", sorted(MNISTC_SEVERITIES))
+def test_mnist_c_corruptions_do_more_damage_at_each_severity(kind):
+    ds = load("mnist-5k").subset(n=40, seed=0)
+    damage = [np.abs(corrupt_pixels(ds, kind, s, seed=1)[0].images.astype(int) - ds.images).mean()
+              for s in range(1, 6)]  # fmt: skip
+    assert np.all(np.diff(damage) > 0), damage
+
+
 def test_pixel_corruption_fraction_and_rgb():
     ds = load("mnist-5k").subset(n=100, seed=0)
     out, changed = corrupt_pixels(ds, "gaussian", 2, fraction=0.3, seed=0)
@@ -258,8 +267,8 @@ def test_label_noise_symmetric_and_pairwise():
 
 def test_corruption_bad_arguments():
     ds = load("digits").subset(n=20, seed=0)
-    with pytest.raises(ValueError, match="unknown pixel corruption 'fog'"):
-        corrupt_pixels(ds, "fog", 1)
+    with pytest.raises(ValueError, match="unknown pixel corruption 'frost'"):
+        corrupt_pixels(ds, "frost", 1)
     with pytest.raises(ValueError, match="severity"):
         corrupt_pixels(ds, "blur", 6)
     with pytest.raises(ValueError, match="unknown label noise"):

@@ -5,7 +5,8 @@ pixel (per sample value for colour images), and two non-compression comparisons.
   :func:`stream_bpp`: the images concatenated into one stream (what the codec learns across
   images);
 - :func:`context_bpp`: the ``ctx`` context model fresh on each image, or started from the
-  counts of *other* training images (two folds: counts from one half score the other);
+  counts of *other* training images (two folds: counts from one half score the other), or of
+  a reference set (a clean training set scoring a corrupted test split);
 - :func:`label_information`: bits per image that knowing the class saves: C(x | a random
   corpus) - C(x | the training images of x's class), both corpora of the same size and from
   the other fold, with the ``ctx`` model's counts (equal sizes, so the estimate is not biased
@@ -55,13 +56,17 @@ def _folds(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def context_bpp(images: np.ndarray, trained: bool = False, serializer: str = "q4",
-                seed: int = 0) -> float:  # fmt: skip
+                seed: int = 0, reference: np.ndarray | None = None) -> float:  # fmt: skip
     """Bits per value under the ``ctx`` model on ``serializer`` symbols: fresh per image, or
-    started from the counts of the other half of the images (``trained``)."""
-    ser = get_serializer(serializer).fit(images)
+    started from the counts of the other half of the images (``trained``), or from the counts
+    of ``reference`` images (e.g. a clean training set scoring a corrupted test split)."""
+    ser = get_serializer(serializer).fit(images if reference is None else reference)
     sym = ser.transform(images)
     ctx = ContextCoder()
     data = ctx.prepare(sym, ser.levels)
+    if reference is not None:
+        counts = ctx.fit_counts(ser.transform(reference), ser.levels)
+        return float(ctx.lengths_given_counts(data, counts).sum() / (len(images) * _values(images)))
     if not trained:
         return float(data.lengths.mean() / _values(images))
     total = 0.0
@@ -71,28 +76,43 @@ def context_bpp(images: np.ndarray, trained: bool = False, serializer: str = "q4
     return float(total / (len(images) * _values(images)))
 
 
+def _class_savings(ctx, levels, data, score_labels, fit_sym, fit_labels, rng) -> list:
+    """Per scored image: length under as many random fit images' counts minus under its
+    class's fit images' counts."""
+    saved = []
+    for c in np.unique(fit_labels):
+        scored = np.flatnonzero(score_labels == c)
+        if not len(scored):
+            continue
+        members = np.flatnonzero(fit_labels == c)
+        control = rng.choice(len(fit_labels), len(members), replace=False)
+        part = data.take(scored)
+        class_len = ctx.lengths_given_counts(part, ctx.fit_counts(fit_sym[members], levels))
+        ctrl_len = ctx.lengths_given_counts(part, ctx.fit_counts(fit_sym[control], levels))
+        saved.append(ctrl_len - class_len)
+    return saved
+
+
 def label_information(images: np.ndarray, labels: np.ndarray, serializer: str = "q4",
-                      seed: int = 0) -> float:  # fmt: skip
+                      seed: int = 0, reference: np.ndarray | None = None,
+                      reference_labels: np.ndarray | None = None) -> float:  # fmt: skip
     """Mean bits per image saved by coding it with its class's counts instead of the counts of
-    as many random images (both from the other fold, so no image informs its own model)."""
+    as many random images (both from the other fold, so no image informs its own model; or,
+    given ``reference`` images and labels, both from the reference set)."""
     labels = np.asarray(labels)
     rng = np.random.default_rng(seed)
-    ser = get_serializer(serializer).fit(images)
+    ser = get_serializer(serializer).fit(images if reference is None else reference)
     sym = ser.transform(images)
     ctx = ContextCoder()
     data = ctx.prepare(sym, ser.levels)
+    if reference is not None:
+        saved = _class_savings(ctx, ser.levels, data, labels, ser.transform(reference),
+                               np.asarray(reference_labels), rng)  # fmt: skip
+        return float(np.concatenate(saved).mean())
     saved = []
     for fit_rows, score_rows in (_folds(len(images), seed), _folds(len(images), seed)[::-1]):
-        for c in np.unique(labels[fit_rows]):
-            scored = score_rows[labels[score_rows] == c]
-            if not len(scored):
-                continue
-            members = fit_rows[labels[fit_rows] == c]
-            control = rng.choice(fit_rows, len(members), replace=False)
-            part = data.take(scored)
-            class_len = ctx.lengths_given_counts(part, ctx.fit_counts(sym[members], ser.levels))
-            ctrl_len = ctx.lengths_given_counts(part, ctx.fit_counts(sym[control], ser.levels))
-            saved.append(ctrl_len - class_len)
+        saved += _class_savings(ctx, ser.levels, data.take(score_rows), labels[score_rows],
+                                sym[fit_rows], labels[fit_rows], rng)  # fmt: skip
     return float(np.concatenate(saved).mean())
 
 

@@ -62,9 +62,8 @@ def scatter_png(path: Path, res: dict, predictor: str, measure: str = "error_at_
         y = [by[d][measure] for d in names]
         corr = next(r for r in res["analysis"] if r["learner"] == learner
                     and r["predictor"] == predictor and r["measure"] == measure)  # fmt: skip
-        rho = corr.get("spearman")
-        label = learner + (f" (ρ={rho:+.2f} [{corr['spearman_ci'][0]:+.2f}, "
-                           f"{corr['spearman_ci'][1]:+.2f}])" if rho is not None else "")  # fmt: skip
+        label = learner + (f" (ρ={_ci(corr, 'spearman')})" if corr.get("spearman") is not None
+                           else "")  # fmt: skip
         ax.scatter(x, y, color=f"C{i}", label=label)
     for d, xv in zip(names, x, strict=True):
         yv = max(f[measure] for f in res["fits"] if f["dataset"] == d)
@@ -85,18 +84,32 @@ def _f(v, d: int = 3) -> str:
     return "" if v is None else f"{v:.{d}f}" if isinstance(v, float) else str(v)
 
 
-def write_learnability_report(out, res: dict, primary: str) -> dict:
-    """Write the report folder; returns the paths."""
+def _ci(r: dict, name: str) -> str:
+    """``+0.12 [-0.30, +0.50]`` for correlation ``name`` of row ``r``, or empty."""
+    if r.get(name) is None:
+        return ""
+    lo, hi = r[f"{name}_ci"]
+    return f"{r[name]:+.2f} [{lo:+.2f}, {hi:+.2f}]"
+
+
+def start_report(out, res: dict, rows: list[dict], csv_name: str) -> tuple[Path, dict]:
+    """Create the report folder and write ``results.json`` and the cell rows as CSV."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": write_json(out / "results.json", res)}
 
     def write_csv(fh):
-        w = csv.DictWriter(fh, fieldnames=list(res["curves"][0]))
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
         w.writeheader()
-        w.writerows(res["curves"])
+        w.writerows(rows)
 
-    paths["csv"] = atomic_write(out / "curves.csv", write_csv)
+    paths["csv"] = atomic_write(out / csv_name, write_csv)
+    return out, paths
+
+
+def write_learnability_report(out, res: dict, primary: str) -> dict:
+    """Write the report folder; returns the paths."""
+    out, paths = start_report(out, res, res["curves"], "curves.csv")
     paths["curves_png"] = curves_png(out / "curves.png", res)
     paths["scatter_png"] = scatter_png(out / "scatter.png", res, primary)
     preds = res["predictors"]
@@ -120,11 +133,8 @@ def write_learnability_report(out, res: dict, primary: str) -> dict:
           "prediction, and of predicting the mean). Measures: error at the largest size, the "
           "fitted alpha, and log10 of the training size at which the fit reaches 20% error "
           "(9: never):", "",
-          _table([[r["learner"], r["predictor"], r["measure"],
-                   f"{r['spearman']:+.2f} [{r['spearman_ci'][0]:+.2f}, {r['spearman_ci'][1]:+.2f}]"
-                   if r.get("spearman") is not None else "",
-                   f"{r['pearson']:+.2f} [{r['pearson_ci'][0]:+.2f}, {r['pearson_ci'][1]:+.2f}]"
-                   if r.get("pearson") is not None else "", _f(r["mae"]), _f(r["mae_mean_only"])]
+          _table([[r["learner"], r["predictor"], r["measure"], _ci(r, "spearman"),
+                   _ci(r, "pearson"), _f(r["mae"]), _f(r["mae_mean_only"])]
                   for r in res["analysis"]],
                  ["learner", "predictor", "measure", "Spearman", "Pearson", "LODO MAE",
                   "MAE (mean only)"]), "",
