@@ -1,9 +1,10 @@
-"""Byte codecs (zlib, gzip, bz2, lzma, zstd, brotli) and image codecs (PNG, lossless WebP).
+"""Byte codecs (zlib, gzip, bz2, lzma, zstd, brotli) and image codecs (PNG, lossless WebP,
+and through ``imagecodecs`` the strongest lossless ones: JPEG XL and JPEG-LS).
 
 Every length is in **bits** and header-corrected: the length of compressing empty input
 (``codec.header_bits``) is subtracted, so that an empty string costs 0 and the fixed container
 cost (zlib's 2-byte header and 4-byte checksum, gzip's 18 bytes, xz's 60 ...) does not dilute
-NCD. Image codecs (PNG, WebP) cannot encode an empty image; for them the header is the size of
+NCD. Image codecs cannot encode an empty image; for them the header is the size of
 a 1x1 black image of the same mode, the closest thing to the container's fixed cost.
 
 Joint compression is concatenation: ``x + y`` for byte codecs, the two images side by side for
@@ -319,3 +320,45 @@ class WebP(ImageCodec):
 
     def _save_kwargs(self) -> dict:
         return {"lossless": True, "method": self.method, "quality": self.quality, "exact": True}
+
+
+class _ImagecodecsCodec(ImageCodec):
+    """An image codec of the ``imagecodecs`` package (bindings of the reference libraries)."""
+
+    def decompress(self, blob: bytes, gray: bool = False) -> np.ndarray:
+        import imagecodecs
+
+        return np.asarray(getattr(imagecodecs, f"{self.codec_id}_decode")(blob))
+
+
+@register_codec
+class JpegXL(_ImagecodecsCodec):
+    """Lossless JPEG XL (libjxl's modular mode) through imagecodecs; ``effort`` 1..10, bare
+    codestream (no container)."""
+
+    codec_id = "jpegxl"
+    suffix_param = "effort"
+
+    def __init__(self, effort: int = 7):
+        if not 1 <= effort <= 10:
+            raise ValueError(f"jpegxl effort must be in 1..10, got {effort}")
+        self.effort = effort
+
+    def compress(self, data: np.ndarray) -> bytes:
+        import imagecodecs
+
+        return imagecodecs.jpegxl_encode(np.ascontiguousarray(data), lossless=True,
+                                         effort=self.effort, usecontainer=False, numthreads=1)  # fmt: skip
+
+
+@register_codec
+class JpegLS(_ImagecodecsCodec):
+    """Lossless JPEG-LS (CharLS, the LOCO-I predictor with context modelling) through
+    imagecodecs."""
+
+    codec_id = "jpegls"
+
+    def compress(self, data: np.ndarray) -> bytes:
+        import imagecodecs
+
+        return imagecodecs.jpegls_encode(np.ascontiguousarray(data))

@@ -39,7 +39,7 @@ def test_gzip_lengths_match_the_standard_library():
     )
 
 
-@pytest.mark.parametrize("name", ["png", "webp"])
+@pytest.mark.parametrize("name", ["png", "webp", "jpegxl", "jpegls"])
 def test_image_codecs_are_lossless_and_join_side_by_side(name):
     codec = get_codec(name)
     rng = np.random.default_rng(1)

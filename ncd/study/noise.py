@@ -49,6 +49,9 @@ GRIDS = {
 PREDICTORS = {
     "zlib bpp": lambda x, y, ref: P.codec_bpp(x, "zlib"),
     "png bpp": lambda x, y, ref: P.codec_bpp(x, "png"),
+    "webp bpp": lambda x, y, ref: P.codec_bpp(x, "webp"),
+    "jpegxl bpp": lambda x, y, ref: P.codec_bpp(x, "jpegxl"),
+    "jpegls bpp": lambda x, y, ref: P.codec_bpp(x, "jpegls"),
     "ctx bpp": lambda x, y, ref: P.context_bpp(x),
     "ctx trained bpp": lambda x, y, ref: P.context_bpp(
         x, trained=True, reference=None if ref is None else ref.images
@@ -126,8 +129,10 @@ def run_noise(grid_name: str = "quick", learners=("l2-knn", "ncd-knn", "logreg")
         for r in REGIMES if corruption == "clean" else (regime,):
             scored, ref = (noisy, None) if r == "train" else (noisy if regime == "test" else test,
                                                               pool)  # fmt: skip
-            values = cache.get({**key, "regime": r, "what": "compressibility"},
-                               lambda d=scored, ref=ref: _compressibility(d, ref))  # fmt: skip
+            values = {}
+            for p, f in PREDICTORS.items():  # one cell each: a new predictor computes alone
+                cell = {**key, "regime": r, "predictor": p}
+                values[p] = cache.get(cell, partial(_predictor, f, scored, ref))["value"]
             comp.append({**key, "regime": r, **values})
         for learner in learners:
             if regime == "train":
@@ -149,8 +154,8 @@ def run_noise(grid_name: str = "quick", learners=("l2-knn", "ncd-knn", "logreg")
     return res
 
 
-def _compressibility(ds: Dataset, reference: Dataset | None) -> dict:
-    return {p: float(f(ds.images, ds.labels, reference)) for p, f in PREDICTORS.items()}
+def _predictor(f, ds: Dataset, reference: Dataset | None) -> dict:
+    return {"value": float(f(ds.images, ds.labels, reference))}
 
 
 def _accuracy(learner: str, train: Dataset, test: Dataset, fitted: dict | None) -> dict:
