@@ -46,9 +46,16 @@ def study_args(doc: str, study: str) -> argparse.Namespace:
     ap.add_argument("--panel", default="quick", choices=["tiny", "quick", "full"])
     ap.add_argument("--learners", default="l2-knn,ncd-knn,logreg")
     ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--predictors", default="", help="extra predictors (pixelcnn with [neural])")
     ap.add_argument("--cache", default=None, help="cell cache (default: a folder in the temp dir)")
+    ap.add_argument("--name", default=None,
+                    help="results name (default <study>-<panel>, +'-neural' with cnn or pixelcnn)")  # fmt: skip
     args = ap.parse_args()
     args.cache = args.cache or str(Path(tempfile.gettempdir()) / f"ncdvision-{study}-{args.panel}")
+    args.learners = tuple(args.learners.split(","))
+    args.predictors = tuple(p for p in args.predictors.split(",") if p)
+    neural = "cnn" in args.learners or "pixelcnn" in args.predictors
+    args.name = args.name or f"{study}-{args.panel}" + ("-neural" if neural else "")
     return args
 
 

@@ -183,7 +183,7 @@ def cmd_study_learnability(args: argparse.Namespace) -> int:
     out = check_output_dir(args.out)
     learners = _learners(args.learners)
     res = run_learnability(args.panel, learners, out=out, extra=args.add,
-                           seeds=tuple(range(args.seeds)))  # fmt: skip
+                           seeds=tuple(range(args.seeds)), predictors=_names(args.predictors))  # fmt: skip
     paths = write_learnability_report(out, res, PRIMARY)
     for v in res["verdicts"]:
         print(f"{v['claim']} ({v['learner']}): {v['verdict']}. {v['evidence']}")
@@ -200,7 +200,7 @@ def cmd_study_noise(args: argparse.Namespace) -> int:
     learners = _learners(args.learners)
     _, test = grid_splits(args.panel, args.dataset)  # a bad --dataset fails before any work
     res = run_noise(args.panel, learners, out=out, seeds=tuple(range(args.seeds)),
-                    dataset=args.dataset)  # fmt: skip
+                    dataset=args.dataset, predictors=_names(args.predictors))  # fmt: skip
     paths = write_noise_report(out, res, test)
     for v in res["verdicts"]:
         print(f"{v['claim']} ({v['learner']}): {v['verdict']}. {v['evidence']}")
@@ -208,10 +208,14 @@ def cmd_study_noise(args: argparse.Namespace) -> int:
     return 0
 
 
+def _names(spec: str) -> tuple[str, ...]:
+    return tuple(s.strip() for s in spec.split(",") if s.strip())
+
+
 def _learners(spec: str) -> tuple[str, ...]:
     from .study.learners import available_learners
 
-    learners = tuple(s.strip() for s in spec.split(",") if s.strip())
+    learners = _names(spec)
     unknown = set(learners) - set(available_learners())
     if unknown or not learners:
         raise ValueError(f"--learners: unknown {sorted(unknown)}; known: "
@@ -310,6 +314,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="comma-separated (cnn with the [neural] extra)")  # fmt: skip
     sl.add_argument("--add", action="append", default=[], help="a dataset path to add")
     sl.add_argument("--seeds", type=int, default=3)
+    sl.add_argument("--predictors", default="",
+                    help="extra compressibility predictors by name (pixelcnn with [neural])")  # fmt: skip
     sl.add_argument("--out", default="ncdvision-study", help="report folder (cells cached in it)")
     sl.set_defaults(func=cmd_study_learnability)
     sn = st_sub.add_parser("noise", help="pixel and label noise: compressibility, accuracy, mCE")
@@ -321,6 +327,8 @@ def build_parser() -> argparse.ArgumentParser:
     sn.add_argument("--learners", default="l2-knn,ncd-knn,logreg",
                     help="comma-separated, l2-knn included (the CE baseline); cnn with [neural]")  # fmt: skip
     sn.add_argument("--seeds", type=int, default=3)
+    sn.add_argument("--predictors", default="",
+                    help="extra compressibility predictors by name (pixelcnn with [neural])")  # fmt: skip
     sn.add_argument("--out", default="ncdvision-noise", help="report folder (cells cached in it)")
     sn.set_defaults(func=cmd_study_noise)
 

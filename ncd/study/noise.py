@@ -97,13 +97,17 @@ def grid_splits(grid_name: str, dataset: str | None = None) -> tuple[Dataset, Da
 
 
 def run_noise(grid_name: str = "quick", learners=("l2-knn", "ncd-knn", "logreg"), out=None,
-              seeds=(0, 1, 2), dataset: str | None = None,
+              seeds=(0, 1, 2), dataset: str | None = None, predictors=(),
               progress: bool | None = True) -> dict:  # fmt: skip
-    """Run the study; returns the results (``noise_report.write_noise_report`` writes them)."""
+    """Run the study; returns the results (``noise_report.write_noise_report`` writes them).
+    ``predictors``: names of extra predictors (:func:`.predictors.extra_predictor`)."""
     from tqdm.auto import tqdm
 
     if BASELINE not in learners:
         raise ValueError(f"the learners must include the CE baseline {BASELINE!r}")
+    preds = dict(PREDICTORS)
+    for p, f in P.extra_predictors(predictors).items():
+        preds[p] = lambda x, y, ref, f=f: f(x, None if ref is None else ref.images)
     pool, test = grid_splits(grid_name, dataset)
     grid = dict(GRIDS[grid_name])
     name = dataset or grid["dataset"]
@@ -127,10 +131,14 @@ def run_noise(grid_name: str = "quick", learners=("l2-knn", "ncd-knn", "logreg")
         part = pool if regime == "train" else test
         noisy = _corrupt(part, corruption, severity, seed=1000 * seed + (regime == "test"))
         for r in REGIMES if corruption == "clean" else (regime,):
-            scored, ref = (noisy, None) if r == "train" else (noisy if regime == "test" else test,
-                                                              pool)  # fmt: skip
+            # train regime: the pool on its own; test regime: the test split under the pool's
+            # statistics (the clean cell serves both)
+            if r == "train":
+                scored, ref = noisy, None
+            else:
+                scored, ref = (test if corruption == "clean" else noisy), pool
             values = {}
-            for p, f in PREDICTORS.items():  # one cell each: a new predictor computes alone
+            for p, f in preds.items():  # one cell each: a new predictor computes alone
                 cell = {**key, "regime": r, "predictor": p}
                 values[p] = cache.get(cell, partial(_predictor, f, scored, ref))["value"]
             comp.append({**key, "regime": r, **values})
@@ -147,9 +155,9 @@ def run_noise(grid_name: str = "quick", learners=("l2-knn", "ncd-knn", "logreg")
            "settings": grid, "learners": list(learners), "seeds": list(seeds),
            "accuracy": rows, "compressibility": comp, "cells_computed": cache.computed}  # fmt: skip
     res["ce"] = corruption_errors(rows, learners, grid)
-    res["deltas"] = deltas(rows, comp, learners)
-    res["correlations"] = _correlations(res["deltas"], learners)
-    res["label_noise"] = _label_noise(rows, comp, learners, grid)
+    res["deltas"] = deltas(rows, comp, learners, list(preds))
+    res["correlations"] = _correlations(res["deltas"], learners, list(preds))
+    res["label_noise"] = _label_noise(rows, comp, learners, grid, list(preds))
     res["verdicts"] = _verdicts(res)
     return res
 
@@ -201,7 +209,7 @@ def corruption_errors(rows, learners, grid) -> list[dict]:
     return out
 
 
-def deltas(rows, comp, learners) -> list[dict]:
+def deltas(rows, comp, learners, pnames) -> list[dict]:
     """Per pixel-corruption cell (mean over seeds) and learner: the accuracy drop from the clean
     cell and each predictor's change from the clean cell, in the same regime."""
     out = []
@@ -209,7 +217,7 @@ def deltas(rows, comp, learners) -> list[dict]:
                     if r["corruption"] != "clean" and not r["corruption"].startswith("labels:")})  # fmt: skip
     for regime, c, s in cells:
         dp = {p: _mean(comp, p, regime=regime, corruption=c, severity=s)
-              - _mean(comp, p, regime=regime, corruption="clean") for p in PREDICTORS}  # fmt: skip
+              - _mean(comp, p, regime=regime, corruption="clean") for p in pnames}  # fmt: skip
         for lr in learners:
             drop = (_mean(rows, "accuracy", regime=regime, learner=lr, corruption="clean")
                     - _mean(rows, "accuracy", regime=regime, learner=lr, corruption=c, severity=s))  # fmt: skip
@@ -218,21 +226,21 @@ def deltas(rows, comp, learners) -> list[dict]:
     return out
 
 
-def _correlations(drows, learners) -> list[dict]:
+def _correlations(drows, learners, pnames) -> list[dict]:
     out = []
     for regime in REGIMES:
         for lr in learners:
             sel = [d for d in drows if d["regime"] == regime and d["learner"] == lr]
             if not sel:
                 continue
-            for p in PREDICTORS:
+            for p in pnames:
                 out.append({"regime": regime, "learner": lr, "predictor": p,
                             **correlation([d[f"delta {p}"] for d in sel],
                                           [d["accuracy_drop"] for d in sel])})  # fmt: skip
     return out
 
 
-def _label_noise(rows, comp, learners, grid) -> list[dict]:
+def _label_noise(rows, comp, learners, grid, pnames) -> list[dict]:
     """Accuracy and label information against the label-noise rate (rate 0: the clean cell)."""
     out = []
     for kind in grid["label_kinds"]:
@@ -243,7 +251,7 @@ def _label_noise(rows, comp, learners, grid) -> list[dict]:
                         **{f"accuracy {lr}": _mean(rows, "accuracy", regime="train", learner=lr,
                                                    corruption=c, **sev) for lr in learners},
                         **{p: _mean(comp, p, regime="train", corruption=c, **sev)
-                           for p in PREDICTORS}})  # fmt: skip
+                           for p in pnames}})  # fmt: skip
     return out
 
 

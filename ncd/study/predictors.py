@@ -13,10 +13,16 @@ pixel (per sample value for colour images), and two non-compression comparisons.
   by how much data a model saw); about zero when labels carry nothing about the pixels,
   positive when they do;
 - :func:`intrinsic_dimension` (Levina-Bickel MLE, averaged as MacKay and Ghahramani suggest)
-  and :func:`pixel_variance`.
+  and :func:`pixel_variance`;
+- :func:`extra_predictor`: predictors of other packages, by name, from the
+  ``ncdvision.predictors`` entry-point group (``[neural]`` adds ``pixelcnn``, the PixelCNN's
+  likelihood); an entry names ``f(images, reference=None) -> bits per value``.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from importlib.metadata import entry_points
 
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
@@ -132,3 +138,25 @@ def intrinsic_dimension(images: np.ndarray, k: int = 20, max_images: int = 2000,
 def pixel_variance(images: np.ndarray) -> float:
     """Mean over pixels of the variance across images (values 0..255)."""
     return float(images.reshape(len(images), -1).astype(np.float64).var(axis=0).mean())
+
+
+PREDICTORS_GROUP = "ncdvision.predictors"
+
+
+def available_extra_predictors() -> list[str]:
+    """Names in the ``ncdvision.predictors`` entry-point group (not loaded until used)."""
+    return [ep.name for ep in entry_points(group=PREDICTORS_GROUP)]
+
+
+def extra_predictor(name: str) -> Callable[..., float]:
+    """The predictor ``name`` of an installed package; an unknown name says what there is."""
+    for ep in entry_points(group=PREDICTORS_GROUP):
+        if ep.name == name:
+            return ep.load()
+    known = ", ".join(available_extra_predictors()) or "none (pip install -e '.[neural]')"
+    raise ValueError(f"unknown predictor {name!r}; installed: {known}")
+
+
+def extra_predictors(names) -> dict[str, Callable[..., float]]:
+    """``{"<name> bpp": predictor}`` for each name (unknown names fail here, before any work)."""
+    return {f"{n} bpp": extra_predictor(n) for n in names}

@@ -84,6 +84,10 @@ def _f(v, d: int = 3) -> str:
     return "" if v is None else f"{v:.{d}f}" if isinstance(v, float) else str(v)
 
 
+def _median(res: dict, key: str) -> float:
+    return float(np.median([f[key]["abs_error"] for f in res["fits"]]))
+
+
 def _ci(r: dict, name: str) -> str:
     """``+0.12 [-0.30, +0.50]`` for correlation ``name`` of row ``r``, or empty."""
     if r.get(name) is None:
@@ -123,11 +127,14 @@ def write_learnability_report(out, res: dict, primary: str) -> dict:
           _table([[f["dataset"], f["learner"], _f(f["error_at_max"]), f["n_max"],
                    f"{f['alpha']:.2f} [{f['alpha_ci'][0]:.2f}, {f['alpha_ci'][1]:.2f}]"
                    if "alpha_ci" in f else _f(f["alpha"], 2), _f(f["e_inf"]), _f(f["r2"], 2),
-                   _f(f["extrapolation"]["abs_error"])] for f in res["fits"]],
+                   _f(f["extrapolation"]["abs_error"]), _f(f["broken_r2"], 2),
+                   _f(f["broken_extrapolation"]["abs_error"])] for f in res["fits"]],
                  ["dataset", "learner", "error at n_max", "n_max", "alpha [90% CI]", "e_inf",
-                  "R^2", "extrapolation |error|"]), "",
-          f"Median extrapolation error: {np.median([f['extrapolation']['abs_error'] for f in res['fits']]):.3f}"
-          " (points of error / 100).", "",
+                  "R^2", "extrapolation |error|", "broken R^2", "broken extrapolation"]), "",
+          f"Median extrapolation error: {_median(res, 'extrapolation'):.3f} (power law), "
+          f"{_median(res, 'broken_extrapolation'):.3f} (smoothly broken power law, Caballero "
+          "et al. 2023: 6 parameters on 5 sizes when extrapolating, so it can bend where the "
+          "data do not say).", "",
           "Predictor against learnability, across datasets (Spearman and Pearson with 90% "
           "bootstrap intervals; leave-one-dataset-out mean absolute error of a straight-line "
           "prediction, and of predicting the mean). Measures: error at the largest size, the "
