@@ -133,8 +133,7 @@ def write_learnability_report(out, res: dict, primary: str) -> dict:
                   "R^2", "extrapolation |error|", "broken R^2", "broken extrapolation"]), "",
           f"Median extrapolation error: {_median(res, 'extrapolation'):.3f} (power law), "
           f"{_median(res, 'broken_extrapolation'):.3f} (smoothly broken power law, Caballero "
-          "et al. 2023: 6 parameters on 5 sizes when extrapolating, so it can bend where the "
-          "data do not say).", "",
+          "et al. 2023; 6 parameters fitted to 5 sizes when extrapolating).", "",
           "Predictor against learnability, across datasets (Spearman and Pearson with 90% "
           "bootstrap intervals; leave-one-dataset-out mean absolute error of a straight-line "
           "prediction, and of predicting the mean). Measures: error at the largest size, the "
