@@ -1,19 +1,26 @@
 """The measurement suite: learning curves, their fits, compressibility predictors and the
-learnability and noise studies (being built; today: learners, cached learning curves and
-fits).
+learnability and noise studies.
 
 - :mod:`.learners` -- learners by name (``l2-knn``, ``ncd-knn``, ``logreg``; ``cnn`` from
   ``[neural]`` through the ``ncdvision.learners`` entry-point group);
 - :mod:`.curves` -- test error at log-spaced training sizes over seeds, one cached cell each;
 - :mod:`.cells` -- the cell cache that lets a killed study resume;
 - :mod:`.fits` -- power law with an irreducible term, smoothly broken power law, bootstrap
-  intervals, extrapolation check.
+  intervals, extrapolation check;
+- :mod:`.predictors` -- compressibility in bits per value (every codec, ``ctx`` fresh and
+  trained, label information; ``pixelcnn`` from ``[neural]`` through the
+  ``ncdvision.predictors`` group) and two non-compression comparisons;
+- :mod:`.analysis` -- correlations with bootstrap intervals, leave-one-dataset-out, verdicts;
+- :mod:`.learnability` (``ncdvision study learnability``) and :mod:`.noise` (``ncdvision
+  study noise``), with their reports in :mod:`.report` and :mod:`.noise_report`.
 """
 
 from .cells import CellCache
 from .curves import learning_curves, log_sizes
 from .fits import Fit, extrapolation_error, fit_broken_power_law, fit_power_law
+from .learnability import run_learnability
 from .learners import available_learners, make_learner
+from .noise import run_noise
 
 __all__ = [
     "CellCache",
@@ -25,4 +32,6 @@ __all__ = [
     "learning_curves",
     "log_sizes",
     "make_learner",
+    "run_learnability",
+    "run_noise",
 ]

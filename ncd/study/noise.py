@@ -177,7 +177,8 @@ def _accuracy(learner: str, train: Dataset, test: Dataset, fitted: dict | None) 
     return {"accuracy": float(fitted[learner].score(test.images, test.labels))}
 
 
-def _mean(rows: list[dict], field: str, **match) -> float:
+def mean_where(rows: list[dict], field: str, **match) -> float:
+    """Mean of ``field`` over the rows whose items equal ``match`` (nan when none do)."""
     vals = [r[field] for r in rows if all(r[k] == v for k, v in match.items())]
     return float(np.mean(vals)) if vals else float("nan")
 
@@ -188,14 +189,14 @@ def corruption_errors(rows, learners, grid) -> list[dict]:
     baseline's error does not rise); mCE rows have corruption ``mean``."""
     out = []
     for regime in REGIMES:
-        clean = {lr: _mean(rows, "error", regime=regime, learner=lr, corruption="clean")
+        clean = {lr: mean_where(rows, "error", regime=regime, learner=lr, corruption="clean")
                  for lr in learners}  # fmt: skip
         for lr in learners:
             ce, rel = [], []
             for c in grid["corruptions"]:
-                e = [_mean(rows, "error", regime=regime, learner=lr, corruption=c, severity=s)
+                e = [mean_where(rows, "error", regime=regime, learner=lr, corruption=c, severity=s)
                      for s in grid["severities"]]  # fmt: skip
-                b = [_mean(rows, "error", regime=regime, learner=BASELINE, corruption=c,
+                b = [mean_where(rows, "error", regime=regime, learner=BASELINE, corruption=c,
                            severity=s) for s in grid["severities"]]  # fmt: skip
                 ce.append(sum(e) / sum(b))
                 rise = sum(v - clean[BASELINE] for v in b)
@@ -216,11 +217,11 @@ def deltas(rows, comp, learners, pnames) -> list[dict]:
     cells = sorted({(r["regime"], r["corruption"], r["severity"]) for r in rows
                     if r["corruption"] != "clean" and not r["corruption"].startswith("labels:")})  # fmt: skip
     for regime, c, s in cells:
-        dp = {p: _mean(comp, p, regime=regime, corruption=c, severity=s)
-              - _mean(comp, p, regime=regime, corruption="clean") for p in pnames}  # fmt: skip
+        dp = {p: mean_where(comp, p, regime=regime, corruption=c, severity=s)
+              - mean_where(comp, p, regime=regime, corruption="clean") for p in pnames}  # fmt: skip
         for lr in learners:
-            drop = (_mean(rows, "accuracy", regime=regime, learner=lr, corruption="clean")
-                    - _mean(rows, "accuracy", regime=regime, learner=lr, corruption=c, severity=s))  # fmt: skip
+            drop = (mean_where(rows, "accuracy", regime=regime, learner=lr, corruption="clean")
+                    - mean_where(rows, "accuracy", regime=regime, learner=lr, corruption=c, severity=s))  # fmt: skip
             out.append({"regime": regime, "corruption": c, "severity": s, "learner": lr,
                         "accuracy_drop": drop, **{f"delta {p}": v for p, v in dp.items()}})  # fmt: skip
     return out
@@ -248,9 +249,9 @@ def _label_noise(rows, comp, learners, grid, pnames) -> list[dict]:
             c = "clean" if rate == 0 else f"labels:{kind}"
             sev = {} if rate == 0 else {"severity": rate}
             out.append({"kind": kind, "rate": rate,
-                        **{f"accuracy {lr}": _mean(rows, "accuracy", regime="train", learner=lr,
+                        **{f"accuracy {lr}": mean_where(rows, "accuracy", regime="train", learner=lr,
                                                    corruption=c, **sev) for lr in learners},
-                        **{p: _mean(comp, p, regime="train", corruption=c, **sev)
+                        **{p: mean_where(comp, p, regime="train", corruption=c, **sev)
                            for p in pnames}})  # fmt: skip
     return out
 

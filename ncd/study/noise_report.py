@@ -12,7 +12,7 @@ from ncdvision.datasets import Dataset, corrupt_pixels
 
 from ..output import atomic_write
 from ..report import save_png
-from .noise import BASELINE, PRIMARY, REGIMES, _mean
+from .noise import BASELINE, PRIMARY, REGIMES, mean_where
 from .report import _ci, _f, _table, start_report
 
 #: Rolnick et al. (2017): deep nets on MNIST keep above 90% accuracy with many random-label
@@ -45,7 +45,7 @@ def severity_png(path: Path, res: dict) -> Path:
     for ax, c in zip(axes.ravel(), corr, strict=False):
         for i, lr in enumerate(res["learners"]):
             for regime, style in zip(REGIMES, ("-", "--"), strict=True):
-                y = [_mean(acc, "accuracy", regime=regime, learner=lr,
+                y = [mean_where(acc, "accuracy", regime=regime, learner=lr,
                            **({"corruption": "clean"} if s == 0 else
                               {"corruption": c, "severity": s})) for s in sev]  # fmt: skip
                 ax.plot(sev, y, style, color=f"C{i}", marker=".",
@@ -150,7 +150,7 @@ def write_noise_report(out, res: dict, test: Dataset | None = None) -> dict:
     for regime in REGIMES:
         cells = sorted({(r["corruption"], r["severity"]) for r in res["compressibility"]
                         if r["regime"] == regime}, key=lambda t: (t[0] != "clean", t))  # fmt: skip
-        comp_rows += [[regime, c, f"{s:g}", *(_f(_mean(res["compressibility"], p, regime=regime,
+        comp_rows += [[regime, c, f"{s:g}", *(_f(mean_where(res["compressibility"], p, regime=regime,
                                                        corruption=c, severity=s)) for p in preds)]
                       for c, s in cells]  # fmt: skip
     md = [f"# Noise study ({res['grid']} grid, {res['dataset']}: pool {res['pool']}, test "
