@@ -29,7 +29,7 @@ from . import predictors as P
 from .analysis import correlation, verdict
 from .cells import CellCache
 from .learners import make_learner
-from .panels import _split
+from .panels import pool_split
 
 #: name -> dataset, pool, test size, pixel corruptions, label kinds, label rates.
 GRIDS = {
@@ -93,7 +93,7 @@ def grid_splits(grid_name: str, dataset: str | None = None) -> tuple[Dataset, Da
     if grid_name not in GRIDS:
         raise ValueError(f"unknown grid {grid_name!r}; known: {', '.join(GRIDS)}")
     g = GRIDS[grid_name]
-    return _split(load(dataset or g["dataset"]), g["pool"], g["test"])
+    return pool_split(load(dataset or g["dataset"]), g["pool"], g["test"])
 
 
 def run_noise(grid_name: str = "quick", learners=("l2-knn", "ncd-knn", "logreg"), out=None,

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from ncdvision.datasets import BENCHMARK_TEST_SIZE, Dataset, corrupt_pixels, load
 
 
-def _split(ds: Dataset, pool: int, test: int, name: str | None = None, seed: int = 0):
+def pool_split(ds: Dataset, pool: int, test: int, name: str | None = None, seed: int = 0):
     """The benchmark protocol's split (or ``test`` images for other sets), with at most
     ``test`` test and ``pool`` training images (stratified), renamed ``name``."""
     train, te = ds.split(test_size=BENCHMARK_TEST_SIZE.get(ds.name, test), seed=seed)
@@ -28,7 +28,7 @@ def _split(ds: Dataset, pool: int, test: int, name: str | None = None, seed: int
 
 def _corrupted(base: str, kind: str, severity: int, pool: int, test: int):
     name = f"{base}-{kind}{severity}"
-    train, te = _split(load(base), pool, test)
+    train, te = pool_split(load(base), pool, test)
     return tuple(corrupt_pixels(part, kind, severity, seed=seed)[0].with_(name=name)
                  for seed, part in enumerate((train, te)))  # fmt: skip
 
@@ -36,19 +36,19 @@ def _corrupted(base: str, kind: str, severity: int, pool: int, test: int):
 def _entries(pool: int, test: int, full: bool) -> dict[str, Callable[[], tuple]]:
     n_syn = (pool + test) // 8 + 1  # per class, 8 classes
     e = {
-        "digits": lambda: _split(load("digits"), pool, test),
-        "mnist-5k": lambda: _split(load("mnist-5k"), pool, test),
+        "digits": lambda: pool_split(load("digits"), pool, test),
+        "mnist-5k": lambda: pool_split(load("mnist-5k"), pool, test),
         "mnist-5k-gaussian3": lambda: _corrupted("mnist-5k", "gaussian", 3, pool, test),
-        "shapes": lambda: _split(load("shapes", n_per_class=n_syn), pool, test),
-        "shapes-noise0.2": lambda: _split(load("shapes", n_per_class=n_syn, noise=0.2), pool,
+        "shapes": lambda: pool_split(load("shapes", n_per_class=n_syn), pool, test),
+        "shapes-noise0.2": lambda: pool_split(load("shapes", n_per_class=n_syn, noise=0.2), pool,
                                           test, "shapes-noise0.2"),
-        "shapes-noise0.5": lambda: _split(load("shapes", n_per_class=n_syn, noise=0.5), pool,
+        "shapes-noise0.5": lambda: pool_split(load("shapes", n_per_class=n_syn, noise=0.5), pool,
                                           test, "shapes-noise0.5"),
-        "textures": lambda: _split(load("textures", n_per_class=n_syn), pool, test),
-        "noise": lambda: _split(load("noise", n=pool + test), pool, test),
+        "textures": lambda: pool_split(load("textures", n_per_class=n_syn), pool, test),
+        "noise": lambda: pool_split(load("noise", n=pool + test), pool, test),
     }  # fmt: skip
     if full:
-        e["fashion-mnist-10k"] = lambda: _split(load("fashion-mnist-10k"), pool, test)
+        e["fashion-mnist-10k"] = lambda: pool_split(load("fashion-mnist-10k"), pool, test)
         e["mnist-5k-blur3"] = lambda: _corrupted("mnist-5k", "blur", 3, pool, test)
     return e
 
@@ -65,5 +65,5 @@ def panel(name: str = "quick", extra=()) -> dict[str, Callable[[], tuple[Dataset
     pool, test, full = PANELS[name]
     entries = _entries(pool, test, full)
     for path in extra:
-        entries[str(path)] = lambda p=path: _split(load(p), pool, test)
+        entries[str(path)] = lambda p=path: pool_split(load(p), pool, test)
     return entries
