@@ -48,10 +48,7 @@ def write_predictions_csv(
 
 
 def confusion_png(path, y_true, y_pred, class_names: Sequence[str], title: str) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     from sklearn.metrics import ConfusionMatrixDisplay
 
     fig, ax = plt.subplots(figsize=(6.5, 5.5))
@@ -61,6 +58,16 @@ def confusion_png(path, y_true, y_pred, class_names: Sequence[str], title: str) 
     )  # fmt: skip
     ax.set_title(title)
     return save_png(fig, path, dpi=120)
+
+
+def pyplot():
+    """matplotlib's pyplot on the non-interactive Agg backend (files only, no display)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def save_png(fig, path, dpi: int = 110) -> Path:

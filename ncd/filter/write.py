@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ..output import OutputError, atomic_write, check_output_dir, temp_beside
-from ..report import save_png, write_json
+from ..report import pyplot, save_png, write_json
 from .find import IssueReport
 
 #: Images per gallery.
@@ -76,10 +76,7 @@ def write_csv(path, report: IssueReport, class_names, files=None) -> Path:
 
 def gallery_png(path, images, labels, class_names, report: IssueReport, reason: str) -> Path:
     """A grid of the top flagged images for ``reason`` with their labels (and suggestions)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     t = report.table
     rows = np.flatnonzero(report.flags[reason])
@@ -110,10 +107,7 @@ def gallery_png(path, images, labels, class_names, report: IssueReport, reason: 
 def pairs_png(path, images, report: IssueReport, reason: str, other=None) -> Path:
     """The closest flagged pairs for ``duplicate`` or ``leak``, each image beside its match
     (``other``: the images ``leak`` refers to), with their compression distance."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     t = report.table
     match, dist = (("duplicate_of", "dup_distance") if reason == "duplicate"

@@ -19,6 +19,7 @@ fixed.
 
 from __future__ import annotations
 
+from functools import cache as cache_once
 from functools import partial
 
 import numpy as np
@@ -127,16 +128,17 @@ def run_noise(grid_name: str = "quick", learners=("l2-knn", "ncd-knn", "logreg")
             "severity": severity,
             "seed": seed,
         }
-        # each seed corrupts pool and test differently
+        # each seed corrupts pool and test differently; only when a cell is not cached
         part = pool if regime == "train" else test
-        noisy = _corrupt(part, corruption, severity, seed=1000 * seed + (regime == "test"))
+        noisy = cache_once(partial(_corrupt, part, corruption, severity,
+                                   seed=1000 * seed + (regime == "test")))  # fmt: skip
         for r in REGIMES if corruption == "clean" else (regime,):
             # train regime: the pool on its own; test regime: the test split under the pool's
             # statistics (the clean cell serves both)
             if r == "train":
                 scored, ref = noisy, None
             else:
-                scored, ref = (test if corruption == "clean" else noisy), pool
+                scored, ref = (partial(_same, test) if corruption == "clean" else noisy), pool
             values = {}
             for p, f in preds.items():  # one cell each: a new predictor computes alone
                 cell = {**key, "regime": r, "predictor": p}
@@ -144,9 +146,9 @@ def run_noise(grid_name: str = "quick", learners=("l2-knn", "ncd-knn", "logreg")
             comp.append({**key, "regime": r, **values})
         for learner in learners:
             if regime == "train":
-                compute = partial(_accuracy, learner, noisy, test, None)
+                compute = partial(_accuracy, learner, noisy, partial(_same, test), None)
             else:
-                compute = partial(_accuracy, learner, pool, noisy, fitted)
+                compute = partial(_accuracy, learner, partial(_same, pool), noisy, fitted)
             res = cache.get({**key, "learner": learner}, compute)
             for r in REGIMES if corruption == "clean" else (regime,):
                 rows.append({**key, "regime": r, "learner": learner, **res,
@@ -162,14 +164,21 @@ def run_noise(grid_name: str = "quick", learners=("l2-knn", "ncd-knn", "logreg")
     return res
 
 
-def _predictor(f, ds: Dataset, reference: Dataset | None) -> dict:
+def _same(ds: Dataset) -> Dataset:
+    return ds
+
+
+def _predictor(f, get_ds, reference: Dataset | None) -> dict:
+    ds = get_ds()
     return {"value": float(f(ds.images, ds.labels, reference))}
 
 
-def _accuracy(learner: str, train: Dataset, test: Dataset, fitted: dict | None) -> dict:
-    """Test accuracy of ``learner`` fitted on ``train``; with ``fitted``, the fit is kept there
-    and reused (the test regime fits once on the clean pool)."""
+def _accuracy(learner: str, get_train, get_test, fitted: dict | None) -> dict:
+    """Test accuracy of ``learner`` fitted on ``get_train()``; with ``fitted``, the fit is
+    kept there and reused (the test regime fits once on the clean pool)."""
+    test = get_test()
     if fitted is None or learner not in fitted:
+        train = get_train()
         model = make_learner(learner).fit(train.images, train.labels)
         if fitted is None:
             return {"accuracy": float(model.score(test.images, test.labels))}

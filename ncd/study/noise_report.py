@@ -11,7 +11,7 @@ import numpy as np
 from ncdvision.datasets import Dataset, corrupt_pixels
 
 from ..output import atomic_write
-from ..report import save_png
+from ..report import pyplot, save_png
 from .noise import BASELINE, PRIMARY, REGIMES, mean_where
 from .report import _ci, _f, _table, start_report
 
@@ -20,19 +20,10 @@ from .report import _ci, _f, _table, start_report
 ROLNICK_ACCURACY = 0.90
 
 
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def severity_png(path: Path, res: dict) -> Path:
     """Accuracy against severity per corruption (small multiples): one colour per learner,
     solid for the train regime, dashed for the test regime."""
-    plt = _plt()
+    plt = pyplot()
     corr = res["settings"]["corruptions"]
     cols = min(4, len(corr))
     rows = -(-len(corr) // cols)
@@ -60,7 +51,7 @@ def severity_png(path: Path, res: dict) -> Path:
 def picture_grid_png(path: Path, test: Dataset, settings: dict, n_images: int = 2,
                      seed: int = 0) -> Path:  # fmt: skip
     """Rows: corruptions; columns: severity 0 (clean) to 5, for ``n_images`` test images."""
-    plt = _plt()
+    plt = pyplot()
     corr = settings["corruptions"]
     sev = [0, *settings["severities"]]
     first = np.unique(test.labels, return_index=True)[1]  # one image of each class
@@ -86,7 +77,7 @@ def picture_grid_png(path: Path, test: Dataset, settings: dict, n_images: int = 
 
 def label_noise_png(path: Path, res: dict) -> Path:
     """Accuracy against label-noise rate per learner (solid symmetric, dashed pairwise)."""
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     for kind, style in zip(res["settings"]["label_kinds"], ("-", "--"), strict=False):
         curve = [r for r in res["label_noise"] if r["kind"] == kind]
@@ -102,7 +93,7 @@ def label_noise_png(path: Path, res: dict) -> Path:
 
 def scatter_png(path: Path, res: dict, predictor: str = PRIMARY) -> Path:
     """Change of ``predictor`` against accuracy drop, one point per cell, a panel per regime."""
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), squeeze=False)
     for ax, regime in zip(axes[0], REGIMES, strict=True):
         for i, lr in enumerate(res["learners"]):

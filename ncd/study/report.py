@@ -9,16 +9,13 @@ from pathlib import Path
 import numpy as np
 
 from ..output import atomic_write
-from ..report import save_png, write_json
+from ..report import pyplot, save_png, write_json
 from .fits import power_law
 
 
 def curves_png(path: Path, res: dict) -> Path:
     """Log-log learning curves per dataset (mean and per-seed points) with their fits."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     names = list(res["predictors"])
     cols = 4
@@ -49,10 +46,7 @@ def curves_png(path: Path, res: dict) -> Path:
 
 def scatter_png(path: Path, res: dict, predictor: str, measure: str = "error_at_max") -> Path:
     """Predictor against a learnability measure, one point per dataset, per learner."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, ax = plt.subplots(figsize=(6, 4.2))
     names = list(res["predictors"])
