@@ -8,8 +8,8 @@ code length proves it cannot beat the current k-th neighbour (early abandoning,
 :func:`ncdvision.ncd.context.kernels.ref_kneighbors`); the neighbours and distances are
 identical to the full matrix's. Other codecs compute each block in full.
 
-Cascade (``candidates=M``). A cheap distance (L2 on pixels) picks the M nearest training
-images of each query, and the compression distance ranks only those. :func:`choose_candidates`
+Cascade (``candidates=M``). A cheap distance (L2 on the square roots of the pixels) picks the
+M nearest training images of each query, and the compression distance ranks only those. :func:`choose_candidates`
 picks the smallest M whose recall of the exact top k is at least a target (0.99 by default)
 on leave-one-out *training* queries; the recall is that of the final top k, since the cascade
 ranks its M candidates exactly.
@@ -27,14 +27,28 @@ CANDIDATE_GRID: tuple[int, ...] = (10, 20, 30, 50, 75, 100, 150, 200, 300, 500, 
                                    1500, 2000, 3000, 5000, 7500, 10000, 15000, 20000)  # fmt: skip
 
 
-def pixel_order(X: np.ndarray, Y: np.ndarray, m: int, exclude: np.ndarray | None = None):
-    """The ``m`` nearest Y rows of each X row by squared L2 distance on pixels, nearest first
-    (ties by the lower index); ``exclude[i]`` is never returned for row i."""
-    x = X.reshape(len(X), -1).astype(np.float32)
-    y = Y.reshape(len(Y), -1).astype(np.float32)
+#: The cascade's first stage, by name: stored results of cascade searches key on it, so a
+#: change of the first stage never serves neighbours found with the old one.
+FIRST_STAGE = "l2-sqrt"
+
+
+def first_stage_features(X: np.ndarray) -> np.ndarray:
+    """The cascade's cheap representation: square roots of the pixel values, flattened.
+
+    The square root compresses bright values and stretches dark ones, so strokes' presence
+    counts more than their exact intensity, as in the context coders' low-level planes. On
+    leave-one-out training queries it halves the M at which the pixel-space candidates hold
+    99% of ``ctx-ref-learned``'s top k (``bench/first_stage.py``: mnist-5k 1,000 -> 500)."""
+    return np.sqrt(X.reshape(len(X), -1).astype(np.float32))
+
+
+def l2_order(x: np.ndarray, y: np.ndarray, m: int, exclude: np.ndarray | None = None):
+    """The ``m`` nearest rows of feature matrix ``y`` for each row of ``x`` by squared L2
+    distance, nearest first (ties by the lower index); ``exclude[i]`` is never returned for
+    row i."""
     d2 = (x * x).sum(1)[:, None] - 2.0 * (x @ y.T) + (y * y).sum(1)[None, :]
     if exclude is not None:
-        d2[np.arange(len(X)), exclude] = np.inf
+        d2[np.arange(len(x)), exclude] = np.inf
     if m < d2.shape[1]:
         part = np.argpartition(d2, m - 1, axis=1)[:, :m]
     else:
@@ -42,6 +56,12 @@ def pixel_order(X: np.ndarray, Y: np.ndarray, m: int, exclude: np.ndarray | None
     part_d = np.take_along_axis(d2, part, 1)
     order = np.lexsort((part, part_d), axis=1)
     return np.take_along_axis(part, order, 1).astype(np.int64)
+
+
+def pixel_order(X: np.ndarray, Y: np.ndarray, m: int, exclude: np.ndarray | None = None):
+    """The ``m`` nearest Y images of each X image in the cascade's first stage (L2 on
+    :func:`first_stage_features`), nearest first."""
+    return l2_order(first_stage_features(X), first_stage_features(Y), m, exclude)
 
 
 def top_k(D: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -91,5 +91,9 @@ def test_classifier_cascade_reports_its_recall_and_exact_search_matches(mnist):
     m = auto.n_candidates_
     assert m is not None and auto.cascade_recall_[m] >= 0.95
     assert auto.settings()["n_candidates"] == m
-    agree = np.mean(auto.predict(test.images) == exact.predict(test.images))
-    assert agree >= 0.9
+    # the recall measured on training queries holds on test queries, within sampling error
+    # (40 queries x 3 neighbours)
+    got = auto.kneighbors(test.images, return_distance=False)
+    want = exact.kneighbors(test.images, return_distance=False)
+    recall = np.mean([len(np.intersect1d(g, w)) / 3 for g, w in zip(got, want, strict=True)])
+    assert recall >= 0.85

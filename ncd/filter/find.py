@@ -17,7 +17,7 @@ import numpy as np
 
 from ..knn import NCDKNNClassifier
 from ..output import temp_beside
-from ..search import choose_candidates, kneighbors
+from ..search import FIRST_STAGE, choose_candidates, kneighbors
 from . import duplicates as dup
 from . import junk
 from . import labels as lab
@@ -125,6 +125,7 @@ def _label_neighbours(X, y, codec, serializer, k, recall, n_jobs, seed, progress
 def _near_stage(cache: _Cache, stage: str, X, other, k: int, n_jobs, progress) -> dict:
     """The duplicate distance's k nearest (within X, or in ``other``), cached."""
     spec = {"k": k, "codec": dup.NEAR_CODEC, "serializer": dup.NEAR_SERIALIZER,
+            "first_stage": FIRST_STAGE,
             "other": None if other is None else _Cache(None, other, np.zeros(0)).data_key}  # fmt: skip
 
     def compute():
@@ -191,7 +192,8 @@ def find_issues(
 
     if "label" in issues or "junk" in issues:
         spec = {"codec": codec if isinstance(codec, str) else repr(codec),
-                "serializer": str(serializer), "k": th.label_k, "recall": recall, "seed": seed}  # fmt: skip
+                "serializer": str(serializer), "k": th.label_k, "recall": recall, "seed": seed,
+                "first_stage": FIRST_STAGE}  # fmt: skip
         nb = cache.get("neighbours", spec, lambda: _label_neighbours(
             X, y, codec, serializer, th.label_k, recall, n_jobs, seed, progress))  # fmt: skip
         settings.update(codec=str(nb["codec"]), serializer=str(nb["serializer"]),
