@@ -2,7 +2,7 @@
 :func:`~ncdvision.ncd.pairwise` and :func:`~ncdvision.ncd.kneighbors`.
 
 Blocks of query rows are tasks; what every block needs (the fitted compressor, the prepared
-reference set, its pixels) is sent to every worker once (``Client.scatter(...,
+reference set, the first stage's features of it) is sent to every worker once (``Client.scatter(...,
 broadcast=True)``), never embedded in a task; each task runs the same block function as the
 local backend, so results are identical. Results stream back as tasks finish: kneighbors
 keeps O(n_x k), pairwise fills the caller's (possibly memory-mapped) ``out``.

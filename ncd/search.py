@@ -42,26 +42,41 @@ def first_stage_features(X: np.ndarray) -> np.ndarray:
     return np.sqrt(X.reshape(len(X), -1).astype(np.float32))
 
 
-def l2_order(x: np.ndarray, y: np.ndarray, m: int, exclude: np.ndarray | None = None):
+def l2_order(x: np.ndarray, y: np.ndarray, m: int, exclude: np.ndarray | None = None,
+             y_norms: np.ndarray | None = None):  # fmt: skip
     """The ``m`` nearest rows of feature matrix ``y`` for each row of ``x`` by squared L2
     distance, nearest first (ties by the lower index); ``exclude[i]`` is never returned for
-    row i."""
-    d2 = (x * x).sum(1)[:, None] - 2.0 * (x @ y.T) + (y * y).sum(1)[None, :]
+    row i. ``y_norms``: the squared norms of ``y``'s rows, if already known."""
+    yy = (y * y).sum(1) if y_norms is None else y_norms
+    d2 = (x * x).sum(1)[:, None] - 2.0 * (x @ y.T) + yy[None, :]
     if exclude is not None:
         d2[np.arange(len(x)), exclude] = np.inf
     if m < d2.shape[1]:
         part = np.argpartition(d2, m - 1, axis=1)[:, :m]
     else:
         part = np.broadcast_to(np.arange(d2.shape[1]), d2.shape)
-    part_d = np.take_along_axis(d2, part, 1)
-    order = np.lexsort((part, part_d), axis=1)
+    dsel = np.take_along_axis(d2, part, 1)
+    order = np.lexsort((part, dsel), axis=1)
     return np.take_along_axis(part, order, 1).astype(np.int64)
+
+
+class FirstStage:
+    """The cascade's first stage over a reference set: its features and their squared norms,
+    computed once and shared by every block of queries (and sent once to each Dask worker)."""
+
+    def __init__(self, Y: np.ndarray):
+        self.features = first_stage_features(Y)
+        self.norms = (self.features * self.features).sum(1)
+
+    def order(self, X: np.ndarray, m: int, exclude: np.ndarray | None = None) -> np.ndarray:
+        """The ``m`` nearest reference images of each X image, nearest first."""
+        return l2_order(first_stage_features(X), self.features, m, exclude, self.norms)
 
 
 def pixel_order(X: np.ndarray, Y: np.ndarray, m: int, exclude: np.ndarray | None = None):
     """The ``m`` nearest Y images of each X image in the cascade's first stage (L2 on
     :func:`first_stage_features`), nearest first."""
-    return l2_order(first_stage_features(X), first_stage_features(Y), m, exclude)
+    return FirstStage(Y).order(X, m, exclude)
 
 
 def top_k(D: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -89,12 +104,12 @@ def _top_k_of(D: np.ndarray, cand: np.ndarray, k: int) -> tuple[np.ndarray, np.n
     return np.take_along_axis(D, order, 1), np.take_along_axis(cand, order, 1)
 
 
-def _search_block(comp: Compressor, dy, Y, X, dx, exclude, k: int, m: int, n_avail: int):
+def _search_block(comp: Compressor, dy, stage: FirstStage | None, X, dx, exclude, k: int, m: int,
+                  n_avail: int):  # fmt: skip
     """Top k of one block of query rows: (distances, indices, pixels coded or -1)."""
-    abandon = hasattr(comp.codec, "kneighbors_block")
-    if abandon or m < n_avail:
-        cand = pixel_order(X, Y, m, exclude)
-    if abandon:
+    if stage is not None:
+        cand = stage.order(X, m, exclude)
+    if hasattr(comp.codec, "kneighbors_block"):
         d, i, work = comp.codec.kneighbors_block(dx, dy, cand, k, comp.distance, comp.n_jobs)
         return d, i, int(work.sum())
     if m < n_avail:
@@ -165,8 +180,10 @@ def kneighbors(
     def args(rows):
         return X[rows], dx.take(rows), None if exclude is None else exclude[rows], k, m, n_avail
 
+    # the first stage orders the candidates of early abandoning, or picks the cascade's
+    stage = FirstStage(Y) if hasattr(comp.codec, "kneighbors_block") or m < n_avail else None
     if backend == "local":
-        results = ((rows, _search_block(comp, dy, Y, *args(rows)))
+        results = ((rows, _search_block(comp, dy, stage, *args(rows)))
                    for rows in row_blocks(n_x, n_y, block_rows))  # fmt: skip
     else:
         from .distributed import map_blocks, task_rows
@@ -175,7 +192,7 @@ def kneighbors(
             size = block_rows or task_rows(n_x, n_workers)
             return [(rows, args(rows)) for rows in row_blocks(n_x, n_y, size)]
 
-        results = map_blocks(_search_block, comp, (dy, Y), make_blocks, scheduler=scheduler)
+        results = map_blocks(_search_block, comp, (dy, stage), make_blocks, scheduler=scheduler)
     dist = np.empty((n_x, k), np.float32)
     idx = np.empty((n_x, k), np.int64)
     coded = 0
