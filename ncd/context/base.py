@@ -32,7 +32,7 @@ class ContextData:
     levels: int
     lengths: np.ndarray  # C(x) in bits, (N,)
     uncond: np.ndarray | None = None  # (N, P) unconditional context index
-    causal: np.ndarray | None = None  # (N, P) causal part for conditional coding
+    causal: np.ndarray | None = None  # (N, P) causal part; (N, 0) where cs replaces it
     ref: np.ndarray | None = None  # (N, P) reference part (times mult in the context)
     cs: np.ndarray | None = None  # (N, P) 2 * causal + symbol, binary symbols only
     mult: int = 0

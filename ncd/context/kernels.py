@@ -10,8 +10,11 @@ pair costs a multiply-add, one table read and one write per pixel; the table is 
 walking the same pixels again. Binary symbols (L = 2, every ``binary`` and ``thermo``
 serializer) take a specialised path: the coded image's causal index and symbol are packed in
 one byte (``cs = 2 causal + symbol``) and mult is a power of two, a shift. Both paths do the
-same arithmetic in the same order, so lengths are identical. Matrices run in parallel with
-``numba.prange``.
+same arithmetic in the same order, so lengths are identical. The symmetric exact search codes
+C(y|x) and C(x|y) pixel by pixel side by side in two tables (:func:`_both_ways2`): the loop
+is bound by each table's dependent read-modify-write, and two independent chains overlap
+(about 1.2x the pairs per second of coding one direction after the other). Matrices run in
+parallel with ``numba.prange``.
 
 Fork safety: numba's default OpenMP layer (GNU libgomp) aborts a forked child
 (multiprocessing's default start method on Linux) once parallel code has run. The workqueue
@@ -135,22 +138,45 @@ def _reset(ctx_a, ctx_b, mult, n, table, prior, L):
 
 
 @njit(cache=True, inline="always")
+def _step2(cs, ctx_b, shift, table, cap, log2tab, p):
+    """Bits of binary pixel ``p`` in context ``cs[p] + (ctx_b[p] << shift)``; counts it."""
+    ix = np.int64(cs[p]) + (np.int64(ctx_b[p]) << shift)
+    base = ix & ~1
+    t = np.int64(table[base]) + np.int64(table[base + 1])
+    bits = log2tab[2 * t + 2] - log2tab[2 * np.int64(table[ix]) + 1]
+    table[ix] += 1
+    if t + 1 >= cap:
+        table[base] >>= 1
+        table[base + 1] >>= 1
+    return bits
+
+
+@njit(cache=True, inline="always")
 def _code_length2(cs, ctx_b, shift, table, cap, log2tab, limit, n):
     """:func:`_code_length` for binary symbols: ``cs = 2 causal + symbol``, mult = 2**shift."""
     bits = 0.0
     for p in range(n):
-        ix = np.int64(cs[p]) + (np.int64(ctx_b[p]) << shift)
-        base = ix & ~1
-        c0 = np.int64(table[base])
-        t = c0 + np.int64(table[base + 1])
-        bits += log2tab[2 * t + 2] - log2tab[2 * np.int64(table[ix]) + 1]
-        table[ix] += 1
-        if t + 1 >= cap:
-            table[base] >>= 1
-            table[base + 1] >>= 1
+        bits += _step2(cs, ctx_b, shift, table, cap, log2tab, p)
         if bits > limit:
             return bits, p + 1
     return bits, n
+
+
+@njit(cache=True, inline="always")
+def _both_ways2(cs_y, ref_x, cs_x, ref_y, shift, table_a, table_b, cap, log2tab, limit, n):
+    """C(y|x) and C(x|y) for binary symbols, pixel by pixel side by side in two tables: two
+    independent chains of dependent table updates that the CPU overlaps. Each sum is in
+    pixel order, as :func:`_code_length2` makes it, so both lengths are identical to it.
+    Stops after the pixel where the two partial sums together first exceed ``limit``.
+    Returns (bits of y given x, bits of x given y, pixels coded in each)."""
+    b1 = 0.0
+    b2 = 0.0
+    for p in range(n):
+        b1 += _step2(cs_y, ref_x, shift, table_a, cap, log2tab, p)
+        b2 += _step2(cs_x, ref_y, shift, table_b, cap, log2tab, p)
+        if b1 + b2 > limit:
+            return b1, b2, p + 1
+    return b1, b2, n
 
 
 @njit(cache=True, inline="always")
@@ -288,8 +314,10 @@ def ref_kneighbors(q_causal, q_sym, q_cs, q_ref, q_len, t_causal, t_sym, t_cs, t
     n = q_sym.shape[1]
     k = out_d.shape[1]
     empty = np.iinfo(np.int64).max
+    both = symmetric and L == 2
     for i in prange(cand.shape[0]):
         table = prior.copy()
+        table_b = prior.copy() if both else table  # C(x|y)'s own counts, coded beside C(y|x)
         best_d = np.full(k, np.inf, np.float32)
         best_i = np.full(k, empty, np.int64)
         cx = q_len[i]
@@ -300,6 +328,18 @@ def ref_kneighbors(q_causal, q_sym, q_cs, q_ref, q_len, t_causal, t_sym, t_cs, t
             budget = np.inf
             if best_i[k - 1] != empty:
                 budget = _joint_budget(kind, cx, cy, np.float64(best_d[k - 1]))
+            if both:  # C(y|x) + C(x|y) can only grow: stop once it passes the budget
+                lim = 2.0 * budget - cx - cy
+                b1, b2, m = _both_ways2(t_cs[j], q_ref[i], q_cs[i], t_ref[j], shift, table,
+                                        table_b, cap, log2tab, lim, n)  # fmt: skip
+                _reset2(t_cs[j], q_ref[i], shift, m, table, prior)
+                _reset2(q_cs[i], t_ref[j], shift, m, table_b, prior)
+                work += 2 * m
+                if b1 + b2 > lim:
+                    continue
+                cxy = 0.5 * ((b1 + cx) + b2 + cy)
+                _insert(best_d, best_i, np.float32(_distance(kind, cx, cy, cxy)), j)
+                continue
             # C(y|x): the candidate coded given the query; the joint is at least its share
             lim = 2.0 * budget - cx - cy if symmetric else budget - cx
             b1, m = _conditional(t_causal[j], t_sym[j], t_cs[j], q_ref[i], mult, shift, table,

@@ -238,10 +238,15 @@ class RefContextCoder(ContextCodec):
         data = super().prepare(symbols, levels, n_jobs)
         data.uncond = None  # only C(x) was needed from it; it is as large as the planes
         data.causal, data.ref, data.mult = self._ref_indices(data.planes, levels)
-        if levels == 2:  # the binary kernels read causal index and symbol from one array
-            data.cs = (2 * data.causal.astype(np.uint32) + data.symbols).astype(
-                index_dtype(2 * int(data.mult))
-            )
+        if levels == 2:
+            # the binary kernels read causal index and symbol from one array and never the
+            # causal one, which is dropped: built in place in the narrow type, a 60,000-image
+            # thermo:3 set needs 141 MB for it instead of 564 MB of int32 temporaries
+            cs = data.causal.astype(index_dtype(2 * int(data.mult)))
+            np.left_shift(cs, 1, out=cs)
+            cs += data.symbols
+            data.cs = cs
+            data.causal = np.empty((len(cs), 0), data.causal.dtype)
         return data
 
     def _kernel_args(self, dx: ContextData) -> tuple:
