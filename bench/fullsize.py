@@ -5,7 +5,8 @@
 
 Runs ``ncdvision classify`` (auto settings, candidate cascade) in a child process, so the wall
 time includes imports and data loading and the peak RSS is the job's own; writes
-bench/results/fullsize-<dataset>.json with the job's report rows.
+bench/results/fullsize-<dataset>.json with the job's report rows and the leave-one-out score of
+every setting the selection tried.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ def main() -> None:
     rows = [{k: v for k, v in r.items() if k not in ("distance",)} for r in report["results"]]
     result = {"machine": machine(), "dataset": args.dataset, "command": " ".join(cmd[1:-2]),
               "n_train": report["n_train"], "n_test": report["n_test"], "wall_s": wall,
-              "peak_rss_mib": rss, "rows": rows}  # fmt: skip
+              "peak_rss_mib": rss, "rows": rows,
+              "selection": report["selection"]}  # fmt: skip
     tag = "" if args.recall == 0.99 else f"-recall{args.recall}"
     path = write_json(f"fullsize-{args.dataset}{tag}", result)
     print(table(rows, ["method", "codec", "serializer", "k", "search", "n_test", "loo_accuracy",

@@ -45,11 +45,12 @@ AUTO_CANDIDATES: tuple[tuple[str, str], ...] = (
 #: Candidates per query (nearest in pixel space) when ``search="auto"`` scores the settings:
 #: at least this many, and one in :data:`SELECTION_SHARE` of the training set on large sets.
 SELECTION_CANDIDATES = 200
-#: Why the pool grows: the settings differ in the neighbours they find *beyond* pixel space's
-#: nearest few hundred. On full Fashion-MNIST (50,000 training images, 1,000 validation
-#: queries drawn from the training split), ctx-ref-learned/thermo:3 and binary tied at k=5
-#: (0.878) when both ranked only 200 pixel-space candidates; with 3,000 thermo:3 led by 1.6
-#: points (0.882 against 0.866; L2 pixel kNN 0.851). With 200 the selection chose binary.
+#: Why the pool grows: a setting is then scored as the classifier it becomes, whose final
+#: cascade ranks thousands of candidates on a large set, and settings differ in the
+#: neighbours they find beyond pixel space's nearest few hundred. On full Fashion-MNIST
+#: (``bench/selection_pool.py``: 50,000 training images searched, 1,000 other training images
+#: as queries) ctx-ref-learned binary and thermo:3 tie at k=5 (0.878) ranking 200
+#: candidates; ranking 1,200, thermo:3 leads by 2.3 points (0.883 against 0.860).
 SELECTION_SHARE = 50
 
 
@@ -57,6 +58,7 @@ def selection_candidates(n_train: int) -> int:
     """The cascade's candidates per query while the settings are scored on ``n_train``
     images: 200 up to 10,000 images, n_train / 50 beyond (1,200 for 60,000)."""
     return max(SELECTION_CANDIDATES, n_train // SELECTION_SHARE)
+
 
 _K = [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})]
 

@@ -1,0 +1,72 @@
+"""How many pixel-space candidates must each setting rank while ``auto`` scores it? Accuracy
+of the auto candidates' context coders on a validation split of the *training* set, ranking
+each query's M nearest under the cascade's first stage, with L2 pixel kNN on the same queries.
+
+    python bench/selection_pool.py                        # full Fashion-MNIST, M 200 1200 3000
+    python bench/selection_pool.py --dataset fashion-mnist-10k --pool 200 1000
+
+The official test split is never read: the training set is split (stratified, seed 1) into a
+part that fits the learned priors and is searched, and ``--queries`` validation images. If
+the settings' order changes with M, a selection that ranks too few candidates picks the wrong
+one (``ncdvision.ncd.knn.selection_candidates``). Writes bench/results/selection-pool.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+from _common import machine, table, write_json
+from sklearn.model_selection import train_test_split
+from sklearn.neighbors import NearestNeighbors
+
+from ncdvision.datasets import load
+from ncdvision.ncd import Compressor, kneighbors
+from ncdvision.ncd.neighbors import vote
+
+SETTINGS = (("ctx-ref-learned", "binary"), ("ctx-ref-learned", "thermo:3"), ("ctx-ref", "q2"))
+KS = (1, 3, 5, 7)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--dataset", default="fashion-mnist")
+    ap.add_argument("--pool", type=int, nargs="+", default=[200, 1200, 3000])
+    ap.add_argument("--held-out", type=int, default=10000, help="validation part of the split")
+    ap.add_argument("--queries", type=int, default=1000, help="validation queries scored")
+    args = ap.parse_args()
+    ds = load(args.dataset)
+    train = ds.split(test_size=None, seed=0)[0] if ds.test_mask is not None else ds
+    X, y = train.images, train.labels
+    fit, val = train_test_split(np.arange(len(X)), test_size=args.held_out, stratify=y,
+                                random_state=1)  # fmt: skip
+    val = np.sort(val[: args.queries])
+    Xf, yf, Xv, yv = X[fit], y[fit], X[val], y[val]
+    n_classes = len(ds.class_names)
+
+    def accuracies(idx) -> dict:
+        return {f"k={k}": float(np.mean(vote(yf[idx[:, :k]], n_classes) == yv)) for k in KS}
+
+    flat = {"fit": Xf.reshape(len(Xf), -1).astype(np.float32),
+            "val": Xv.reshape(len(Xv), -1).astype(np.float32)}  # fmt: skip
+    _, l2 = NearestNeighbors().fit(flat["fit"]).kneighbors(flat["val"], max(KS))
+    base = {"dataset": args.dataset, "n_fit": len(Xf), "n_queries": len(Xv)}
+    rows = [{**base, "setting": "L2 pixel kNN", "M": "-", **accuracies(l2)}]
+    for codec, ser in SETTINGS:
+        comp = Compressor(codec, ser).fit(Xf, yf)
+        dy = comp.prepare(Xf)
+        for m in args.pool:
+            t = time.perf_counter()
+            _, idx = kneighbors(Xv, Xf, max(KS), compressor=comp, prepared_y=dy, candidates=m)
+            rows.append({**base, "setting": f"{codec}/{ser}", "M": m, **accuracies(idx),
+                         "seconds": time.perf_counter() - t})  # fmt: skip
+            print(table(rows[-1:], ["setting", "M", *[f"k={k}" for k in KS]]), flush=True)
+    print(table(rows, ["setting", "M", *[f"k={k}" for k in KS], "seconds"]))
+    print(f"wrote {write_json('selection-pool', {'machine': machine(), 'rows': rows})}")
+
+
+if __name__ == "__main__":
+    main()
