@@ -2,10 +2,11 @@
 :func:`~ncdvision.ncd.pairwise` and :func:`~ncdvision.ncd.kneighbors`.
 
 Blocks of query rows are tasks; what every block needs (the fitted compressor, the prepared
-reference set, the first stage's features of it) is sent to every worker once (``Client.scatter(...,
-broadcast=True)``), never embedded in a task; each task runs the same block function as the
-local backend, so results are identical. Results stream back as tasks finish: kneighbors
-keeps O(n_x k), pairwise fills the caller's (possibly memory-mapped) ``out``.
+reference set, its first-stage features) is sent to every worker once
+(``Client.scatter(..., broadcast=True)``), never embedded in a task; each task runs the same
+block function as the local backend, so results are identical. Results stream back as tasks
+finish: kneighbors keeps O(n_x k), pairwise fills the caller's (possibly memory-mapped)
+``out``.
 
 Where the cluster is: ``scheduler=`` (an address such as ``tcp://10.0.0.5:8786``, or a
 ``distributed.Client``), else ``$NCDVISION_DASK_SCHEDULER``, else a ``LocalCluster`` of one

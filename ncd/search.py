@@ -55,8 +55,8 @@ def l2_order(x: np.ndarray, y: np.ndarray, m: int, exclude: np.ndarray | None = 
         part = np.argpartition(d2, m - 1, axis=1)[:, :m]
     else:
         part = np.broadcast_to(np.arange(d2.shape[1]), d2.shape)
-    dsel = np.take_along_axis(d2, part, 1)
-    order = np.lexsort((part, dsel), axis=1)
+    part_d = np.take_along_axis(d2, part, 1)
+    order = np.lexsort((part, part_d), axis=1)
     return np.take_along_axis(part, order, 1).astype(np.int64)
 
 
