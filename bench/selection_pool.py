@@ -4,11 +4,17 @@ each query's M nearest under the cascade's first stage, with L2 pixel kNN on the
 
     python bench/selection_pool.py                        # full Fashion-MNIST, M 200 1200 3000
     python bench/selection_pool.py --dataset fashion-mnist-10k --pool 200 1000
+    python bench/selection_pool.py --loo-seeds 0 1 2      # the selection's own estimate, 3 draws
 
 The official test split is never read: the training set is split (stratified, seed 1) into a
 part that fits the learned priors and is searched, and ``--queries`` validation images. If
 the settings' order changes with M, a selection that ranks too few candidates picks the wrong
 one (``ncdvision.ncd.knn.selection_candidates``). Writes bench/results/selection-pool.json.
+
+``--loo-seeds`` instead repeats what ``NCDKNNClassifier(codec="auto")`` measures: leave-one-out
+accuracy on 2,000 random training queries (prior fitted without them), each ranking its
+:func:`~ncdvision.ncd.knn.selection_candidates` nearest, once per seed of the query draw, to
+show how much the choice depends on the draw. Writes bench/results/selection-loo.json.
 """
 
 from __future__ import annotations
@@ -23,10 +29,33 @@ from sklearn.neighbors import NearestNeighbors
 
 from ncdvision.datasets import load
 from ncdvision.ncd import Compressor, kneighbors
-from ncdvision.ncd.neighbors import vote
+from ncdvision.ncd.knn import NCDKNNClassifier, selection_candidates
+from ncdvision.ncd.neighbors import loo_accuracies, vote
 
 SETTINGS = (("ctx-ref-learned", "binary"), ("ctx-ref-learned", "thermo:3"), ("ctx-ref", "q2"))
 KS = (1, 3, 5, 7)
+#: Leave-one-out queries of the auto selection for context coders (its ``loo_size``).
+LOO_QUERIES = NCDKNNClassifier().get_params()["loo_size"]
+
+
+def loo_rows(dataset: str, seeds: list[int]) -> list[dict]:
+    """The selection's leave-one-out estimate of the learned settings, per query draw."""
+    ds = load(dataset)
+    train = ds.split(test_size=None, seed=0)[0] if ds.test_mask is not None else ds
+    X, y = train.images, train.labels
+    m = selection_candidates(len(X))
+    rows = []
+    for seed in seeds:
+        q = np.sort(np.random.default_rng(seed).choice(len(X), LOO_QUERIES, replace=False))
+        fit = np.setdiff1d(np.arange(len(X)), q)
+        for codec, ser in SETTINGS[:2]:
+            comp = Compressor(codec, ser).fit(X[fit], y[fit])
+            _, idx = kneighbors(X[q], X, max(KS), compressor=comp, exclude=q, candidates=m)
+            acc = loo_accuracies(idx, y, y[q], KS, len(ds.class_names))
+            rows.append({"dataset": dataset, "seed": seed, "n_queries": len(q), "M": m,
+                         "setting": f"{codec}/{ser}", **{f"k={k}": acc[k] for k in KS}})  # fmt: skip
+            print(table(rows[-1:], ["seed", "setting", *[f"k={k}" for k in KS]]), flush=True)
+    return rows
 
 
 def main() -> None:
@@ -37,7 +66,13 @@ def main() -> None:
     ap.add_argument("--pool", type=int, nargs="+", default=[200, 1200, 3000])
     ap.add_argument("--held-out", type=int, default=10000, help="validation part of the split")
     ap.add_argument("--queries", type=int, default=1000, help="validation queries scored")
+    ap.add_argument("--loo-seeds", type=int, nargs="+", help="the selection's estimate instead")
     args = ap.parse_args()
+    if args.loo_seeds:
+        rows = loo_rows(args.dataset, args.loo_seeds)
+        print(table(rows, ["seed", "setting", "M", *[f"k={k}" for k in KS]]))
+        print(f"wrote {write_json('selection-loo', {'machine': machine(), 'rows': rows})}")
+        return
     ds = load(args.dataset)
     train = ds.split(test_size=None, seed=0)[0] if ds.test_mask is not None else ds
     X, y = train.images, train.labels

@@ -7,7 +7,8 @@ leave-one-out k selection (:mod:`.neighbors`).
 ``codec="auto"`` / ``k="auto"``: chosen by leave-one-out accuracy on the training set only
 (each training query's own copy is excluded from its neighbours), over
 :data:`AUTO_CANDIDATES` and k in :data:`~ncdvision.ncd.neighbors.AUTO_K`. Context coders are
-scored on up to ``loo_size`` training queries, slow byte codecs on up to ``loo_size // 10``;
+scored on up to ``loo_size`` training queries, slow byte codecs on up to ``loo_size // 10``
+of the same queries (every setting is compared on the same draw);
 ties go to the earlier candidate and the smaller k. Test labels are never seen. A coder that
 learns from labelled training images (``ctx-ref-learned``) is fitted, for its leave-one-out
 score, on the training images that are not queries, so no query informs the model that
@@ -185,7 +186,10 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _select(self, X, y, candidates):
-        rng = np.random.default_rng(self.random_state)
+        # one draw for every setting: each is scored on a prefix of the same random order, so
+        # settings are compared on the same queries (a paired comparison; independent draws
+        # per setting let the draw decide between settings a point or two apart)
+        order = np.random.default_rng(self.random_state).permutation(len(X))
         ks = candidate_ks(self.k, len(X) - 1)
         best, best_acc = None, -1.0
         for codec, ser in candidates:
@@ -197,11 +201,7 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
                 n_q = min(n_q, len(X) // 2)
                 if n_q == 0:
                     continue
-            q = (
-                np.sort(rng.choice(len(X), n_q, replace=False))
-                if n_q < len(X)
-                else np.arange(len(X))
-            )
+            q = np.sort(order[:n_q])
             t = time.perf_counter()
             fit_rows = np.setdiff1d(np.arange(len(X)), q) if learned else slice(None)
             comp.fit(X[fit_rows], y[fit_rows])
