@@ -89,6 +89,28 @@ def test_auto_selection_never_touches_test_labels(monkeypatch):
     assert a.settings() == b.settings() and scores(a) == scores(b)
 
 
+def test_auto_scores_every_setting_on_the_same_queries(monkeypatch):
+    import ncdvision.ncd.knn as knn
+
+    ds = synthetic.shapes(n_per_class=20, seed=2)
+    seen = []
+
+    def recording(X, Y=None, k=5, **kw):
+        seen.append(np.sort(kw["exclude"]))  # a query's own index is its exclusion
+        return search_kneighbors(X, Y, k, **kw)
+
+    search_kneighbors = knn.kneighbors
+    monkeypatch.setattr(knn, "kneighbors", recording)
+    clf = NCDKNNClassifier(loo_size=40).fit(ds.images, ds.labels)
+    n = {r["codec"] + "/" + r["serializer"]: r["n_queries"] for r in clf.selection_}
+    assert len(seen) == len(n) == len(AUTO_CANDIDATES)
+    # a paired comparison: every setting's queries are the first of one draw
+    longest = max(seen, key=len)
+    for q in seen:
+        assert np.isin(q, longest).all()
+    assert sorted(len(q) for q in seen) == sorted(n.values())
+
+
 def test_works_with_sklearn_model_selection():
     ds = load("mnist-5k").subset(n=60, seed=0)
     scores = cross_val_score(NCDKNNClassifier(codec="ctx-ref", k=1), ds.images, ds.labels, cv=3)
