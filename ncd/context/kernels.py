@@ -12,9 +12,8 @@ serializer) take a specialised path: the coded image's causal index and symbol a
 one byte (``cs = 2 causal + symbol``) and mult is a power of two, a shift. Both paths do the
 same arithmetic in the same order, so lengths are identical. The symmetric exact search codes
 C(y|x) and C(x|y) pixel by pixel side by side in two tables (:func:`_both_ways2`): the loop
-is bound by each table's dependent read-modify-write, and two independent chains overlap
-(about 1.1-1.2x the pairs per second of coding one direction after the other). Matrices run in
-parallel with ``numba.prange``.
+is bound by each table's dependent read-modify-write, and two independent chains overlap.
+Matrices run in parallel with ``numba.prange``.
 
 Fork safety: numba's default OpenMP layer (GNU libgomp) aborts a forked child
 (multiprocessing's default start method on Linux) once parallel code has run. The workqueue
