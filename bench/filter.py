@@ -241,10 +241,16 @@ def calibrate(cache) -> None:
     truth[src] = True
     truth[len(train) :] = True
     for t in (0.5, 0.55, 0.6, 0.65, 0.7):
-        rep = find_issues(dup, ("duplicate",), thresholds=Thresholds(near=t), cache=cache,
-                          progress=False)  # fmt: skip
+        rep = find_issues(dup, ("duplicate",), thresholds=Thresholds(near=t, near_ratio=0.0),
+                          cache=cache, progress=False)  # fmt: skip
         s = prf(truth, rep.table["dup_group"] >= 0)
         print(f"near < {t:.2f}: precision {s['precision']:.3f} recall {s['recall']:.3f}")
+    for q in (0.65, 0.7, 0.75, 0.8, 0.85):  # with the threshold chosen above
+        rep = find_issues(dup, ("duplicate",), thresholds=Thresholds(near_ratio=q), cache=cache,
+                          progress=False)  # fmt: skip
+        s = prf(truth, rep.table["dup_group"] >= 0)
+        print(f"near < {Thresholds().near} or ratio < {q:.2f}: precision {s['precision']:.3f} "
+              f"recall {s['recall']:.3f} F1 {s['f1']:.3f}")  # fmt: skip
     junk, kind = plant_junk(train, 0.02, foreign=load("fashion-mnist-10k").images, seed=1)
     rep = find_issues(junk, ("junk",), cache=cache, progress=False)
     info = rep.table["info_ratio"]

@@ -155,7 +155,8 @@ def cmd_filter(args: argparse.Namespace) -> int:
     if not issues or set(issues) - set(ISSUE_KINDS):
         raise ValueError(f"--issues: a comma-separated subset of {','.join(ISSUE_KINDS)}, "
                          f"got {args.issues!r}")  # fmt: skip
-    given = {"label_margin": args.label_margin, "near": args.near_threshold}
+    given = {"label_margin": args.label_margin, "near": args.near_threshold,
+             "near_ratio": args.near_ratio}
     th = Thresholds(**{k: v for k, v in given.items() if v is not None})
     res = filter_dataset(args.dataset, args.out, issues=issues, against=args.against,
                          dry_run=args.dry_run, relabel=args.relabel, codec=args.codec,
@@ -302,6 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="flag a label when its vote margin is below this (default -0.3)")  # fmt: skip
     f.add_argument("--near-threshold", type=float, default=None,
                    help="near-duplicate compression distance (default 0.6)")  # fmt: skip
+    f.add_argument("--near-ratio", type=float, default=None,
+                   help="ratio test: nearest closer than this times the second (default 0.75)")  # fmt: skip
     f.add_argument("--n-jobs", type=int, default=-1)
     f.set_defaults(func=cmd_filter)
 

@@ -15,7 +15,7 @@ from ncdvision.datasets import Dataset, corrupt_labels, load, plant_duplicates, 
 from ncdvision.ncd.cli import main
 from ncdvision.ncd.filter import Thresholds, filter_dataset, find_issues
 from ncdvision.ncd.filter import find as find_module
-from ncdvision.ncd.filter.duplicates import duplicate_groups
+from ncdvision.ncd.filter.duplicates import duplicate_groups, duplicate_pairs
 from ncdvision.ncd.filter.labels import label_scores
 from ncdvision.ncd.output import OutputError
 
@@ -90,6 +90,24 @@ def test_near_and_exact_duplicates_form_groups_keeping_the_first(mnist500):
     originals = np.setdiff1d(np.arange(n), np.append(src, 0))
     assert (rep.table["dup_group"][originals] >= 0).mean() < 0.02
     assert not rep.flags["duplicate"][src].any()  # the lowest index of a group is kept
+
+
+def test_near_pairs_pass_the_threshold_or_the_ratio_test():
+    hashes = np.array(["a", "b", "c", "d"])
+    idx = np.array([[1, 2], [0, 2], [0, 3], [2, 0]])
+    # 0-1: far above the threshold, but 1's nearest is much closer than its second (ratio);
+    # 2 and 3: neither close nor passing the ratio test
+    dist = np.array([[0.70, 0.72], [0.70, 0.95], [0.80, 0.85], [0.85, 0.90]])
+    i, j = duplicate_pairs(dist, idx, hashes, threshold=0.6, ratio=0.75)
+    assert list(zip(i.tolist(), j.tolist(), strict=True)) == [(0, 1)]
+    # with the ratio test off, only the threshold and equal hashes count
+    i, j = duplicate_pairs(dist, idx, np.array(["a", "b", "c", "c"]), threshold=0.6, ratio=0.0)
+    assert list(zip(i.tolist(), j.tolist(), strict=True)) == [(2, 3)]
+    # a group of three whose two nearest are both close is kept by the threshold
+    idx3 = np.array([[1, 2], [0, 2], [0, 1]])
+    dist3 = np.full((3, 2), 0.3)
+    i, j = duplicate_pairs(dist3, idx3, np.array(["a", "b", "c"]), threshold=0.6, ratio=0.75)
+    assert list(zip(i.tolist(), j.tolist(), strict=True)) == [(0, 1), (0, 2), (1, 2)]
 
 
 def test_duplicate_groups_join_chains():

@@ -37,6 +37,7 @@ class Thresholds:
     outlier_neighbourhood: float = junk.OUTLIER_NEIGHBOURHOOD
     outlier_z: float = junk.OUTLIER_Z
     near: float = dup.NEAR_THRESHOLD
+    near_ratio: float = dup.NEAR_RATIO
 
 
 @dataclass
@@ -221,14 +222,16 @@ def find_issues(
     if "duplicate" in issues:
         hashes = dup.pixel_hashes(X)
         near = _near_stage(cache, "near", X, None, dup.NEAR_K, n_jobs, progress)
-        i, j = dup.duplicate_pairs(near["dist"], near["idx"], hashes, th.near)
+        i, j = dup.duplicate_pairs(near["dist"], near["idx"], hashes, th.near, th.near_ratio)
         table["dup_group"], table["duplicate_of"] = dup.duplicate_groups(n, i, j)
         table["dup_distance"] = near["dist"][:, 0]
         flags["duplicate"] = table["duplicate_of"] >= 0
         if against is not None:
-            other = _near_stage(cache, "leak", X, against.images, 1, n_jobs, progress)
+            # two nearest: the ratio test compares them
+            other = _near_stage(cache, "leak", X, against.images, 2, n_jobs, progress)
             table["leak_of"] = dup.leak_matches(hashes, dup.pixel_hashes(against.images),
-                                                other["dist"], other["idx"], th.near)  # fmt: skip
+                                                other["dist"], other["idx"], th.near,
+                                                th.near_ratio)  # fmt: skip
             table["leak_distance"] = other["dist"][:, 0]
             flags["leak"] = table["leak_of"] >= 0
     order = [r for r in REASONS if r in flags]
