@@ -12,9 +12,8 @@ A pair is near when its distance is below :data:`NEAR_THRESHOLD`, or when it pas
 *ratio test* (as in Lowe's SIFT matching): the image's nearest neighbour is closer than
 :data:`NEAR_RATIO` times its second nearest. A copy sits far closer to its original than to
 anything else, even where noise or a texture keeps its distance from being small in
-absolute terms (on textured Fashion-MNIST a copy with gaussian noise has distance 0.53 to its
-original at the median, a clean image 0.86 to its nearest); the absolute threshold keeps
-groups of three or more, whose members' two nearest are both close.
+absolute terms (gaussian noise on a textured Fashion-MNIST image); the absolute threshold
+keeps groups of three or more, whose members' two nearest are both close.
 
 Pairs become groups by connected components (a copy of a copy joins the group); one member of
 each group is kept, the lowest index, and the others point to it (``duplicate_of``).
