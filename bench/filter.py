@@ -51,7 +51,7 @@ from ncdvision.datasets import (
 )
 from ncdvision.ncd import NCDKNNClassifier, PixelKNNClassifier
 from ncdvision.ncd.filter import Thresholds, find_issues
-from ncdvision.ncd.filter.junk import robust_z
+from ncdvision.ncd.filter.junk import chance_consensus, robust_z
 from ncdvision.ncd.filter.write import gallery_png
 from ncdvision.ncd.study.learners import PixelLogisticRegression
 
@@ -258,13 +258,13 @@ def calibrate(cache) -> None:
         print(f"information of {k or 'real'} images: min {info[kind == k].min():.3f} "
               f"max {info[kind == k].max():.3f}")  # fmt: skip
     z = robust_z(rep.table["neighbor_distance"])
-    hood = rep.table["neighbourhood"] / np.median(rep.table["neighbourhood"])
+    chance = chance_consensus(Thresholds().label_k, len(ds.class_names))
+    hood = rep.table["neighbourhood"]
     real = (kind != "noise") & (kind != "blank")
-    for c in (0.55, 0.6, 0.65, 0.7):
-        for zt in (2.5, 3.0, 3.5):
-            s = prf(kind == "foreign", ((hood <= c) | (z >= zt)) & real)
-            print(f"outlier neighbourhood <= {c} or z >= {zt}: precision {s['precision']:.3f} "
-                  f"recall {s['recall']:.3f} F1 {s['f1']:.3f}")  # fmt: skip
+    for zt in (2.5, 3.0, 3.5):  # the neighbourhood's level is chance, not calibrated
+        s = prf(kind == "foreign", ((hood <= chance) | (z >= zt)) & real)
+        print(f"outlier neighbourhood <= {chance:.2f} (chance) or z >= {zt}: precision "
+              f"{s['precision']:.3f} recall {s['recall']:.3f} F1 {s['f1']:.3f}")  # fmt: skip
 
 
 def fashion_full(cache) -> None:
@@ -286,7 +286,8 @@ def fashion_full(cache) -> None:
                "within_train_groups": s["n_duplicate_groups"],
                "within_train_duplicates": s["by_reason"]["duplicate"],
                "train_images_duplicating_test": s["by_reason"]["leak"],
-               "threshold": rep.settings["thresholds"]["near"]}  # fmt: skip
+               "threshold": rep.settings["thresholds"]["near"],
+               "ratio": rep.settings["thresholds"]["near_ratio"]}  # fmt: skip
     prev = RESULTS / "filter-fashion-full.json"
     if resumed and prev.exists():  # served from the stage cache: keep the timed run's seconds
         payload.update(seconds=json.loads(prev.read_text())["seconds"], resumed_seconds=secs)
