@@ -16,6 +16,7 @@ from ncdvision.ncd.cli import main
 from ncdvision.ncd.filter import Thresholds, filter_dataset, find_issues
 from ncdvision.ncd.filter import find as find_module
 from ncdvision.ncd.filter.duplicates import duplicate_groups, duplicate_pairs
+from ncdvision.ncd.filter.junk import chance_consensus, junk_flags
 from ncdvision.ncd.filter.labels import label_scores
 from ncdvision.ncd.output import OutputError
 
@@ -74,6 +75,37 @@ def test_blank_and_noise_junk_is_found_exactly(digits600):
     assert np.array_equal(rep.flags["blank"], kind == "blank")
     assert np.array_equal(rep.flags["noise"], kind == "noise")
     assert rep.flags["outlier"][kind == ""].mean() < 0.02
+
+
+def test_foreign_images_are_outliers(mnist500):
+    # 50 Fashion-MNIST images among 500 MNIST digits: on a set this small only the foreign
+    # images in the most label-less neighbourhoods pass chance level, but no digit does
+    foreign = load("fashion-mnist-10k").images[:200]
+    ds, kind = plant_junk(mnist500, 0.1, foreign=foreign, seed=0)
+    rep = find_issues(ds, ("junk",), progress=False)
+    flag, truth = rep.flags["outlier"], kind == "foreign"
+    assert (flag & truth).sum() >= 0.3 * truth.sum()
+    assert (flag & ~truth).sum() <= 0.01 * (~truth).sum()
+    assert rep.settings["thresholds"]["outlier_neighbourhood"] == chance_consensus(15, 10)
+
+
+def test_outlier_rule_is_chance_level_or_far():
+    info = np.full(5, 0.5)
+    hood = np.array([0.9, 0.4, 0.41, 0.9, 0.2])
+    dist = np.array([0.5, 0.5, 0.5, 5.0, 0.5]) + np.arange(5) * 1e-3
+    info[4] = 0.0  # blank: not also an outlier
+    flags = junk_flags(info, hood, dist, outlier_neighbourhood=0.4, outlier_z=3.0)
+    assert flags["outlier"].tolist() == [False, True, False, True, False]
+    assert flags["blank"].tolist() == [False, False, False, False, True]
+
+
+def test_chance_consensus_is_the_agreement_of_random_labels():
+    assert chance_consensus(1, 10) == 1.0  # one label always agrees with itself
+    assert chance_consensus(15, 1) == 1.0
+    # more classes, less agreement by chance; more neighbours, less too
+    assert chance_consensus(15, 10) < chance_consensus(15, 3) < chance_consensus(15, 2)
+    assert chance_consensus(50, 10) < chance_consensus(15, 10)
+    assert chance_consensus(15, 2) > 0.5
 
 
 def test_near_and_exact_duplicates_form_groups_keeping_the_first(mnist500):

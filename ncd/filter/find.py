@@ -34,7 +34,8 @@ class Thresholds:
     label_margin: float = lab.LABEL_MARGIN
     blank: float = junk.BLANK_RATIO
     noise: float = junk.NOISE_RATIO
-    outlier_neighbourhood: float = junk.OUTLIER_NEIGHBOURHOOD
+    #: None: the chance level for ``label_k`` neighbours and the set's classes
+    outlier_neighbourhood: float | None = None
     outlier_z: float = junk.OUTLIER_Z
     near: float = dup.NEAR_THRESHOLD
     near_ratio: float = dup.NEAR_RATIO
@@ -215,10 +216,13 @@ def find_issues(
         ratio = cache.get("information", {"codec": "png", "scale": "mode-const-noise"},
                           lambda: {"ratio": junk.information_ratio(X, n_jobs)})["ratio"]  # fmt: skip
         table["info_ratio"] = ratio
+        chance = th.outlier_neighbourhood
+        if chance is None:
+            chance = junk.chance_consensus(th.label_k, n_classes)
+        settings["thresholds"]["outlier_neighbourhood"] = chance
         flags.update(junk.junk_flags(
             ratio, table["neighbourhood"], table["neighbor_distance"], blank=th.blank,
-            noise=th.noise, outlier_neighbourhood=th.outlier_neighbourhood,
-            outlier_z=th.outlier_z))  # fmt: skip
+            noise=th.noise, outlier_neighbourhood=chance, outlier_z=th.outlier_z))  # fmt: skip
     if "duplicate" in issues:
         hashes = dup.pixel_hashes(X)
         near = _near_stage(cache, "near", X, None, dup.NEAR_K, n_jobs, progress)
