@@ -30,7 +30,7 @@ from sklearn.neighbors import NearestNeighbors
 from ncdvision.datasets import load
 from ncdvision.ncd import Compressor, kneighbors
 from ncdvision.ncd.knn import NCDKNNClassifier, selection_candidates
-from ncdvision.ncd.neighbors import loo_accuracies, vote
+from ncdvision.ncd.neighbors import loo_accuracies
 
 SETTINGS = (("ctx-ref-learned", "binary"), ("ctx-ref-learned", "thermo:3"), ("ctx-ref", "q2"))
 KS = (1, 3, 5, 7)
@@ -83,7 +83,7 @@ def main() -> None:
     n_classes = len(ds.class_names)
 
     def accuracies(idx) -> dict:
-        return {f"k={k}": float(np.mean(vote(yf[idx[:, :k]], n_classes) == yv)) for k in KS}
+        return {f"k={k}": a for k, a in loo_accuracies(idx, yf, yv, KS, n_classes).items()}
 
     flat = {"fit": Xf.reshape(len(Xf), -1).astype(np.float32),
             "val": Xv.reshape(len(Xv), -1).astype(np.float32)}  # fmt: skip
