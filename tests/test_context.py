@@ -68,6 +68,20 @@ def test_counts_are_halved_at_the_cap_identically_in_model_and_coder():
     assert bits != pytest.approx(ContextCoder().prepare(img[None], 2).lengths[0])
 
 
+@pytest.mark.parametrize("cap", [64, 70_000])  # uint16 count tables, and int64 ones
+def test_each_pair_of_a_block_starts_from_fresh_counts(cap):
+    # the kernels restore the counts a pair touched before the next pair: every entry of a
+    # block must equal that pair coded alone by the arithmetic coder
+    rng = np.random.default_rng(3)
+    imgs = (rng.random((4, 10, 9)) < 0.4).astype(np.uint8)
+    coder = RefContextCoder(symmetric=False, cap=cap)
+    d = coder.prepare(imgs, 2)
+    block = coder.conditional_block(d, d)
+    for i in range(4):
+        for j in range(4):
+            assert block[i, j] == pytest.approx(coder.encode(imgs[j], imgs[i], 2)[1], abs=1e-9)
+
+
 def test_reference_makes_a_similar_image_cheap():
     rng = np.random.default_rng(0)
     x = (rng.random((28, 28)) < 0.3).astype(np.uint8)

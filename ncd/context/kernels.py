@@ -180,6 +180,14 @@ def _both_ways2(cs_y, ref_x, cs_x, ref_y, shift, table_a, table_b, cap, log2tab,
 
 @njit(cache=True, inline="always")
 def _reset2(cs, ctx_b, shift, n, table, prior):
+    if table.itemsize == 2:  # a context's two uint16 counts are one aligned uint32: one copy
+        t32 = table.view(np.uint32)
+        p32 = prior.view(np.uint32)
+        sh = shift - 1
+        for p in range(n):
+            c = (np.int64(cs[p]) >> 1) + (np.int64(ctx_b[p]) << sh)
+            t32[c] = p32[c]
+        return
     for p in range(n):
         base = (np.int64(cs[p]) + (np.int64(ctx_b[p]) << shift)) & ~1
         table[base] = prior[base]
