@@ -269,8 +269,14 @@ def calibrate(cache) -> None:
     real = (kind != "noise") & (kind != "blank")
     for zt in (2.5, 3.0, 3.5):  # the neighbourhood's level is chance, not calibrated
         s = prf(kind == "foreign", ((hood <= chance) | (z >= zt)) & real)
-        print(f"outlier neighbourhood <= {chance:.2f} (chance) or z >= {zt}: precision "
+        print(f"outlier seeds: neighbourhood <= {chance:.2f} (chance) or z >= {zt}: precision "
               f"{s['precision']:.3f} recall {s['recall']:.3f} F1 {s['f1']:.3f}")  # fmt: skip
+    # the growth's level is chance too (join_level at the seeds' rate): shown, not chosen
+    join = rep.settings["thresholds"]["outlier_join"]
+    s = prf(kind == "foreign", rep.flags["outlier"])
+    print(f"outliers grown at {join} flagged of {Thresholds().label_k} neighbours (chance at the "
+          f"seeds' rate): precision {s['precision']:.3f} recall {s['recall']:.3f} "
+          f"F1 {s['f1']:.3f}")  # fmt: skip
 
 
 def fashion_full(cache) -> None:

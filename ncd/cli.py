@@ -156,7 +156,7 @@ def cmd_filter(args: argparse.Namespace) -> int:
         raise ValueError(f"--issues: a comma-separated subset of {','.join(ISSUE_KINDS)}, "
                          f"got {args.issues!r}")  # fmt: skip
     given = {"label_margin": args.label_margin, "near": args.near_threshold,
-             "near_ratio": args.near_ratio}
+             "near_ratio": args.near_ratio, "outlier_join": args.outlier_join}
     th = Thresholds(**{k: v for k, v in given.items() if v is not None})
     res = filter_dataset(args.dataset, args.out, issues=issues, against=args.against,
                          dry_run=args.dry_run, relabel=args.relabel, codec=args.codec,
@@ -305,6 +305,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="near-duplicate compression distance (default 0.6)")  # fmt: skip
     f.add_argument("--near-ratio", type=float, default=None,
                    help="ratio test: nearest closer than this times the second (default 0.75)")  # fmt: skip
+    f.add_argument("--outlier-join", type=int, default=None,
+                   help="flagged outliers among an image's neighbours at which it joins them "
+                        "(default: what random flags at the seeds' rate reach by chance)")  # fmt: skip
     f.add_argument("--n-jobs", type=int, default=-1)
     f.set_defaults(func=cmd_filter)
 

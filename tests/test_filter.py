@@ -16,7 +16,13 @@ from ncdvision.ncd.cli import main
 from ncdvision.ncd.filter import Thresholds, filter_dataset, find_issues
 from ncdvision.ncd.filter import find as find_module
 from ncdvision.ncd.filter.duplicates import duplicate_groups, duplicate_pairs
-from ncdvision.ncd.filter.junk import chance_consensus, junk_flags
+from ncdvision.ncd.filter.junk import (
+    chance_consensus,
+    grow,
+    join_level,
+    junk_flags,
+    outlier_flags,
+)
 from ncdvision.ncd.filter.labels import label_scores
 from ncdvision.ncd.output import OutputError
 
@@ -79,24 +85,55 @@ def test_blank_and_noise_junk_is_found_exactly(digits600):
 
 def test_foreign_images_are_outliers(mnist500):
     # 50 Fashion-MNIST images among 500 MNIST digits: on a set this small only the foreign
-    # images in the most label-less neighbourhoods pass chance level, but no digit does
+    # images in the most label-less neighbourhoods are seeds; the growth adds more of their
+    # group, and no digit
     foreign = load("fashion-mnist-10k").images[:200]
     ds, kind = plant_junk(mnist500, 0.1, foreign=foreign, seed=0)
+    truth = kind == "foreign"
     rep = find_issues(ds, ("junk",), progress=False)
-    flag, truth = rep.flags["outlier"], kind == "foreign"
-    assert (flag & truth).sum() >= 0.3 * truth.sum()
-    assert (flag & ~truth).sum() <= 0.01 * (~truth).sum()
+    seeds = find_issues(ds, ("junk",), thresholds=Thresholds(outlier_join=16), progress=False)
+    for r in (rep, seeds):
+        assert (r.flags["outlier"] & ~truth).sum() <= 0.01 * (~truth).sum()
+    assert (seeds.flags["outlier"] & truth).sum() >= 0.3 * truth.sum()
+    assert (rep.flags["outlier"] & truth).sum() >= (seeds.flags["outlier"] & truth).sum() + 5
     assert rep.settings["thresholds"]["outlier_neighbourhood"] == chance_consensus(15, 10)
+    assert rep.table["outlier_neighbours"].shape == (len(ds),)
 
 
-def test_outlier_rule_is_chance_level_or_far():
-    info = np.full(5, 0.5)
-    hood = np.array([0.9, 0.4, 0.41, 0.9, 0.2])
-    dist = np.array([0.5, 0.5, 0.5, 5.0, 0.5]) + np.arange(5) * 1e-3
-    info[4] = 0.0  # blank: not also an outlier
-    flags = junk_flags(info, hood, dist, outlier_neighbourhood=0.4, outlier_z=3.0)
-    assert flags["outlier"].tolist() == [False, True, False, True, False]
-    assert flags["blank"].tolist() == [False, False, False, False, True]
+def test_outlier_seeds_are_chance_level_or_far_and_grow_over_neighbours():
+    hood = np.array([0.9, 0.4, 0.41, 0.9, 0.2, 0.9, 0.9])
+    dist = np.array([0.5, 0.5, 0.5, 5.0, 0.5, 0.5, 0.5]) + np.arange(7) * 1e-3
+    eligible = np.array([True, True, True, True, False, True, True])  # 4 is blank
+    # seeds: 1 (chance-level neighbourhood) and 3 (far); 4 would be one but is blank.
+    # 5 has both seeds as neighbours and only they list it; 6 has seed 1 as a neighbour but
+    # is listed by images 0 and 2, which are not flagged
+    nbrs = np.array([[4, 6], [3, 5], [0, 6], [1, 5], [1, 3], [1, 3], [1, 0]])
+    flags, join = outlier_flags(hood, dist, nbrs, eligible, chance=0.4, z=3.0, join=3)
+    assert flags.tolist() == [False, True, False, True, False, False, False]  # seeds only
+    assert join == 3
+    for join in (1, 2):
+        flags, _ = outlier_flags(hood, dist, nbrs, eligible, chance=0.4, z=3.0, join=join)
+        assert flags.tolist() == [False, True, False, True, False, True, False]
+    basic = junk_flags(np.array([0.0, 0.5, 1.0]))
+    assert basic["blank"].tolist() == [True, False, False]
+    assert basic["noise"].tolist() == [False, False, True]
+
+
+def test_growth_repeats_until_nothing_changes():
+    # a ring 0-1-2-3: 1 and 3 join the seed 0 first, then 2, which only they list
+    nbrs = np.array([[1, 3], [0, 2], [1, 3], [2, 0]])
+    seeds = np.array([True, False, False, False])
+    assert grow(seeds, nbrs, 1, np.ones(4, bool)).all()
+    assert grow(seeds, nbrs, 2, np.ones(4, bool)).tolist() == [True, False, False, False]
+    assert not grow(seeds, nbrs, 1, np.zeros(4, bool)).any()  # nothing eligible
+
+
+def test_join_level_is_what_random_flags_rarely_reach():
+    # 1.5% of images flagged at random: 3 of 15 neighbours happens in fewer than 1 in 100
+    assert join_level(15, 0.015) == 3
+    assert join_level(15, 0.0) == 1  # no seeds: any flagged neighbour would be one
+    assert join_level(15, 0.2) > join_level(15, 0.05) > join_level(15, 0.01)
+    assert join_level(3, 0.9) == 4  # all three flagged is common: nobody joins
 
 
 def test_chance_consensus_is_the_agreement_of_random_labels():

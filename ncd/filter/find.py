@@ -37,6 +37,8 @@ class Thresholds:
     #: None: the chance level for ``label_k`` neighbours and the set's classes
     outlier_neighbourhood: float | None = None
     outlier_z: float = junk.OUTLIER_Z
+    #: None: the flagged neighbours that random flags at the seeds' rate reach by chance
+    outlier_join: int | None = None
     near: float = dup.NEAR_THRESHOLD
     near_ratio: float = dup.NEAR_RATIO
 
@@ -220,9 +222,13 @@ def find_issues(
         if chance is None:
             chance = junk.chance_consensus(th.label_k, n_classes)
         settings["thresholds"]["outlier_neighbourhood"] = chance
-        flags.update(junk.junk_flags(
-            ratio, table["neighbourhood"], table["neighbor_distance"], blank=th.blank,
-            noise=th.noise, outlier_neighbourhood=chance, outlier_z=th.outlier_z))  # fmt: skip
+        flags.update(junk.junk_flags(ratio, blank=th.blank, noise=th.noise))
+        flags["outlier"], join = junk.outlier_flags(
+            table["neighbourhood"], table["neighbor_distance"], nb["idx"],
+            ~flags["blank"] & ~flags["noise"], chance=chance, z=th.outlier_z,
+            join=th.outlier_join)  # fmt: skip
+        settings["thresholds"]["outlier_join"] = join
+        table["outlier_neighbours"] = flags["outlier"][nb["idx"]].sum(axis=1)
     if "duplicate" in issues:
         hashes = dup.pixel_hashes(X)
         near = _near_stage(cache, "near", X, None, dup.NEAR_K, n_jobs, progress)
