@@ -228,7 +228,25 @@ def junk_rows(name, train, cache, seed) -> list[dict]:
                          **prf(truth[keep], rep.flagged[keep])})  # fmt: skip
         rows.append({**base, "method": "cleanvision (low information, dark, light)",
                      **prf(truth, cv_any)})  # fmt: skip
-    print(table(rows, ["dataset", "scenario", "method", "precision", "recall", "f1"]))
+    rows += no_junk_rows(name, train, cache, seed)
+    print(table(rows, ["dataset", "scenario", "method", "precision", "recall", "f1", "flagged"]))
+    return rows
+
+
+def no_junk_rows(name, train, cache, seed) -> list[dict]:
+    """Outliers flagged where none were planted (all of them false): the training split, clean
+    and with 20% symmetric label noise, seeds alone and grown."""
+    rows = []
+    for what, ds in (("clean", train), ("20% label noise", corrupt_labels(train, 0.2, seed=seed)[0])):
+        for method, th in (("seeds", Thresholds(outlier_join=Thresholds().label_k + 1)),
+                           ("grown", Thresholds())):  # fmt: skip
+            rep = find_issues(ds, ("label", "junk"), thresholds=th, cache=cache, progress=False)
+            n_flag, join = int(rep.flags["outlier"].sum()), rep.settings["thresholds"]["outlier_join"]
+            rows.append({"dataset": name, "scenario": f"junk none ({what})",
+                         "method": f"ncdvision (outlier, {method})", "flagged": n_flag,
+                         "n": len(ds), "outlier_join": join,
+                         "note": f"{n_flag} of {len(ds)} flagged"
+                                 + (f" (join at {join})" if method == "grown" else "")})  # fmt: skip
     return rows
 
 
