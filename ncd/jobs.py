@@ -22,9 +22,10 @@ def _fit_predict(clf, train, test, method: str, rows: list) -> np.ndarray:
     pred = clf.predict(test.images)
     t_pred = time.perf_counter() - t
     settings = clf.settings()
-    m = settings.pop("n_candidates", None)
+    m_fit = settings.pop("n_candidates", None)
     recall = settings.pop("cascade_recall", None)
     compression = settings["codec"] != "-"
+    m = clf.candidates_for(len(test)) if compression else None
     rows.append(
         {
             "method": method,
@@ -32,10 +33,12 @@ def _fit_predict(clf, train, test, method: str, rows: list) -> np.ndarray:
             "search": (
                 "-"
                 if not compression
-                else "exact"
-                if m is None
                 else f"cascade M={m} (recall {recall:.3f})"
+                if m is not None
+                else "exact" if m_fit is None else "exact (small job)"
             ),  # fmt: skip
+            "cascade_m_chosen": m_fit,  # on training queries; used beyond EXACT_PAIRS
+            "cascade_train_recall": recall,
             "n_test": len(test),
             "accuracy": float(np.mean(pred == test.labels)),
             "fit_s": t_fit,

@@ -61,6 +61,12 @@ def selection_candidates(n_train: int) -> int:
     return max(SELECTION_CANDIDATES, n_train // SELECTION_SHARE)
 
 
+#: Pairs (queries x training images) up to which ``search="auto"`` still ranks every training
+#: image of a query: about 2-3 minutes of the slowest coder (ctx-ref-learned, thermo:3, exact
+#: with early abandoning) on 2 cores. The cascade exists to make large jobs affordable; a
+#: job this small is affordable exactly.
+EXACT_PAIRS = 20_000_000
+
 _K = [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})]
 
 
@@ -85,7 +91,9 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         selection scores each candidate setting as a cascade over the
         :func:`selection_candidates` nearest training images in pixel space, and after it M
         is the smallest count whose recall of the exact top k is at least ``recall`` on
-        leave-one-out training queries (exact search when none is).
+        leave-one-out training queries (exact search when none is). A call whose queries x
+        training images are at most :data:`EXACT_PAIRS` is searched exactly all the same
+        (:meth:`candidates_for`).
     recall : float, default=0.99
         Target recall of the exact top k for ``search="auto"``.
     backend : {"local", "dask"}, default="local"
@@ -106,7 +114,8 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
     loo_accuracy_ : float or None
         The chosen setting's leave-one-out training accuracy, an estimate of test accuracy.
     n_candidates_ : int or None
-        Candidates per query of the cascade (None: exact search).
+        Candidates per query of the cascade for calls beyond :data:`EXACT_PAIRS` (None:
+        exact search).
     cascade_recall_ : dict
         Recall of the exact top k on training queries for each candidate count tried.
     """
@@ -225,16 +234,22 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
     def _where(self) -> dict:
         return {"backend": self.backend, "scheduler": self.scheduler}
 
+    def candidates_for(self, n_queries: int, k: int | None = None) -> int | None:
+        """The cascade's candidates per query for a call with ``n_queries`` images and ``k``
+        neighbours (default ``k_``); None: the exact search."""
+        check_is_fitted(self, "compressor_")
+        k = self.k_ if k is None else k
+        m = self.n_candidates_
+        if m is None or m < k or n_queries * len(self._X) <= EXACT_PAIRS:
+            return None
+        return m
+
     def kneighbors(self, X, n_neighbors: int | None = None, return_distance: bool = True):
         """Distances and training indices of the nearest training images, nearest first."""
         check_is_fitted(self, "compressor_")
         X = check_images(X, "X")
         k = self.k_ if n_neighbors is None else n_neighbors
-        m = (
-            self.n_candidates_
-            if self.n_candidates_ is not None and self.n_candidates_ >= k
-            else None
-        )
+        m = self.candidates_for(len(X), k)
         dist, idx = kneighbors(X, self._X, k=k, compressor=self.compressor_,
                                prepared_y=self._prepared, candidates=m, **self._where())  # fmt: skip
         return (dist, idx) if return_distance else idx
