@@ -26,6 +26,9 @@ thresholds were chosen on mnist-5k with seed 1, see ``--calibrate``):
 - ``oracle`` (20% symmetric): what removal can recover at best for the fast learners (L2
   kNN, logistic regression): clean-test accuracy with exactly the flipped images removed,
   beside ncdvision's filter and a random clean subset of the oracle's size, same run.
+- ``cnn`` (20% symmetric, with ``[neural]``): cleanlab fed with the small CNN's 5-fold
+  probabilities, and the CNN's downstream accuracy on the noisy, filtered, relabelled and
+  clean sets.
 
 imagededup imports torchvision, which cannot be installed beside the CPU torch of
 ``[neural]``; give ``--imagededup-python`` an interpreter of a separate environment with
@@ -61,6 +64,7 @@ from ncdvision.ncd.filter.write import gallery_png
 from ncdvision.ncd.study.learners import PixelLogisticRegression
 
 OTHER = {"mnist-5k": "fashion-mnist-10k", "fashion-mnist-10k": "mnist-5k"}
+ALL_SCENARIOS = "label,downstream,duplicate,junk,oracle,cnn"
 LABEL_NOISE = (("symmetric", 0.1), ("symmetric", 0.2), ("symmetric", 0.4), ("pairwise", 0.2))
 
 
@@ -108,15 +112,17 @@ def label_rows(name, train, test, cache, seed, downstream) -> list[dict]:
     return rows
 
 
-def downstream_rows(name, clean, noisy, rep, test) -> list[dict]:
+def downstream_rows(name, clean, noisy, rep, test, learners=None,
+                    scenario="downstream symmetric 20%") -> list[dict]:  # fmt: skip
     """Clean-test accuracy after training on the noisy labels, on the images left after
     removing the flagged ones, on the noisy set with flagged labels replaced by the suggested
-    ones, and on the clean labels."""
+    ones, and on the clean labels (``learners``: name -> factory; default L2 kNN, NCD kNN
+    under the filter's setting, logistic regression)."""
     flag, settings = rep.flags["label"], rep.settings
     relabelled = noisy.with_(labels=np.where(flag, rep.table["suggested"], noisy.labels))
     sets = {"noisy": noisy, "filtered": noisy.subset(np.flatnonzero(~flag)),
             "relabelled": relabelled, "clean": clean}  # fmt: skip
-    learners = {
+    learners = learners or {
         "L2 pixel kNN": lambda: PixelKNNClassifier(),
         "NCD kNN": lambda: NCDKNNClassifier(codec=settings["codec"],
                                             serializer=settings["serializer"]),  # fmt: skip
@@ -130,12 +136,52 @@ def downstream_rows(name, clean, noisy, rep, test) -> list[dict]:
         lost = acc["clean"] - acc["noisy"]
         rec = {f"recovered_{w}": (acc[w] - acc["noisy"]) / lost if lost > 0 else None
                for w in ("filtered", "relabelled")}  # fmt: skip
-        rows.append({"dataset": name, "scenario": "downstream symmetric 20%", "method": learner,
+        rows.append({"dataset": name, "scenario": scenario, "method": learner,
                      **{f"acc_{k}": v for k, v in acc.items()}, "n_kept": int((~flag).sum()),
                      **rec})  # fmt: skip
         print(table(rows[-1:], ["dataset", "method", "acc_noisy", "acc_filtered",
                                 "acc_relabelled", "acc_clean", "recovered_filtered",
                                 "recovered_relabelled"]))  # fmt: skip
+    return rows
+
+
+def cnn_rows(name, train, test, cache, seed) -> list[dict]:
+    """With ``[neural]``, 20% symmetric noise: cleanlab fed with the small CNN's 5-fold
+    out-of-sample probabilities, and the CNN trained on the noisy, filtered, relabelled,
+    oracle-filtered and clean sets (its fixed recipe,
+    :class:`~ncdvision.neural.cnn.CNNClassifier`)."""
+    from cleanlab.filter import find_label_issues
+
+    try:
+        from ncdvision.neural.cnn import CNNClassifier
+    except ImportError:
+        print("cnn: skipped, [neural] is not installed (pip install -e '.[neural]')")
+        return [{"dataset": name, "scenario": "cnn label symmetric 20%",
+                 "method": "cleanlab + small CNN (5-fold)", "note": "skipped: no [neural]"}]  # fmt: skip
+    noisy, flipped = corrupt_labels(train, 0.2, seed=seed)
+    truth = np.zeros(len(train), bool)
+    truth[flipped] = True
+    t = time.perf_counter()
+    probs = cross_val_predict(CNNClassifier(seed=seed), noisy.images, noisy.labels, cv=5,
+                              method="predict_proba")  # fmt: skip
+    flag = find_label_issues(noisy.labels, probs)
+    rows = [{"dataset": name, "scenario": "cnn label symmetric 20%",
+             "method": "cleanlab + small CNN (5-fold)", **prf(truth, flag),
+             "seconds": time.perf_counter() - t}]  # fmt: skip
+    print(table(rows, ["dataset", "scenario", "method", "precision", "recall", "f1"]))
+    rep = find_issues(noisy, ("label",), cache=cache, progress=False)
+    rows += downstream_rows(name, train, noisy, rep, test,
+                            {"small CNN": lambda: CNNClassifier(seed=seed)},
+                            "cnn downstream symmetric 20%")  # fmt: skip
+    # what removal can recover at best for it: the flipped images removed exactly
+    oracle = noisy.subset(np.setdiff1d(np.arange(len(train)), flipped))
+    r = rows[-1]
+    r["acc_oracle"] = float(CNNClassifier(seed=seed).fit(oracle.images, oracle.labels)
+                            .score(test.images, test.labels))  # fmt: skip
+    lost = r["acc_clean"] - r["acc_noisy"]
+    r["recovered_oracle"] = (r["acc_oracle"] - r["acc_noisy"]) / lost if lost > 0 else None
+    print(table(rows[-1:], ["dataset", "method", "acc_noisy", "acc_filtered", "acc_oracle",
+                            "acc_clean", "recovered_filtered", "recovered_oracle"]))  # fmt: skip
     return rows
 
 
@@ -388,7 +434,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     ap.add_argument("--datasets", default="mnist-5k,fashion-mnist-10k,digits")
-    ap.add_argument("--scenarios", default="label,downstream,duplicate,junk,oracle")
+    ap.add_argument("--scenarios", default=ALL_SCENARIOS)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--imagededup-python", default=None)
     ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "ncdvision-filter-bench"),
@@ -420,6 +466,7 @@ def main() -> None:
              (args.cache, args.seed, args.imagededup_python)),
             ("junk", "junk", junk_rows, (args.cache, args.seed)),
             ("oracle", "oracle", oracle_rows, (test, args.cache, args.seed)),
+            ("cnn", "cnn", cnn_rows, (test, args.cache, args.seed)),
         )  # fmt: skip
         for key, first_word, fn, rest in jobs:
             if key not in scen or first_word in done:
@@ -427,7 +474,7 @@ def main() -> None:
             rows += fn(name, train, *rest)
             write_json(f"filter-{name}", {"machine": machine(), "rows": rows}, partial=True)
         old = RESULTS / f"filter-{name}.json"
-        if old.exists() and scen != {"label", "downstream", "duplicate", "junk", "oracle"}:
+        if old.exists() and scen != set(ALL_SCENARIOS.split(",")):
             # a partial rerun replaces only its own scenarios' rows
             mine = {r["scenario"].split()[0] for r in rows}
             rows = [r for r in json.loads(old.read_text())["rows"]

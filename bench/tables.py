@@ -80,7 +80,12 @@ def _filter_rows():
     for name in FILTER_ORDER:
         path = RESULTS / f"filter-{name}.json"
         if path.exists():
-            yield from json.loads(path.read_text())["rows"]
+            rows = json.loads(path.read_text())["rows"]
+            # the cnn scenario's rows beside the rows of the scenario they extend
+            first: dict[str, int] = {}
+            for i, r in enumerate(rows):
+                first.setdefault(r["scenario"].removeprefix("cnn "), i)
+            yield from sorted(rows, key=lambda r: first[r["scenario"].removeprefix("cnn ")])
 
 
 def filter_detection() -> None:
@@ -102,7 +107,7 @@ def filter_downstream() -> None:
           "| recovered (relabelled) |")  # fmt: skip
     print("|---|---|---|---|---|---|---|---|")
     for r in _filter_rows():
-        if r["scenario"].startswith("downstream"):
+        if r["scenario"].startswith(("downstream", "cnn downstream")):
             cells = [r["dataset"], r["method"], _f(r["acc_noisy"]), _f(r["acc_filtered"]),
                      _f(r["acc_relabelled"]), _f(r["acc_clean"]),
                      _f(r["recovered_filtered"], 2), _f(r["recovered_relabelled"], 2)]  # fmt: skip
