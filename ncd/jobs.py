@@ -37,7 +37,7 @@ def _fit_predict(clf, train, test, method: str, rows: list) -> np.ndarray:
                 if m is not None
                 else "exact" if m_fit is None else "exact (small job)"
             ),  # fmt: skip
-            "cascade_m_chosen": m_fit,  # on training queries; used beyond EXACT_PAIRS
+            "cascade_m_chosen": m_fit,  # on training queries; used beyond exact_pairs
             "cascade_train_recall": recall,
             "n_test": len(test),
             "accuracy": float(np.mean(pred == test.labels)),

@@ -92,10 +92,14 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         :func:`selection_candidates` nearest training images in pixel space, and after it M
         is the smallest count whose recall of the exact top k is at least ``recall`` on
         leave-one-out training queries (exact search when none is). A call whose queries x
-        training images are at most :data:`EXACT_PAIRS` is searched exactly all the same
+        training images are at most ``exact_pairs`` is searched exactly all the same
         (:meth:`candidates_for`).
     recall : float, default=0.99
         Target recall of the exact top k for ``search="auto"``.
+    exact_pairs : int, default=:data:`EXACT_PAIRS`
+        The largest call (queries x training images) that ``search="auto"`` searches exactly;
+        0 uses the cascade for every call. It applies per call: many small calls on a large
+        training set are each searched exactly.
     backend : {"local", "dask"}, default="local"
         Where neighbour searches run; ``"dask"`` uses a Dask cluster (``scheduler``: an
         address or a ``distributed.Client``; default ``$NCDVISION_DASK_SCHEDULER`` or a
@@ -114,8 +118,8 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
     loo_accuracy_ : float or None
         The chosen setting's leave-one-out training accuracy, an estimate of test accuracy.
     n_candidates_ : int or None
-        Candidates per query of the cascade for calls beyond :data:`EXACT_PAIRS` (None:
-        exact search).
+        Candidates per query of the cascade for calls beyond ``exact_pairs`` (None: exact
+        search).
     cascade_recall_ : dict
         Recall of the exact top k on training queries for each candidate count tried.
     """
@@ -129,6 +133,7 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         "loo_size": [Interval(Integral, 1, None, closed="left")],
         "search": [StrOptions({"auto", "exact"})],
         "recall": [Interval(Real, 0, 1, closed="both")],
+        "exact_pairs": [Interval(Integral, 0, None, closed="left")],
         "backend": [StrOptions({"local", "dask"})],
         "scheduler": "no_validation",
         "random_state": ["random_state"],
@@ -144,6 +149,7 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         loo_size=2000,
         search="auto",
         recall=0.99,
+        exact_pairs=EXACT_PAIRS,
         backend="local",
         scheduler=None,
         random_state=0,
@@ -156,6 +162,7 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         self.loo_size = loo_size
         self.search = search
         self.recall = recall
+        self.exact_pairs = exact_pairs
         self.backend = backend
         self.scheduler = scheduler
         self.random_state = random_state
@@ -240,7 +247,7 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "compressor_")
         k = self.k_ if k is None else k
         m = self.n_candidates_
-        if m is None or m < k or n_queries * len(self._X) <= EXACT_PAIRS:
+        if m is None or m < k or n_queries * len(self._X) <= self.exact_pairs:
             return None
         return m
 

@@ -13,7 +13,7 @@ from ncdvision.ncd import (
     pairwise,
     top_k,
 )
-from ncdvision.ncd import knn as knn_module
+from ncdvision.ncd.knn import EXACT_PAIRS
 from ncdvision.ncd.search import cascade_recall, pixel_order
 
 
@@ -83,11 +83,13 @@ def test_candidate_count_is_the_smallest_reaching_the_target_recall(mnist):
     assert choose_candidates(comp, train.images, 3, target=1.01, n_queries=60)[0] is None
 
 
-def test_classifier_cascade_reports_its_recall_and_exact_search_matches(mnist, monkeypatch):
+def test_classifier_cascade_reports_its_recall_and_exact_search_matches(mnist):
     train, test = mnist
-    monkeypatch.setattr(knn_module, "EXACT_PAIRS", 0)  # this job is small: force the cascade
     kw = {"codec": "ctx-ref", "serializer": "binary", "k": 3}
-    auto = NCDKNNClassifier(**kw, search="auto", recall=0.95).fit(train.images, train.labels)
+    # this job is small enough to search exactly: exact_pairs=0 keeps the cascade
+    auto = NCDKNNClassifier(**kw, search="auto", recall=0.95, exact_pairs=0).fit(
+        train.images, train.labels
+    )
     exact = NCDKNNClassifier(**kw, search="exact").fit(train.images, train.labels)
     assert exact.n_candidates_ is None
     m = auto.n_candidates_
@@ -102,14 +104,16 @@ def test_classifier_cascade_reports_its_recall_and_exact_search_matches(mnist, m
     assert auto.candidates_for(len(test)) == m
 
 
-def test_small_jobs_are_searched_exactly_even_with_a_cascade_chosen(mnist, monkeypatch):
+def test_small_jobs_are_searched_exactly_even_with_a_cascade_chosen(mnist):
     train, test = mnist
     kw = {"codec": "ctx-ref", "serializer": "binary", "k": 3}
-    auto = NCDKNNClassifier(**kw, search="auto", recall=0.95).fit(train.images, train.labels)
+    pairs = len(test) * len(train)
+    auto = NCDKNNClassifier(**kw, search="auto", recall=0.95, exact_pairs=pairs).fit(
+        train.images, train.labels
+    )
     exact = NCDKNNClassifier(**kw, search="exact").fit(train.images, train.labels)
     assert auto.n_candidates_ is not None  # chosen, kept for larger calls
-    pairs = len(test) * len(train)
-    monkeypatch.setattr(knn_module, "EXACT_PAIRS", pairs)
+    assert NCDKNNClassifier().exact_pairs == EXACT_PAIRS and pairs < EXACT_PAIRS
     assert auto.candidates_for(len(test)) is None
     assert auto.candidates_for(len(test) + 1) == auto.n_candidates_
     np.testing.assert_array_equal(auto.kneighbors(test.images, return_distance=False),
