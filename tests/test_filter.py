@@ -15,7 +15,7 @@ from ncdvision.datasets import Dataset, corrupt_labels, load, plant_duplicates, 
 from ncdvision.ncd.cli import main
 from ncdvision.ncd.filter import Thresholds, filter_dataset, find_issues
 from ncdvision.ncd.filter import find as find_module
-from ncdvision.ncd.filter.duplicates import duplicate_groups, duplicate_pairs
+from ncdvision.ncd.filter.duplicates import duplicate_groups, duplicate_pairs, upsample
 from ncdvision.ncd.filter.junk import (
     chance_consensus,
     grow,
@@ -159,6 +159,20 @@ def test_near_and_exact_duplicates_form_groups_keeping_the_first(mnist500):
     originals = np.setdiff1d(np.arange(n), np.append(src, 0))
     assert (rep.table["dup_group"][originals] >= 0).mean() < 0.02
     assert not rep.flags["duplicate"][src].any()  # the lowest index of a group is kept
+
+
+def test_small_images_are_upsampled_so_their_near_copies_are_found(digits600):
+    assert upsample(np.zeros((2, 8, 8), np.uint8)).shape == (2, 32, 32)  # x4 reaches 28
+    assert upsample(np.zeros((2, 8, 8, 3), np.uint8)).shape == (2, 32, 32, 3)
+    big = np.arange(2 * 28 * 28, dtype=np.uint8).reshape(2, 28, 28)
+    assert upsample(big) is big
+    ds, src, kinds = plant_duplicates(digits600, 0.05, seed=0)
+    n = len(digits600)
+    rep = find_issues(ds, ("duplicate",), progress=False)
+    found = rep.flags["duplicate"][n:]
+    # noisy, JPEG and brightened copies; a 1 px shift of an 8x8 image stays out of reach
+    assert found[kinds != "shift"].mean() >= 0.7
+    assert rep.flags["duplicate"][:n].mean() < 0.02
 
 
 def test_near_pairs_pass_the_threshold_or_the_ratio_test():
