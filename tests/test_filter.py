@@ -273,7 +273,9 @@ def test_npz_round_trip_and_dry_run(digits600, tmp_path):
     with np.load(tmp_path / "out" / "dataset.npz") as z:
         assert z["images"].shape[1:] == (8, 8)
         assert {150, 151}.isdisjoint(z["index"].tolist())
-        np.testing.assert_array_equal(z["images"], np.concatenate([ds.images, ds.images[:2]])[z["index"]])
+        np.testing.assert_array_equal(
+            z["images"], np.concatenate([ds.images, ds.images[:2]])[z["index"]]
+        )
     assert res["summary"]["by_reason"]["duplicate"] >= 2
     filter_dataset(tmp_path / "d.npz", tmp_path / "dry", issues=("duplicate",), dry_run=True,
                    progress=False)  # fmt: skip
