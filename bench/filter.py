@@ -113,15 +113,15 @@ def label_rows(name, train, test, cache, seed, downstream) -> list[dict]:
 
 
 def downstream_rows(name, clean, noisy, rep, test, learners=None,
-                    scenario="downstream symmetric 20%") -> list[dict]:  # fmt: skip
+                    scenario="downstream symmetric 20%", extra=None) -> list[dict]:  # fmt: skip
     """Clean-test accuracy after training on the noisy labels, on the images left after
     removing the flagged ones, on the noisy set with flagged labels replaced by the suggested
-    ones, and on the clean labels (``learners``: name -> factory; default L2 kNN, NCD kNN
-    under the filter's setting, logistic regression)."""
+    ones, on ``extra`` sets (name -> dataset) and on the clean labels (``learners``: name ->
+    factory; default L2 kNN, NCD kNN under the filter's setting, logistic regression)."""
     flag, settings = rep.flags["label"], rep.settings
     relabelled = noisy.with_(labels=np.where(flag, rep.table["suggested"], noisy.labels))
     sets = {"noisy": noisy, "filtered": noisy.subset(np.flatnonzero(~flag)),
-            "relabelled": relabelled, "clean": clean}  # fmt: skip
+            "relabelled": relabelled, **(extra or {}), "clean": clean}  # fmt: skip
     learners = learners or {
         "L2 pixel kNN": lambda: PixelKNNClassifier(),
         "NCD kNN": lambda: NCDKNNClassifier(codec=settings["codec"],
@@ -135,7 +135,7 @@ def downstream_rows(name, clean, noisy, rep, test, learners=None,
             acc[which] = float(make().fit(ds.images, ds.labels).score(test.images, test.labels))
         lost = acc["clean"] - acc["noisy"]
         rec = {f"recovered_{w}": (acc[w] - acc["noisy"]) / lost if lost > 0 else None
-               for w in ("filtered", "relabelled")}  # fmt: skip
+               for w in sets if w not in ("noisy", "clean")}  # fmt: skip
         rows.append({"dataset": name, "scenario": scenario, "method": learner,
                      **{f"acc_{k}": v for k, v in acc.items()}, "n_kept": int((~flag).sum()),
                      **rec})  # fmt: skip
@@ -170,18 +170,11 @@ def cnn_rows(name, train, test, cache, seed) -> list[dict]:
              "seconds": time.perf_counter() - t}]  # fmt: skip
     print(table(rows, ["dataset", "scenario", "method", "precision", "recall", "f1"]))
     rep = find_issues(noisy, ("label",), cache=cache, progress=False)
+    # the oracle: what removal can recover at best, the flipped images removed exactly
+    oracle = noisy.subset(np.setdiff1d(np.arange(len(train)), flipped))
     rows += downstream_rows(name, train, noisy, rep, test,
                             {"small CNN": lambda: CNNClassifier(seed=seed)},
-                            "cnn downstream symmetric 20%")  # fmt: skip
-    # what removal can recover at best for it: the flipped images removed exactly
-    oracle = noisy.subset(np.setdiff1d(np.arange(len(train)), flipped))
-    r = rows[-1]
-    r["acc_oracle"] = float(CNNClassifier(seed=seed).fit(oracle.images, oracle.labels)
-                            .score(test.images, test.labels))  # fmt: skip
-    lost = r["acc_clean"] - r["acc_noisy"]
-    r["recovered_oracle"] = (r["acc_oracle"] - r["acc_noisy"]) / lost if lost > 0 else None
-    print(table(rows[-1:], ["dataset", "method", "acc_noisy", "acc_filtered", "acc_oracle",
-                            "acc_clean", "recovered_filtered", "recovered_oracle"]))  # fmt: skip
+                            "cnn downstream symmetric 20%", {"oracle": oracle})  # fmt: skip
     return rows
 
 
