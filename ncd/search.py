@@ -5,8 +5,9 @@ Exact search (``candidates=None``). Rows of X are processed in blocks and only t
 each row are kept (memory O(n_x k + block)). For the ``ctx-ref`` coders the candidates of
 each query are visited nearest-in-pixels first and each pair is coded only until its partial
 code length proves it cannot beat the current k-th neighbour (early abandoning,
-:func:`ncdvision.ncd.context.kernels.ref_kneighbors`); the neighbours and distances are
-identical to the full matrix's. Other codecs compute each block in full.
+:func:`ncdvision.ncd.context.topk.ref_kneighbors`; symmetric binary pairs code their
+active pixels first); the neighbours and distances are identical to the full matrix's.
+Other codecs compute each block in full.
 
 Cascade (``candidates=M``). A cheap distance (L2 on the square roots of the pixels) picks the
 M nearest training images of each query, and the compression distance ranks only those. :func:`choose_candidates`

@@ -3,6 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from scipy.special import gammaln
 
 from ncdvision.ncd import ContextCoder, RefContextCoder, get_codec
 
@@ -168,3 +169,25 @@ def test_learned_coder_needs_labels_and_a_fit():
         Compressor("ctx-ref-learned", "binary").fit(sym)
     with pytest.raises(ValueError, match="for binary images"):
         coder.fit(sym, 4, labels)
+
+
+def test_a_conditional_length_depends_only_on_each_contexts_counts():
+    # with no halving, the Krichevsky-Trofimov length of a context's symbols is a ratio of
+    # Gamma functions of its counts, whatever their order: the exact search relies on this
+    # to code a pair's active pixels first (ncd/context/topk.py)
+    rng = np.random.default_rng(5)
+    imgs = (rng.random((6, 14, 14)) < 0.3).astype(np.uint8)
+    coder = RefContextCoder(family="wide", learned=True, strength=40).fit(
+        imgs, 2, [0, 0, 0, 1, 1, 1]
+    )
+    d = coder.prepare(imgs, 2)
+    prior = coder._prior("cond", 2).reshape(-1, 2).astype(np.float64)
+    block = coder.conditional_block(d, d)
+    for i, j in [(0, 1), (4, 2), (3, 3)]:
+        ctx = (d.cs[j].astype(np.int64) >> 1) + d.ref[i].astype(np.int64) * d.mult
+        counts = np.zeros_like(prior)
+        np.add.at(counts, (ctx, d.symbols[j]), 1)
+        a, n = prior[counts.sum(1) > 0], counts[counts.sum(1) > 0]
+        nats = (gammaln(a.sum(1) + n.sum(1) + 1) - gammaln(a.sum(1) + 1)
+                - (gammaln(a + n + 0.5) - gammaln(a + 0.5)).sum(1))  # fmt: skip
+        assert block[i, j] == pytest.approx(nats.sum() / np.log(2), rel=1e-9)

@@ -8,6 +8,7 @@ from ncdvision.datasets import load
 from ncdvision.ncd import (
     Compressor,
     NCDKNNClassifier,
+    RefContextCoder,
     choose_candidates,
     kneighbors,
     pairwise,
@@ -43,6 +44,32 @@ def test_early_abandoning_equals_the_full_matrix(mnist, codec, serializer, dista
     np.testing.assert_array_equal(idx, expected_i)
     np.testing.assert_array_equal(dist, expected_d)
     assert 0 < stats["coded_fraction"] < 1  # it did abandon some pairs, and coded some
+
+
+def test_active_pixels_first_gives_the_same_neighbours_for_less_work(mnist, monkeypatch):
+    # the active-first bound only decides which pairs cannot enter the top k; turning it off
+    # (the raster-order partial sums alone) must give bit-identical neighbours and distances
+    train, test = mnist
+    comp = Compressor("ctx-ref-learned", "thermo:3").fit(train.images, train.labels)
+    with_bound, without = {}, {}
+    got = kneighbors(test.images, train.images, 3, compressor=comp, stats=with_bound)
+    monkeypatch.setattr(RefContextCoder, "_no_halving", lambda self, d: False)
+    want = kneighbors(test.images, train.images, 3, compressor=comp, stats=without)
+    np.testing.assert_array_equal(got[1], want[1])
+    np.testing.assert_array_equal(got[0], want[0])
+    assert with_bound["coded_fraction"] < 0.8 * without["coded_fraction"]
+
+
+def test_counts_halved_within_a_pair_still_search_exactly(mnist):
+    # at cap 64 a context's counts are halved during a pair, so its length depends on the
+    # pixel order and the active-first bound must not be used
+    train, test = mnist
+    coder = RefContextCoder(cap=64)
+    comp = Compressor(coder, "binary").fit(train.images)
+    assert not comp.codec._no_halving(comp.prepare(test.images[:1], "X"))
+    D = pairwise(test.images, train.images, compressor=comp)
+    np.testing.assert_array_equal(kneighbors(test.images, train.images, 3, compressor=comp)[1],
+                                  top_k(D, 3)[1])  # fmt: skip
 
 
 def test_leave_one_out_and_a_cascade_of_every_image_are_exact(mnist):
@@ -116,5 +143,7 @@ def test_small_jobs_are_searched_exactly_even_with_a_cascade_chosen(mnist):
     assert NCDKNNClassifier().exact_pairs == EXACT_PAIRS and pairs < EXACT_PAIRS
     assert auto.candidates_for(len(test)) is None
     assert auto.candidates_for(len(test) + 1) == auto.n_candidates_
-    np.testing.assert_array_equal(auto.kneighbors(test.images, return_distance=False),
-                                  exact.kneighbors(test.images, return_distance=False))
+    np.testing.assert_array_equal(
+        auto.kneighbors(test.images, return_distance=False),
+        exact.kneighbors(test.images, return_distance=False),
+    )

@@ -3,6 +3,7 @@
 - :mod:`.templates` -- context templates, symbol images as planes;
 - :mod:`.kernels` -- the numba kernels (context indices, code lengths, prior counts) and the
   fork-safe parallel launch;
+- :mod:`.topk` -- the exact top-k search kernel (early abandoning, active pixels first);
 - :mod:`.arith` -- the arithmetic coder that realises the models' lengths exactly;
 - :mod:`.base` -- what every context coder shares (prepared data, priors, real coding);
 - :mod:`.models` -- ``ctx``, ``ctx-ref``, ``ctx-ref-asym``, ``ctx-ref-learned``.

@@ -36,6 +36,7 @@ class ContextData:
     ref: np.ndarray | None = None  # (N, P) reference part (times mult in the context)
     cs: np.ndarray | None = None  # (N, P) 2 * causal + symbol, binary symbols only
     mult: int = 0
+    active: np.ndarray | None = None  # (N, ceil(P / 64)) uint64 activity bitmaps, binary only
 
     @property
     def symbols(self) -> np.ndarray:
@@ -46,7 +47,8 @@ class ContextData:
             return None if a is None else a[rows]
 
         return ContextData(self.planes[rows], self.levels, self.lengths[rows], pick(self.uncond),
-                           pick(self.causal), pick(self.ref), pick(self.cs), self.mult)  # fmt: skip
+                           pick(self.causal), pick(self.ref), pick(self.cs), self.mult,
+                           pick(self.active))  # fmt: skip
 
 
 def index_dtype(n: int):

@@ -29,12 +29,12 @@ from .kernels import (
     launch,
     log2_table,
     pair_counts,
-    ref_kneighbors,
     sequential_joint,
     set_threads,
     uncond_lengths,
 )
 from .templates import TEMPLATES, as_offsets, as_planes, plane_shape, unplane
+from .topk import active_words, ref_kneighbors, zero_tails
 
 #: Distance names as the kernels number them.
 DISTANCE_KINDS = {"ncd": 0, "cdm": 1, "clm": 2}
@@ -247,6 +247,7 @@ class RefContextCoder(ContextCodec):
             cs += data.symbols
             data.cs = cs
             data.causal = np.empty((len(cs), 0), data.causal.dtype)
+            data.active = active_words(cs, data.ref)
         return data
 
     def _kernel_args(self, dx: ContextData) -> tuple:
@@ -284,7 +285,7 @@ class RefContextCoder(ContextCodec):
     def kneighbors_block(self, dx: ContextData, dy: ContextData, cand: np.ndarray, k: int,
                          distance: str, n_jobs: int = 1):  # fmt: skip
         """Exact top-k of each ``dx`` row among its candidates ``cand[i]`` (indices into
-        ``dy``, most promising first) with early abandoning (:func:`.kernels.ref_kneighbors`):
+        ``dy``, most promising first) with early abandoning (:func:`.topk.ref_kneighbors`):
         the same neighbours and distances as the exhaustive block, less work. Returns
         (float32 distances, int64 indices, pixels coded per row)."""
         set_threads(n_jobs)
@@ -292,12 +293,24 @@ class RefContextCoder(ContextCodec):
         n = len(cand)
         out_d, out_i = np.empty((n, k), np.float32), np.empty((n, k), np.int64)
         coded = np.empty(n, np.int64)
-        launch(ref_kneighbors, dx.causal, dx.symbols, self._cs(dx), dx.ref, dx.lengths,
-               dy.causal, dy.symbols, self._cs(dy), dy.ref, dy.lengths,
+        act_x, act_y = dx.active, dy.active
+        if not (self.symmetric and act_x is not None and act_y is not None
+                and self._no_halving(dx)):  # fmt: skip
+            act_x = act_y = np.zeros((0, 2, 0), np.uint64)
+        tail_t, tail_c = zero_tails(log2tab, cap)
+        launch(ref_kneighbors, dx.causal, dx.symbols, self._cs(dx), dx.ref, dx.lengths, act_x,
+               dy.causal, dy.symbols, self._cs(dy), dy.ref, dy.lengths, act_y,
                np.ascontiguousarray(cand, np.int64), mult, shift, self.symmetric,
-               DISTANCE_KINDS[distance], dx.levels, prior, cap, log2tab, out_d, out_i,
-               coded)  # fmt: skip
+               DISTANCE_KINDS[distance], dx.levels, prior, cap, log2tab, tail_t, tail_c, out_d,
+               out_i, coded)  # fmt: skip
         return out_d, out_i, coded
+
+    def _no_halving(self, d: ContextData) -> bool:
+        """Whether no context's total can reach the cap while one pair is coded: its prior
+        total (at most ``strength``, see :func:`.base.scaled_counts`) plus every pixel of the
+        image stays below it: the active-first bound's condition (:mod:`.topk`)."""
+        prior_total = self.strength if self.learned else 0
+        return prior_total + d.symbols.shape[1] < self.cap
 
     def encode(self, image: np.ndarray, reference: np.ndarray, levels: int) -> tuple[bytes, float]:
         """Arithmetic-code ``image`` given ``reference``; returns bytes and model bits C(y|x)."""

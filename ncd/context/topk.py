@@ -1,0 +1,243 @@
+"""Numba kernels of the exact top-k search under a ``ctx-ref`` distance, with early abandoning.
+
+A pair's joint length is a sum of per-pixel code lengths that only grows, and every distance
+grows with C(xy) for fixed C(x), C(y): once a partial sum proves that a pair cannot beat the
+current k-th neighbour, coding stops (:func:`ref_kneighbors`).
+
+Active pixels first (binary symbols). With no halving inside a pair (a context's total never
+reaches ``cap``: the largest prior total plus the pixels of an image stays below it), the
+Krichevsky-Trofimov code length of a context's symbols depends only on how many of each it
+saw, not on their order: the product of the sequential probabilities is a ratio of Gamma
+functions of the counts. So a pair's length is the same sum in any pixel order. Pixels where
+neither image has ink within reach of a template (its *inactive* pixels: every context bit
+and the symbol are 0, so they all share context 0 and cost a small, predictable amount) are
+about half of an MNIST pair's; :func:`_bound_both2` codes the *active* pixels first, where
+the pair's cost is decided, and adds the inactive ones in closed form from prefix sums.
+That partial sum rejects most pairs after a fraction of the work. A pair it does not reject
+is coded again in raster order by the same kernel as the full matrix
+(:func:`.kernels._both_ways2`), so lengths, distances and neighbours are bit-identical to the
+exhaustive search; the first pass only decides, with a margin far above float rounding,
+which pairs cannot enter the top k.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+from numba.cpython.unsafe.numbers import trailing_zeros
+
+from .kernels import _both_ways2, _conditional, _reset2, _step2
+
+WORD = 64  # pixels per word of an activity bitmap
+
+
+def active_words(cs: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """Bitmaps of binary prepared images, (N, 2, ceil(P / 64)) uint64 with pixel p at bit
+    p % 64 of word p // 64: ``[:, 0]`` its activity (the coded-side index ``cs``, causal
+    context and symbol, or the reference index ``ref`` is non-zero), ``[:, 1]`` its symbol."""
+    out = np.zeros((cs.shape[0], 2, -(-cs.shape[1] // WORD)), np.uint64)
+    if cs.shape[0]:
+        _active_words(cs, ref, out)
+    return out
+
+
+@njit(cache=True, parallel=True)
+def _active_words(cs, ref, out):
+    for i in prange(cs.shape[0]):
+        for p in range(cs.shape[1]):
+            bit = np.uint64(1) << np.uint64(p & 63)
+            if cs[i, p] != 0 or ref[i, p] != 0:
+                out[i, 0, p >> 6] |= bit
+            if cs[i, p] & 1:
+                out[i, 1, p >> 6] |= bit
+
+
+def zero_tails(log2tab: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
+    """Prefix sums of the two terms of a binary visit's cost, log2(2t + 2) and log2(2c + 1):
+    the cost of m visits to one context from counts (c, t) with the same symbol each time is
+    ``(tail_t[t + m] - tail_t[t]) - (tail_c[c + m] - tail_c[c])`` (no halving)."""
+    u = np.arange(cap + 1)
+    tail_t = np.concatenate([[0.0], np.cumsum(log2tab[2 * u + 2])])
+    tail_c = np.concatenate([[0.0], np.cumsum(log2tab[2 * u + 1])])
+    return tail_t, tail_c
+
+
+@njit(cache=True, inline="always")
+def _active_positions(act_a, act_b, pos):
+    """Pixels active in either image into ``pos``, those whose symbols differ first (the
+    costly ones); returns how many."""
+    m = 0
+    for phase in range(2):
+        for w in range(act_a.shape[1]):
+            diff = act_a[1, w] ^ act_b[1, w]
+            bits = diff if phase == 0 else (act_a[0, w] | act_b[0, w]) & ~diff
+            while bits != 0:
+                pos[m] = w * WORD + np.int64(trailing_zeros(bits))
+                bits &= bits - np.uint64(1)
+                m += 1
+    return m
+
+
+@njit(cache=True, inline="always")
+def _zero_tail(table, m, tail_t, tail_c):
+    """Bits of ``m`` more visits to context 0 with symbol 0 from the table's counts now."""
+    c = np.int64(table[0])
+    t = c + np.int64(table[1])
+    return (tail_t[t + m] - tail_t[t]) - (tail_c[c + m] - tail_c[c])
+
+
+@njit(cache=True, inline="always")
+def _reset2_at(cs, ctx_b, shift, pos, m, table, prior):
+    """:func:`.kernels._reset2` for the pixels ``pos[:m]``."""
+    if table.itemsize == 2:  # a context's two uint16 counts are one aligned uint32: one copy
+        t32 = table.view(np.uint32)
+        p32 = prior.view(np.uint32)
+        sh = shift - 1
+        for r in range(m):
+            p = pos[r]
+            c = (np.int64(cs[p]) >> 1) + (np.int64(ctx_b[p]) << sh)
+            t32[c] = p32[c]
+        return
+    for r in range(m):
+        p = pos[r]
+        base = (np.int64(cs[p]) + (np.int64(ctx_b[p]) << shift)) & ~1
+        table[base] = prior[base]
+        table[base + 1] = prior[base + 1]
+
+
+@njit(cache=True, inline="always")
+def _bound_both2(cs_y, ref_x, cs_x, ref_y, pos, m_act, shift, table_a, table_b, cap, log2tab,
+                 limit, n, tail_t, tail_c):  # fmt: skip
+    """C(y|x) + C(x|y) with the active pixels ``pos[:m_act]`` coded first and the inactive
+    ones added in closed form; stops after the pixel where the partial sum first exceeds
+    ``limit``. Returns (the sum so far, active pixels coded); the tables are left to reset."""
+    b = 0.0
+    for r in range(m_act):
+        p = pos[r]
+        b += _step2(cs_y, ref_x, shift, table_a, cap, log2tab, p)
+        b += _step2(cs_x, ref_y, shift, table_b, cap, log2tab, p)
+        if b > limit:
+            return b, r + 1
+    m = n - m_act
+    return b + _zero_tail(table_a, m, tail_t, tail_c) + _zero_tail(
+        table_b, m, tail_t, tail_c
+    ), m_act
+
+
+@njit(cache=True, inline="always")
+def _distance(kind, cx, cy, cxy):
+    """The distances of :mod:`ncdvision.ncd.distance`, the same float64 arithmetic."""
+    if kind == 0:  # ncd
+        return (cxy - min(cx, cy)) / max(max(cx, cy), 1e-12)
+    if kind == 1:  # cdm
+        return cxy / max(cx + cy, 1e-12)
+    return 1.0 - (cx + cy - cxy) / max(cxy, 1e-12)  # clm
+
+
+@njit(cache=True, inline="always")
+def _joint_budget(kind, cx, cy, tau):
+    """The largest C(xy) whose distance can still round to at most ``tau`` (float32), with
+    slack: a pair whose C(xy) provably exceeds it cannot enter the top k."""
+    t = tau + abs(tau) * 2.0**-22 + 1e-30  # above the next float32 after tau
+    if kind == 0:
+        b = t * max(max(cx, cy), 1e-12) + min(cx, cy)
+    elif kind == 1:
+        b = t * max(cx + cy, 1e-12)
+    else:
+        if t >= 2.0:
+            return np.inf
+        b = (cx + cy) / (2.0 - t)
+    return b * (1.0 + 1e-9) + 1e-9
+
+
+@njit(cache=True, inline="always")
+def _insert(best_d, best_i, d, j):
+    """Insert (d, j) into the ascending top-k lists (ties by the lower index) if it belongs."""
+    k = best_d.shape[0]
+    if d > best_d[k - 1] or (d == best_d[k - 1] and j >= best_i[k - 1]):
+        return
+    pos = k - 1
+    while pos > 0 and (best_d[pos - 1] > d or (best_d[pos - 1] == d and best_i[pos - 1] > j)):
+        best_d[pos] = best_d[pos - 1]
+        best_i[pos] = best_i[pos - 1]
+        pos -= 1
+    best_d[pos] = d
+    best_i[pos] = j
+
+
+@njit(cache=True, parallel=True)
+def ref_kneighbors(q_causal, q_sym, q_cs, q_ref, q_len, q_act, t_causal, t_sym, t_cs, t_ref,
+                   t_len, t_act, cand, mult, shift, symmetric, kind, L, prior, cap, log2tab,
+                   tail_t, tail_c, out_d, out_i, coded):  # fmt: skip
+    """Exact top-k of each query among its candidate rows ``cand[i]`` (training indices, best
+    first by some cheap order) under a ``ctx-ref`` distance, with early abandoning.
+
+    Pairs that are not abandoned are coded in full with the same arithmetic as
+    :func:`.kernels.cond_rows`, so distances and neighbours are identical to the exhaustive
+    search. ``q_act`` / ``t_act``: activity bitmaps (:func:`active_words`) for the active-first
+    bound of symmetric binary pairs, or zero-width where it does not hold (then ``tail_t`` and
+    ``tail_c`` are unused). ``coded[i]`` counts the pixels coded for query i.
+    """
+    n = q_sym.shape[1]
+    k = out_d.shape[1]
+    empty = np.iinfo(np.int64).max
+    both = symmetric and L == 2
+    active = both and q_act.shape[2] > 0
+    for i in prange(cand.shape[0]):
+        table = prior.copy()
+        table_b = prior.copy() if both else table  # C(x|y)'s own counts, coded beside C(y|x)
+        pos = np.empty(n if active else 0, np.int64)
+        best_d = np.full(k, np.inf, np.float32)
+        best_i = np.full(k, empty, np.int64)
+        cx = q_len[i]
+        work = 0
+        for jj in range(cand.shape[1]):
+            j = cand[i, jj]
+            cy = t_len[j]
+            budget = np.inf
+            if best_i[k - 1] != empty:
+                budget = _joint_budget(kind, cx, cy, np.float64(best_d[k - 1]))
+            if both:  # C(y|x) + C(x|y) can only grow: stop once it passes the budget
+                lim = 2.0 * budget - cx - cy
+                if active and lim < np.inf:  # reject on the active pixels first
+                    m_act = _active_positions(q_act[i], t_act[j], pos)
+                    b, m = _bound_both2(t_cs[j], q_ref[i], q_cs[i], t_ref[j], pos, m_act, shift,
+                                        table, table_b, cap, log2tab, lim, n, tail_t,
+                                        tail_c)  # fmt: skip
+                    _reset2_at(t_cs[j], q_ref[i], shift, pos, m, table, prior)
+                    _reset2_at(q_cs[i], t_ref[j], shift, pos, m, table_b, prior)
+                    work += 2 * m
+                    # the margin covers the rounding of two orders of summation (~1e-13)
+                    if b > lim + 1e-9 * (abs(lim) + cx + cy) + 1e-6:
+                        continue
+                b1, b2, m = _both_ways2(t_cs[j], q_ref[i], q_cs[i], t_ref[j], shift, table,
+                                        table_b, cap, log2tab, lim, n)  # fmt: skip
+                _reset2(t_cs[j], q_ref[i], shift, m, table, prior)
+                _reset2(q_cs[i], t_ref[j], shift, m, table_b, prior)
+                work += 2 * m
+                if b1 + b2 > lim:
+                    continue
+                cxy = 0.5 * ((b1 + cx) + b2 + cy)
+                _insert(best_d, best_i, np.float32(_distance(kind, cx, cy, cxy)), j)
+                continue
+            # C(y|x): the candidate coded given the query; the joint is at least its share
+            lim = 2.0 * budget - cx - cy if symmetric else budget - cx
+            b1, m = _conditional(t_causal[j], t_sym[j], t_cs[j], q_ref[i], mult, shift, table,
+                                 prior, L, cap, log2tab, lim, n)  # fmt: skip
+            work += m
+            if b1 > lim:
+                continue
+            if symmetric:  # C(x|y): the query coded given the candidate
+                lim2 = 2.0 * budget - cx - cy - b1
+                b2, m = _conditional(q_causal[i], q_sym[i], q_cs[i], t_ref[j], mult, shift,
+                                     table, prior, L, cap, log2tab, lim2, n)  # fmt: skip
+                work += m
+                if b2 > lim2:
+                    continue
+                cxy = 0.5 * ((b1 + cx) + b2 + cy)
+            else:
+                cxy = b1 + cx
+            _insert(best_d, best_i, np.float32(_distance(kind, cx, cy, cxy)), j)
+        out_d[i] = best_d
+        out_i[i] = best_i
+        coded[i] = work
