@@ -34,7 +34,7 @@ from .kernels import (
     uncond_lengths,
 )
 from .templates import TEMPLATES, as_offsets, as_planes, plane_shape, unplane
-from .topk import active_words, ref_kneighbors, zero_tails
+from .topk import ACTIVE_MAX, active_words, activity, ref_kneighbors, zero_tails
 
 #: Distance names as the kernels number them.
 DISTANCE_KINDS = {"ncd": 0, "cdm": 1, "clm": 2}
@@ -295,7 +295,7 @@ class RefContextCoder(ContextCodec):
         coded = np.empty(n, np.int64)
         act_x, act_y = dx.active, dy.active
         if not (self.symmetric and act_x is not None and act_y is not None
-                and self._no_halving(dx)):  # fmt: skip
+                and self._no_halving(dx) and activity(act_y, dy.symbols.shape[1]) <= ACTIVE_MAX):  # fmt: skip
             act_x = act_y = np.zeros((0, 2, 0), np.uint64)
         tail_t, tail_c = zero_tails(log2tab, cap)
         launch(ref_kneighbors, dx.causal, dx.symbols, self._cs(dx), dx.ref, dx.lengths, act_x,
