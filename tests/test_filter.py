@@ -15,7 +15,12 @@ from ncdvision.datasets import Dataset, corrupt_labels, load, plant_duplicates, 
 from ncdvision.ncd.cli import main
 from ncdvision.ncd.filter import Thresholds, filter_dataset, find_issues
 from ncdvision.ncd.filter import find as find_module
-from ncdvision.ncd.filter.duplicates import duplicate_groups, duplicate_pairs, upsample
+from ncdvision.ncd.filter.duplicates import (
+    duplicate_groups,
+    duplicate_pairs,
+    shifted,
+    upsample,
+)
 from ncdvision.ncd.filter.junk import (
     chance_consensus,
     grow,
@@ -170,9 +175,19 @@ def test_small_images_are_upsampled_so_their_near_copies_are_found(digits600):
     n = len(digits600)
     rep = find_issues(ds, ("duplicate",), progress=False)
     found = rep.flags["duplicate"][n:]
-    # noisy, JPEG and brightened copies; a 1 px shift of an 8x8 image stays out of reach
+    # noisy, JPEG and brightened copies, and 1 px shifts: upsampled x4 they are 4 px, out of
+    # the template's reach, so each image is also compared with shifted copies of the others
     assert found[kinds != "shift"].mean() >= 0.7
+    assert found[kinds == "shift"].mean() >= 0.7
     assert rep.flags["duplicate"][:n].mean() < 0.02
+
+
+def test_shifted_copies_move_each_image_by_one_pixel_with_zero_fill():
+    im = np.arange(1, 10, dtype=np.uint8).reshape(1, 3, 3)
+    out = shifted(im, ((0, 0), (1, 0), (0, -1)))
+    np.testing.assert_array_equal(out[0], im[0])
+    np.testing.assert_array_equal(out[1], [[0, 0, 0], [1, 2, 3], [4, 5, 6]])  # moved down
+    np.testing.assert_array_equal(out[2], [[2, 3, 0], [5, 6, 0], [8, 9, 0]])  # moved left
 
 
 def test_near_pairs_pass_the_threshold_or_the_ratio_test():

@@ -4,7 +4,10 @@
 below :data:`NEAR_THRESHOLD` under ``ctx-ref-asym`` on ``thermo:3`` planes of contrast-stretched
 images (each image's 1st..99th percentile mapped to 0..255), so that a brightness change, a
 ±1 px shift (the reference template spans ±2 px), JPEG artefacts or mild noise leave a copy
-cheap to code given its original; images smaller than :data:`MIN_SIDE` are upsampled first.
+cheap to code given its original; images smaller than :data:`MIN_SIDE` are upsampled first,
+and then each is also compared with the other images moved by one of their own pixels in
+every direction (:data:`SHIFTS`): upsampling by f turns a 1 px shift into f px, beyond the
+template's reach, so the shift a 28 px image tolerates is restored explicitly.
 Each image's :data:`NEAR_K` nearest neighbours are searched
 among its :data:`NEAR_CANDIDATES` nearest in pixel space (on the planted mnist-5k and
 fashion-mnist-10k copies the original was among them for 100% and 99.8%).
@@ -47,6 +50,11 @@ NEAR_CANDIDATES = 300
 #: seed 1 of the planted copies: F1 0.03 as they are, 0.81 upsampled x4; shifted copies are
 #: still missed). The side comes from the calibration set, not from digits.
 MIN_SIDE = 28
+#: Shifts (dy, dx), in pixels of the image as given, of the reference copies an upsampled
+#: image is also compared with (the first is the image itself): every direction by one pixel,
+#: the tolerance the reference template's ±2 px reach gives a 28 px image. Added in session
+#: 10 because digits' planted 1 px shifts were all missed after upsampling.
+SHIFTS = ((0, 0), (-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 
 
 def pixel_hashes(images: np.ndarray) -> np.ndarray:
@@ -65,12 +73,18 @@ def stretch(images: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(out), 0, 255).astype(np.uint8).reshape(images.shape)
 
 
+def upsample_factor(shape: tuple[int, ...], min_side: int = MIN_SIDE) -> int:
+    """The smallest whole factor that brings an image of ``shape`` to ``min_side`` (1 if it
+    is that large already)."""
+    return max(1, -(-min_side // min(shape[:2])))
+
+
 def upsample(images: np.ndarray, min_side: int = MIN_SIDE) -> np.ndarray:
     """Images whose shorter side is below ``min_side`` enlarged by the smallest whole factor
     that reaches it (linear interpolation); others unchanged."""
     from scipy.ndimage import zoom
 
-    f = -(-min_side // min(images.shape[1:3]))
+    f = upsample_factor(images.shape[1:], min_side)
     if f <= 1:
         return images
     factors = (1, f, f) + (1,) * (images.ndim - 3)
@@ -78,18 +92,56 @@ def upsample(images: np.ndarray, min_side: int = MIN_SIDE) -> np.ndarray:
                    255).astype(np.uint8)  # fmt: skip
 
 
+def shifted(images: np.ndarray, shifts=SHIFTS) -> np.ndarray:
+    """Each image moved by each (dy, dx) of ``shifts``, zero-filled: row ``len(shifts) * i +
+    s`` is image i under shift s."""
+    n, h, w = images.shape[:3]
+    out = np.zeros((n, len(shifts)) + images.shape[1:], images.dtype)
+    for s, (dy, dx) in enumerate(shifts):
+        out[:, s, max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = images[
+            :, max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]  # fmt: skip
+    return out.reshape((n * len(shifts),) + images.shape[1:])
+
+
 def near_neighbors(images, other=None, k: int = NEAR_K, n_jobs: int | None = -1,
                    progress: bool | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Each image's ``k`` nearest under the duplicate distance: among ``images`` themselves
-    (leave-one-out) or in ``other``; small images go through :func:`upsample` first."""
-    x = upsample(stretch(images))
-    y = x if other is None else upsample(stretch(other))
+    (leave-one-out) or in ``other``. Small images go through :func:`upsample` first, and an
+    image's distance to a reference is then the least over the reference's :func:`shifted`
+    copies."""
+    x, y = stretch(images), stretch(images if other is None else other)
     n_avail = len(y) - (other is None)
     k = min(k, n_avail)
-    comp = Compressor(NEAR_CODEC, NEAR_SERIALIZER, "ncd", n_jobs).fit(y)
-    m = NEAR_CANDIDATES if NEAR_CANDIDATES < n_avail else None
-    return kneighbors(x, None if other is None else y, k, compressor=comp, candidates=m,
-                      progress=progress)  # fmt: skip
+    v = len(SHIFTS) if upsample_factor(x.shape[1:]) > 1 else 1
+    ys = upsample(shifted(y) if v > 1 else y)
+    comp = Compressor(NEAR_CODEC, NEAR_SERIALIZER, "ncd", n_jobs).fit(ys)
+    if other is None and v == 1:
+        m = NEAR_CANDIDATES if NEAR_CANDIDATES < n_avail else None
+        return kneighbors(upsample(x), None, k, compressor=comp, candidates=m, progress=progress)
+    # every copy of an image may come before another image's: ask for enough to leave k others
+    own = np.arange(len(x)) * v if other is None else None
+    avail = len(ys) - (own is not None)
+    kk = min(v * (k + 1) - 1, avail)
+    m = v * NEAR_CANDIDATES if v * NEAR_CANDIDATES < avail else None
+    dist, idx = kneighbors(upsample(x), ys, kk, compressor=comp, candidates=m, exclude=own,
+                           progress=progress)  # fmt: skip
+    return _nearest_originals(dist, idx // v, k, None if own is None else own // v)
+
+
+def _nearest_originals(dist, owner, k, self_index):
+    """Per row, the first ``k`` distinct owners (skipping the row's own) of neighbours given
+    nearest first, with the distance of each one's nearest copy."""
+    out_d = np.full((len(dist), k), np.inf, np.float32)
+    out_i = np.full((len(dist), k), -1, np.int64)
+    for r in range(len(dist)):
+        seen = set() if self_index is None else {int(self_index[r])}
+        c = 0
+        for d, o in zip(dist[r].tolist(), owner[r].tolist(), strict=True):
+            if o not in seen and c < k:
+                seen.add(o)
+                out_d[r, c], out_i[r, c] = d, o
+                c += 1
+    return out_d, out_i
 
 
 def passes_ratio(dist: np.ndarray, ratio: float = NEAR_RATIO) -> np.ndarray:
