@@ -59,8 +59,10 @@ def _active_words(cs, ref, out):
                 out[i, 1, p >> 6] |= bit
 
 
-def activity(words: np.ndarray, n_pixels: int) -> float:
-    """The mean share of active pixels in a set's bitmaps (:func:`active_words`)."""
+def activity(words: np.ndarray, n_pixels: int, sample: int = 1000) -> float:
+    """The mean share of active pixels in a set's bitmaps (:func:`active_words`), over its
+    first ``sample`` images (it is asked once per block of queries)."""
+    words = words[:sample]
     if not words.size:
         return 0.0
     return _active_count(words) / (words.shape[0] * n_pixels)
