@@ -13,7 +13,8 @@ neither image has ink within reach of a template (its *inactive* pixels: every c
 and the symbol are 0, so they all share context 0 and cost a small, predictable amount) are
 about half of an MNIST pair's; :func:`_bound_both2` codes the *active* pixels first, where
 the pair's cost is decided, and adds the inactive ones in closed form from prefix sums.
-That partial sum rejects most pairs after a fraction of the work. A pair it does not reject
+That partial sum rejects most pairs after a fraction of the work; it is used where a
+reference set is mostly background (:data:`ACTIVE_MAX`). A pair it does not reject
 is coded again in raster order by the same kernel as the full matrix
 (:func:`.kernels._both_ways2`), so lengths, distances and neighbours are bit-identical to the
 exhaustive search; the first pass only decides, with a margin far above float rounding,
@@ -30,11 +31,11 @@ from .kernels import _both_ways2, _conditional, _reset2, _step2
 
 WORD = 64  # pixels per word of an activity bitmap
 #: The largest mean share of active pixels of a reference set for which the search codes
-#: active pixels first. A speed choice only (results are identical either way), from one
-#: same-process A/B run per set in session 10 (scratch, 3,000-4,000 candidates per query,
-#: thermo:3): mnist-5k (0.31 active) ran 1.17-1.27x faster with it, fashion-mnist-10k (0.52)
-#: 0.82x. An active pixel's context misses cache and costs about twice a raster step, so
-#: skipping the background pays only where there is much background.
+#: active pixels first. A speed choice only (results are identical either way), from
+#: same-process A/B runs in session 10 (scratch, 3,000-4,000 candidates per query, thermo:3):
+#: mnist-5k (0.31 active) ran 1.34x faster with it, fashion-mnist-10k (0.52) 0.96x (and 0.82x
+#: before the pixel list was built lazily). An active pixel's context misses cache and costs
+#: more than a raster step, so skipping the background pays only where there is much of it.
 ACTIVE_MAX = 0.4
 
 
@@ -91,22 +92,6 @@ def zero_tails(log2tab: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @njit(cache=True, inline="always")
-def _active_positions(act_a, act_b, pos):
-    """Pixels active in either image into ``pos``, those whose symbols differ first (the
-    costly ones); returns how many."""
-    m = 0
-    for phase in range(2):
-        for w in range(act_a.shape[1]):
-            diff = act_a[1, w] ^ act_b[1, w]
-            bits = diff if phase == 0 else (act_a[0, w] | act_b[0, w]) & ~diff
-            while bits != 0:
-                pos[m] = w * WORD + np.int64(trailing_zeros(bits))
-                bits &= bits - np.uint64(1)
-                m += 1
-    return m
-
-
-@njit(cache=True, inline="always")
 def _zero_tail(table, m, tail_t, tail_c):
     """Bits of ``m`` more visits to context 0 with symbol 0 from the table's counts now."""
     c = np.int64(table[0])
@@ -134,22 +119,32 @@ def _reset2_at(cs, ctx_b, shift, pos, m, table, prior):
 
 
 @njit(cache=True, inline="always")
-def _bound_both2(cs_y, ref_x, cs_x, ref_y, pos, m_act, shift, table_a, table_b, cap, log2tab,
-                 limit, n, tail_t, tail_c):  # fmt: skip
-    """C(y|x) + C(x|y) with the active pixels ``pos[:m_act]`` coded first and the inactive
-    ones added in closed form; stops after the pixel where the partial sum first exceeds
-    ``limit``. Returns (the sum so far, active pixels coded); the tables are left to reset."""
+def _bound_both2(cs_y, ref_x, cs_x, ref_y, act_x, act_y, pos, shift, table_a, table_b, cap,
+                 log2tab, limit, n, tail_t, tail_c):  # fmt: skip
+    """C(y|x) + C(x|y) with the pixels active in either image coded first (those whose
+    symbols differ before the others) and the inactive ones added in closed form; stops
+    after the pixel where the partial sum first exceeds ``limit``. The pixels coded are
+    listed in ``pos`` as it goes, so that an abandoned pair never walks the rest. Returns
+    (the sum so far, pixels coded); the tables are left to reset."""
     b = 0.0
-    for r in range(m_act):
-        p = pos[r]
-        b += _step2(cs_y, ref_x, shift, table_a, cap, log2tab, p)
-        b += _step2(cs_x, ref_y, shift, table_b, cap, log2tab, p)
-        if b > limit:
-            return b, r + 1
-    m = n - m_act
-    return b + _zero_tail(table_a, m, tail_t, tail_c) + _zero_tail(
-        table_b, m, tail_t, tail_c
-    ), m_act
+    m = 0
+    for phase in range(2):
+        for w in range(act_x.shape[1]):
+            diff = act_x[1, w] ^ act_y[1, w]
+            bits = diff if phase == 0 else (act_x[0, w] | act_y[0, w]) & ~diff
+            while bits != 0:
+                p = w * WORD + np.int64(trailing_zeros(bits))
+                bits &= bits - np.uint64(1)
+                pos[m] = p
+                m += 1
+                b += _step2(cs_y, ref_x, shift, table_a, cap, log2tab, p)
+                b += _step2(cs_x, ref_y, shift, table_b, cap, log2tab, p)
+                if b > limit:
+                    return b, m
+    rest = n - m
+    return b + _zero_tail(table_a, rest, tail_t, tail_c) + _zero_tail(
+        table_b, rest, tail_t, tail_c
+    ), m
 
 
 @njit(cache=True, inline="always")
@@ -228,8 +223,7 @@ def ref_kneighbors(q_causal, q_sym, q_cs, q_ref, q_len, q_act, t_causal, t_sym, 
             if both:  # C(y|x) + C(x|y) can only grow: stop once it passes the budget
                 lim = 2.0 * budget - cx - cy
                 if active and lim < np.inf:  # reject on the active pixels first
-                    m_act = _active_positions(q_act[i], t_act[j], pos)
-                    b, m = _bound_both2(t_cs[j], q_ref[i], q_cs[i], t_ref[j], pos, m_act, shift,
+                    b, m = _bound_both2(t_cs[j], q_ref[i], q_cs[i], t_ref[j], q_act[i], t_act[j], pos, shift,
                                         table, table_b, cap, log2tab, lim, n, tail_t,
                                         tail_c)  # fmt: skip
                     _reset2_at(t_cs[j], q_ref[i], shift, pos, m, table, prior)
