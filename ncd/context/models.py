@@ -294,8 +294,14 @@ class RefContextCoder(ContextCodec):
         out_d, out_i = np.empty((n, k), np.float32), np.empty((n, k), np.int64)
         coded = np.empty(n, np.int64)
         act_x, act_y = dx.active, dy.active
-        if not (self.symmetric and act_x is not None and act_y is not None
-                and self._no_halving(dx) and activity(act_y, dy.symbols.shape[1]) <= ACTIVE_MAX):  # fmt: skip
+        active_first = (
+            self.symmetric
+            and act_x is not None
+            and act_y is not None
+            and self._no_halving(dx)
+            and activity(act_y, dy.symbols.shape[1]) <= ACTIVE_MAX
+        )
+        if not active_first:  # zero-width bitmaps: the raster-order search alone
             act_x = act_y = np.zeros((0, 2, 0), np.uint64)
         tail_t, tail_c = zero_tails(log2tab, cap)
         launch(ref_kneighbors, dx.causal, dx.symbols, self._cs(dx), dx.ref, dx.lengths, act_x,
