@@ -109,7 +109,8 @@ def near_neighbors(images, other=None, k: int = NEAR_K, n_jobs: int | None = -1,
     (leave-one-out) or in ``other``. Small images go through :func:`upsample` first, and an
     image's distance to a reference is then the least over the reference's :func:`shifted`
     copies."""
-    x, y = stretch(images), stretch(images if other is None else other)
+    x = stretch(images)
+    y = x if other is None else stretch(other)
     n_avail = len(y) - (other is None)
     k = min(k, n_avail)
     v = len(SHIFTS) if upsample_factor(x.shape[1:]) > 1 else 1
@@ -125,6 +126,8 @@ def near_neighbors(images, other=None, k: int = NEAR_K, n_jobs: int | None = -1,
     m = v * NEAR_CANDIDATES if v * NEAR_CANDIDATES < avail else None
     dist, idx = kneighbors(upsample(x), ys, kk, compressor=comp, candidates=m, exclude=own,
                            progress=progress)  # fmt: skip
+    if v == 1:  # no shifted copies: the neighbours are the images themselves
+        return dist, idx
     return _nearest_originals(dist, idx // v, k, None if own is None else own // v)
 
 
