@@ -18,7 +18,9 @@ from ncdvision.ncd.filter import find as find_module
 from ncdvision.ncd.filter.duplicates import (
     duplicate_groups,
     duplicate_pairs,
+    offset,
     shifted,
+    stretch,
     upsample,
 )
 from ncdvision.ncd.filter.junk import (
@@ -180,6 +182,28 @@ def test_small_images_are_upsampled_so_their_near_copies_are_found(digits600):
     assert found[kinds != "shift"].mean() >= 0.7
     assert found[kinds == "shift"].mean() >= 0.7
     assert rep.flags["duplicate"][:n].mean() < 0.02
+
+
+def test_brightened_and_flattened_copies_are_both_found(digits600):
+    # +30 saturates the digits' top grays, so a stretch scales the copy's other grays by another
+    # factor than the original's; an offset undoes it, but not a lowered contrast: both are used
+    n, src = len(digits600), np.arange(0, 80, 2)
+    brighter = np.clip(digits600.images[src[:20]].astype(np.int16) + 30, 0, 255).astype(np.uint8)
+    flatter = np.rint(digits600.images[src[20:]] * 0.6 + 40).astype(np.uint8)
+    ds = digits600.with_(images=np.concatenate([digits600.images, brighter, flatter]),
+                         labels=np.concatenate([digits600.labels, digits600.labels[src]]))  # fmt: skip
+    dup_of = find_issues(ds, ("duplicate",), progress=False).table["duplicate_of"]
+    assert np.mean(dup_of[n : n + 20] == src[:20]) >= 0.95
+    assert np.mean(dup_of[n + 20 :] == src[20:]) >= 0.95
+    assert (dup_of[np.setdiff1d(np.arange(n), src)] >= 0).mean() < 0.02
+
+
+def test_normalizations_undo_an_offset_and_a_contrast_change():
+    im = np.zeros((1, 20, 20), np.uint8)  # background, and two gray levels of ink
+    im[0, 5:15, 5:10], im[0, 5:15, 10:15] = 100, 200
+    np.testing.assert_array_equal(offset(im + 40), im)
+    np.testing.assert_array_equal(stretch(im // 2 + 10), stretch(im))
+    assert stretch(im).max() == 255 and offset(im).max() == 200  # only the stretch scales
 
 
 def test_shifted_copies_move_each_image_by_one_pixel_with_zero_fill():

@@ -130,6 +130,7 @@ def _near_stage(cache: _Cache, stage: str, X, other, k: int, n_jobs, progress) -
     """The duplicate distance's k nearest (within X, or in ``other``), cached."""
     spec = {"k": k, "codec": dup.NEAR_CODEC, "serializer": dup.NEAR_SERIALIZER,
             "first_stage": FIRST_STAGE, "min_side": dup.MIN_SIDE, "shifts": dup.SHIFTS,
+            "normalizations": [f.__name__ for f in dup.NORMALIZATIONS],
             "other": None if other is None else _Cache(None, other, np.zeros(0)).data_key}  # fmt: skip
 
     def compute():
