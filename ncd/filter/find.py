@@ -17,7 +17,7 @@ import numpy as np
 
 from ..knn import NCDKNNClassifier
 from ..output import temp_beside
-from ..search import FIRST_STAGE, choose_candidates, kneighbors
+from ..search import FIRST_STAGE, RECALL_QUERIES, choose_candidates, kneighbors
 from . import duplicates as dup
 from . import junk
 from . import labels as lab
@@ -198,6 +198,7 @@ def find_issues(
     if "label" in issues or "junk" in issues:
         spec = {"codec": codec if isinstance(codec, str) else repr(codec),
                 "serializer": str(serializer), "k": th.label_k, "recall": recall, "seed": seed,
+                "recall_queries": RECALL_QUERIES,
                 "first_stage": FIRST_STAGE}  # fmt: skip
         nb = cache.get("neighbours", spec, lambda: _label_neighbours(
             X, y, codec, serializer, th.label_k, recall, n_jobs, seed, progress))  # fmt: skip
