@@ -233,13 +233,13 @@ def cascade_recall(
     q = np.sort(rng.choice(n, min(n_queries, n), replace=False))
     _, exact = kneighbors(images[q], images, k, compressor=compressor, exclude=q,
                           prepared_y=prepared, **where)  # fmt: skip
-    order = pixel_order(images[q], images, max(ms), q)
-    return {
-        m: float(
-            np.mean([len(np.intersect1d(e, o[:m])) / k for e, o in zip(exact, order, strict=True)])
-        )
-        for m in ms
-    }
+    stage = FirstStage(images)
+    found = np.empty((len(q), len(ms)))
+    for rows in row_blocks(len(q), n, None):  # the first stage's (queries x n) in blocks
+        order = stage.order(images[q[rows]], max(ms), q[rows])
+        for r, e, o in zip(range(rows.start, rows.stop), exact[rows], order, strict=True):
+            found[r] = [len(np.intersect1d(e, o[:m])) / k for m in ms]
+    return {m: float(found[:, c].mean()) for c, m in enumerate(ms)}
 
 
 def choose_candidates(
