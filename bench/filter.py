@@ -13,8 +13,6 @@ thresholds were chosen on mnist-5k with seed 1, see ``--calibrate``):
 - ``label``: symmetric label noise at 10/20/40%, pairwise at 20%. ncdvision's vote margin and
   cleanlab fed with ncdvision's leave-one-out vote fractions, against cleanlab's
   ``find_label_issues`` with 5-fold logistic-regression probabilities.
-- ``downstream`` (20% symmetric): clean-test accuracy of L2 kNN, NCD kNN and logistic
-  regression trained on the noisy, the filtered and the clean labels.
 - ``duplicate``: 5% near-duplicate copies (±1 px shift, gaussian noise sigma 8, JPEG q90,
   brightness +30); F1 of "is in a duplicate group" against cleanvision (near + exact
   duplicates) and imagededup's PHash (default threshold 10).
@@ -23,12 +21,11 @@ thresholds were chosen on mnist-5k with seed 1, see ``--calibrate``):
   (low information, dark, light); for foreign images also ncdvision flagged for any reason
   (a label issue included), among the images not planted as noise or blank; and outliers
   flagged on the training split without planted junk (clean and 20% label noise).
-- ``oracle`` (20% symmetric): what removal can recover at best for the fast learners (L2
-  kNN, logistic regression): clean-test accuracy with exactly the flipped images removed,
-  beside ncdvision's filter and a random clean subset of the oracle's size, same run.
 - ``cnn`` (20% symmetric, with ``[neural]``): cleanlab fed with the small CNN's 5-fold
-  probabilities, and the CNN's downstream accuracy on the noisy, filtered, relabelled and
-  clean sets.
+  probabilities.
+
+What the filter does for a learner trained afterwards (over several noise draws) is
+``bench/downstream.py``.
 
 imagededup imports torchvision, which cannot be installed beside the CPU torch of
 ``[neural]``; give ``--imagededup-python`` an interpreter of a separate environment with
@@ -57,14 +54,13 @@ from ncdvision.datasets import (
     plant_duplicates,
     plant_junk,
 )
-from ncdvision.ncd import NCDKNNClassifier, PixelKNNClassifier
 from ncdvision.ncd.filter import Thresholds, find_issues
 from ncdvision.ncd.filter.junk import chance_consensus, robust_z
 from ncdvision.ncd.filter.write import gallery_png
 from ncdvision.ncd.study.learners import PixelLogisticRegression
 
 OTHER = {"mnist-5k": "fashion-mnist-10k", "fashion-mnist-10k": "mnist-5k"}
-ALL_SCENARIOS = "label,downstream,duplicate,junk,oracle,cnn"
+ALL_SCENARIOS = "label,duplicate,junk,cnn"
 LABEL_NOISE = (("symmetric", 0.1), ("symmetric", 0.2), ("symmetric", 0.4), ("pairwise", 0.2))
 
 
@@ -81,7 +77,7 @@ def lr_probs(images, labels) -> np.ndarray:
                              method="predict_proba")  # fmt: skip
 
 
-def label_rows(name, train, test, cache, seed, downstream) -> list[dict]:
+def label_rows(name, train, cache, seed) -> list[dict]:
     from cleanlab.filter import find_label_issues
 
     rows = []
@@ -107,49 +103,12 @@ def label_rows(name, train, test, cache, seed, downstream) -> list[dict]:
         if (kind, rate) == ("symmetric", 0.2):
             gallery_png(RESULTS / f"filter-{name}-label-gallery.png", noisy.images, noisy.labels,
                         noisy.class_names, rep, "label")  # fmt: skip
-        if downstream and (kind, rate) == ("symmetric", 0.2):
-            rows += downstream_rows(name, train, noisy, rep, test)
     return rows
 
 
-def downstream_rows(name, clean, noisy, rep, test, learners=None,
-                    scenario="downstream symmetric 20%", extra=None) -> list[dict]:  # fmt: skip
-    """Clean-test accuracy after training on the noisy labels, on the images left after
-    removing the flagged ones, on the noisy set with flagged labels replaced by the suggested
-    ones, on ``extra`` sets (name -> dataset) and on the clean labels (``learners``: name ->
-    factory; default L2 kNN, NCD kNN under the filter's setting, logistic regression)."""
-    flag, settings = rep.flags["label"], rep.settings
-    relabelled = noisy.with_(labels=np.where(flag, rep.table["suggested"], noisy.labels))
-    sets = {"noisy": noisy, "filtered": noisy.subset(np.flatnonzero(~flag)),
-            "relabelled": relabelled, **(extra or {}), "clean": clean}  # fmt: skip
-    learners = learners or {
-        "L2 pixel kNN": lambda: PixelKNNClassifier(),
-        "NCD kNN": lambda: NCDKNNClassifier(codec=settings["codec"],
-                                            serializer=settings["serializer"]),  # fmt: skip
-        "logistic regression": PixelLogisticRegression,
-    }
-    rows = []
-    for learner, make in learners.items():
-        acc = {}
-        for which, ds in sets.items():
-            acc[which] = float(make().fit(ds.images, ds.labels).score(test.images, test.labels))
-        lost = acc["clean"] - acc["noisy"]
-        rec = {f"recovered_{w}": (acc[w] - acc["noisy"]) / lost if lost > 0 else None
-               for w in sets if w not in ("noisy", "clean")}  # fmt: skip
-        rows.append({"dataset": name, "scenario": scenario, "method": learner,
-                     **{f"acc_{k}": v for k, v in acc.items()}, "n_kept": int((~flag).sum()),
-                     **rec})  # fmt: skip
-        print(table(rows[-1:], ["dataset", "method", "acc_noisy", "acc_filtered",
-                                "acc_relabelled", "acc_clean", "recovered_filtered",
-                                "recovered_relabelled"]))  # fmt: skip
-    return rows
-
-
-def cnn_rows(name, train, test, cache, seed) -> list[dict]:
+def cnn_rows(name, train, cache, seed) -> list[dict]:
     """With ``[neural]``, 20% symmetric noise: cleanlab fed with the small CNN's 5-fold
-    out-of-sample probabilities, and the CNN trained on the noisy, filtered, relabelled,
-    oracle-filtered and clean sets (its fixed recipe,
-    :class:`~ncdvision.neural.cnn.CNNClassifier`)."""
+    out-of-sample probabilities (its fixed recipe, :class:`~ncdvision.neural.cnn.CNNClassifier`)."""
     from cleanlab.filter import find_label_issues
 
     try:
@@ -169,39 +128,6 @@ def cnn_rows(name, train, test, cache, seed) -> list[dict]:
              "method": "cleanlab + small CNN (5-fold)", **prf(truth, flag),
              "seconds": time.perf_counter() - t}]  # fmt: skip
     print(table(rows, ["dataset", "scenario", "method", "precision", "recall", "f1"]))
-    rep = find_issues(noisy, ("label",), cache=cache, progress=False)
-    # the oracle: what removal can recover at best, the flipped images removed exactly
-    oracle = noisy.subset(np.setdiff1d(np.arange(len(train)), flipped))
-    rows += downstream_rows(name, train, noisy, rep, test,
-                            {"small CNN": lambda: CNNClassifier(seed=seed)},
-                            "cnn downstream symmetric 20%", {"oracle": oracle})  # fmt: skip
-    return rows
-
-
-def oracle_rows(name, train, test, cache, seed) -> list[dict]:
-    """The perfect filter: the flipped images removed (their true labels unseen), against
-    the noisy set, ncdvision's filter, the clean set and a random clean subset of the
-    oracle's size (as many images, no noise), for L2 kNN and logistic regression."""
-    noisy, flipped = corrupt_labels(train, 0.2, seed=seed)
-    kept = np.setdiff1d(np.arange(len(train)), flipped)
-    subset = np.random.default_rng(seed).choice(len(train), len(kept), replace=False)
-    flag = find_issues(noisy, ("label",), cache=cache, progress=False).flags["label"]
-    sets = {"noisy": noisy, "filtered": noisy.subset(np.flatnonzero(~flag)),
-            "oracle": noisy.subset(kept), "clean_subset": train.subset(subset),
-            "clean": train}  # fmt: skip
-    rows = []
-    for learner, make in (("L2 pixel kNN", PixelKNNClassifier),
-                          ("logistic regression", PixelLogisticRegression)):  # fmt: skip
-        acc = {w: float(make().fit(d.images, d.labels).score(test.images, test.labels))
-               for w, d in sets.items()}  # fmt: skip
-        lost = acc["clean"] - acc["noisy"]
-        rows.append({"dataset": name, "scenario": "oracle symmetric 20%", "method": learner,
-                     **{f"acc_{k}": v for k, v in acc.items()}, "n_kept": len(kept),
-                     **{f"recovered_{w}": (acc[w] - acc["noisy"]) / lost if lost > 0 else None
-                        for w in ("filtered", "oracle")}})  # fmt: skip
-    print(table(rows, ["dataset", "method", "acc_noisy", "acc_filtered", "acc_oracle",
-                       "acc_clean_subset", "acc_clean", "recovered_filtered",
-                       "recovered_oracle"]))  # fmt: skip
     return rows
 
 
@@ -451,15 +377,14 @@ def main() -> None:
         rows = json.loads(part.read_text())["rows"] if part.exists() else []
         done = {r["scenario"].split()[0] for r in rows}
         ds = load(name)
-        train, test = ds.split(test_size=BENCHMARK_TEST_SIZE[name], seed=0)
+        train, _ = ds.split(test_size=BENCHMARK_TEST_SIZE[name], seed=0)
         t = time.perf_counter()
         jobs = (
-            ("label", "label", label_rows, (test, args.cache, args.seed, "downstream" in scen)),
+            ("label", "label", label_rows, (args.cache, args.seed)),
             ("duplicate", "near-duplicates", duplicate_rows,
              (args.cache, args.seed, args.imagededup_python)),
             ("junk", "junk", junk_rows, (args.cache, args.seed)),
-            ("oracle", "oracle", oracle_rows, (test, args.cache, args.seed)),
-            ("cnn", "cnn", cnn_rows, (test, args.cache, args.seed)),
+            ("cnn", "cnn", cnn_rows, (args.cache, args.seed)),
         )  # fmt: skip
         for key, first_word, fn, rest in jobs:
             if key not in scen or first_word in done:

@@ -3,10 +3,16 @@ and a rerun that computes nothing."""
 
 import json
 
+import numpy as np
 import pytest
 
 from ncdvision.ncd.cli import main
-from ncdvision.ncd.study.analysis import correlation, leave_one_out_prediction, verdict
+from ncdvision.ncd.study.analysis import (
+    correlation,
+    leave_one_out_prediction,
+    recovered_share,
+    verdict,
+)
 
 
 def test_tiny_study_writes_the_report_and_resumes(tmp_path, capsys):
@@ -37,3 +43,30 @@ def test_correlation_intervals_and_verdicts():
     assert verdict(flat, +1) == "inconclusive"
     pred = leave_one_out_prediction(x, [2 * v + 1 for v in x])
     assert pred["mae"] < 1e-9 < pred["mae_mean_only"]
+
+
+def _correct(acc: float, n_seeds: int, n: int, rng) -> np.ndarray:
+    """(seeds, n) correctness with exactly ``acc`` of each row right, shuffled."""
+    row = np.arange(n) < round(acc * n)
+    return np.stack([rng.permutation(row) for _ in range(n_seeds)])
+
+
+def test_recovered_share_of_a_clear_cost_and_of_one_within_sampling_error():
+    rng = np.random.default_rng(0)
+    big = {"noisy": _correct(0.80, 3, 2000, rng), "filtered": _correct(0.85, 3, 2000, rng),
+           "relabelled": _correct(0.78, 3, 2000, rng), "clean": _correct(0.90, 3, 2000, rng)}  # fmt: skip
+    r = recovered_share(big)
+    assert r["cost"] == pytest.approx(0.10)
+    assert r["share"]["filtered"] == pytest.approx(0.5)
+    assert r["share"]["relabelled"] == pytest.approx(-0.2)  # worse than not treating
+    lo, hi = r["share_ci"]["filtered"]
+    assert 0.3 < lo < 0.5 < hi < 0.7 and r["cost_ci"][0] > 0.08
+    # 2 test images of 500 between noisy and clean: the interval on the cost reaches zero
+    small = {"noisy": _correct(0.960, 3, 500, rng), "filtered": _correct(0.962, 3, 500, rng),
+             "clean": _correct(0.964, 3, 500, rng)}  # fmt: skip
+    r = recovered_share(small)
+    assert r["cost_ci"][0] <= 0 < r["cost_ci"][1]
+    with pytest.raises(ValueError, match="'clean'"):
+        recovered_share({"noisy": big["noisy"]})
+    with pytest.raises(ValueError, match="shapes"):
+        recovered_share({"noisy": big["noisy"], "clean": big["clean"][:2]})
