@@ -61,6 +61,7 @@ from ncdvision.ncd.study.learners import PixelLogisticRegression
 
 OTHER = {"mnist-5k": "fashion-mnist-10k", "fashion-mnist-10k": "mnist-5k"}
 ALL_SCENARIOS = "label,duplicate,junk,cnn"
+SCENARIO_ORDER = ("label", "near-duplicates", "junk", "cnn")  # rows' first words
 LABEL_NOISE = (("symmetric", 0.1), ("symmetric", 0.2), ("symmetric", 0.4), ("pairwise", 0.2))
 
 
@@ -397,6 +398,8 @@ def main() -> None:
             mine = {r["scenario"].split()[0] for r in rows}
             rows = [r for r in json.loads(old.read_text())["rows"]
                     if r["scenario"].split()[0] not in mine] + rows  # fmt: skip
+        # the table's order, whichever scenarios were rerun (a stable sort)
+        rows.sort(key=lambda r: SCENARIO_ORDER.index(r["scenario"].split()[0]))
         write_json(f"filter-{name}", {"machine": machine(), "dataset": name, "seed": args.seed,
                                       "seconds": time.perf_counter() - t, "rows": rows})  # fmt: skip
         print(table(rows, ["dataset", "scenario", "method", "precision", "recall", "f1"]))
