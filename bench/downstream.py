@@ -24,8 +24,9 @@ over the draws with a 90% interval that resamples the draws and the test images 
 Every (learner, condition, seed) cell is kept as it finishes, so a stopped run resumes
 (``bench/results/downstream-<dataset>.partial.json``); the finished file holds each cell's
 per-image correctness (packed bits) and the summary, and its cells are reused by a later run
-(more ``--seeds`` cost only the new draws; delete the file to recompute everything). The
-small CNN needs ``[neural]``.
+(more ``--seeds`` cost only the new draws; delete the file to recompute everything). A
+draw's ``filter_seconds`` is near 0 where the filter's stage cache (``--cache``) already
+held it. The small CNN needs ``[neural]``.
 """
 
 from __future__ import annotations

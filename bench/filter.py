@@ -372,6 +372,9 @@ def main() -> None:
     if args.fashion_full:
         return fashion_full(args.cache)
     scen = set(args.scenarios.split(","))
+    if unknown := scen - set(ALL_SCENARIOS.split(",")):
+        ap.error(f"--scenarios: unknown {sorted(unknown)}; known: {ALL_SCENARIOS} (the "
+                 "downstream accuracy is bench/downstream.py)")  # fmt: skip
     for name in args.datasets.split(","):
         # one results file per dataset; a partial file resumes a stopped run scenario by scenario
         part = RESULTS / f"filter-{name}.partial.json"

@@ -10,7 +10,8 @@ learnability and noise studies.
 - :mod:`.predictors` -- compressibility in bits per value (every codec, ``ctx`` fresh and
   trained, label information; ``pixelcnn`` from ``[neural]`` through the
   ``ncdvision.predictors`` group) and two non-compression comparisons;
-- :mod:`.analysis` -- correlations with bootstrap intervals, leave-one-dataset-out, verdicts;
+- :mod:`.analysis` -- correlations with bootstrap intervals, leave-one-dataset-out, verdicts,
+  and the share of a noise cost a treatment recovers (:func:`~.analysis.recovered_share`);
 - :mod:`.learnability` (``ncdvision study learnability``) and :mod:`.noise` (``ncdvision
   study noise``), with their reports in :mod:`.report` and :mod:`.noise_report`.
 """

@@ -1,5 +1,6 @@
 """Does a predictor track learnability? Rank and linear correlation with bootstrap intervals
-over datasets, and leave-one-dataset-out prediction."""
+over datasets, and leave-one-dataset-out prediction. And how much of what noise costs a
+treatment (e.g. label filtering) wins back, with paired bootstrap intervals."""
 
 from __future__ import annotations
 
@@ -77,7 +78,8 @@ def recovered_share(correct: dict[str, np.ndarray], n_boot: int = 2000, seed: in
     divided by the cost (1: all of it back, 0: none, below 0: worse than not treating). The
     intervals resample the noise draws and the test images together (paired), so a cost the
     test set cannot tell from zero shows as an interval reaching 0 (its shares then mean
-    little).
+    little). Shares are computed on the resamples with a positive cost; a share's interval
+    is None when fewer than half the resamples have one.
     """
     acc = {w: np.asarray(c, float) for w, c in correct.items()}
     for w in ("noisy", "clean"):
