@@ -76,6 +76,14 @@ def _learner(key: str, setting: dict, seed: int):
     return CNNClassifier(seed=seed)
 
 
+def _key(lk: str, draw: dict, cond: str, seed: int) -> str:
+    """A cell's name: learner, its distance (NCD kNN), condition, and the draw (``any`` for a
+    clean cell that no draw changes)."""
+    setting = f"{draw['codec']}/{draw['serializer']}" if lk == "ncd" else ""
+    same = cond == "clean" and lk in DETERMINISTIC
+    return f"{lk}|{setting}|{cond}|{'any' if same else seed}"
+
+
 def _conditions(train, seed: int, cache: str) -> tuple[dict, dict]:
     """The training sets of one noise draw, and what the filter did on it."""
     noisy, flipped = corrupt_labels(train, NOISE, seed=seed)
@@ -112,12 +120,10 @@ def run_dataset(name: str, seeds: list[int], learners: list[str], cache: str) ->
               f"flagged, precision {info['precision']:.3f} recall {info['recall']:.3f}",
               flush=True)  # fmt: skip
         for lk in learners:
-            setting = f"{info['codec']}/{info['serializer']}" if lk == "ncd" else ""
             for cond, ds in sets.items():
                 if cond == "clean_subset" and lk not in ("l2", "logreg"):
                     continue  # the slow learners: the oracle row says enough
-                same = cond == "clean" and lk in DETERMINISTIC
-                key = f"{lk}|{setting}|{cond}|{'any' if same else seed}"
+                key = _key(lk, info, cond, seed)
                 if key in cells:
                     continue
                 t = time.perf_counter()
@@ -137,11 +143,8 @@ def summarize(cells: dict, draws: dict, seeds: list[int], learners: list[str], n
     for lk in learners:
         correct: dict[str, list] = {}
         for seed in seeds:
-            setting = (f"{draws[str(seed)]['codec']}/{draws[str(seed)]['serializer']}"
-                       if lk == "ncd" else "")  # fmt: skip
             for cond in ("noisy", *TREATMENTS, "clean"):
-                same = cond == "clean" and lk in DETERMINISTIC
-                key = f"{lk}|{setting}|{cond}|{'any' if same else seed}"
+                key = _key(lk, draws[str(seed)], cond, seed)
                 if key in cells:
                     correct.setdefault(cond, []).append(_unbits(cells[key]["bits"], n))
         correct = {c: np.stack(v) for c, v in correct.items() if len(v) == len(seeds)}
