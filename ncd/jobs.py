@@ -35,9 +35,11 @@ def _fit_predict(clf, train, test, method: str, rows: list) -> np.ndarray:
                 if not compression
                 else f"cascade M={m} (recall {recall:.3f})"
                 if m is not None
-                else "exact" if m_fit is None else "exact (small job)"
+                else "exact (small job)"
+                if clf.search == "auto"
+                else "exact"
             ),  # fmt: skip
-            "cascade_m_chosen": m_fit,  # on training queries; used beyond exact_pairs
+            "cascade_m_chosen": m_fit,  # on training queries; None where no call needed it
             "cascade_train_recall": recall,
             "n_test": len(test),
             "accuracy": float(np.mean(pred == test.labels)),

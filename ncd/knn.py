@@ -119,7 +119,7 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         The chosen setting's leave-one-out training accuracy, an estimate of test accuracy.
     n_candidates_ : int or None
         Candidates per query of the cascade for calls beyond ``exact_pairs`` (None: exact
-        search).
+        search); measured at first use (:meth:`cascade`).
     cascade_recall_ : dict
         Recall of the exact top k on training queries for each candidate count tried.
     """
@@ -193,12 +193,7 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
             self.codec_, self.serializer_, self.distance, self.n_jobs
         ).fit(X, y_enc)
         self._prepared = self.compressor_.prepare(X, "training images")
-        self.n_candidates_, self.cascade_recall_ = None, {}
-        if self.search == "auto":
-            self.n_candidates_, self.cascade_recall_ = choose_candidates(
-                self.compressor_, X, self.k_, self.recall, prepared=self._prepared,
-                seed=self.random_state, **self._where(),
-            )  # fmt: skip
+        self._cascades: dict[int, tuple[int | None, dict[int, float]]] = {}
         return self
 
     def _select(self, X, y, candidates):
@@ -241,24 +236,59 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
     def _where(self) -> dict:
         return {"backend": self.backend, "scheduler": self.scheduler}
 
+    def cascade(self, k: int | None = None) -> tuple[int | None, dict[int, float]]:
+        """The cascade for ``k`` neighbours (default ``k_``): the smallest candidate count
+        whose recall of the exact top k reaches ``recall`` on leave-one-out training queries
+        (None: none does, search exactly), and the recall of every count tried.
+
+        Measured at the first call that needs it and kept: it costs an exact search of
+        :data:`~ncdvision.ncd.search.RECALL_QUERIES` training queries, which a job small
+        enough to be searched exactly never pays. ``search="exact"``: ``(None, {})``.
+        """
+        check_is_fitted(self, "compressor_")
+        k = self.k_ if k is None else int(k)
+        if self.search == "exact":
+            return None, {}
+        if k not in self._cascades:
+            self._cascades[k] = choose_candidates(
+                self.compressor_, self._X, k, self.recall, prepared=self._prepared,
+                seed=self.random_state, **self._where(),
+            )  # fmt: skip
+        return self._cascades[k]
+
+    @property
+    def n_candidates_(self) -> int | None:
+        return self.cascade()[0]
+
+    @property
+    def cascade_recall_(self) -> dict[int, float]:
+        return self.cascade()[1]
+
     def candidates_for(self, n_queries: int, k: int | None = None) -> int | None:
         """The cascade's candidates per query for a call with ``n_queries`` images and ``k``
         neighbours (default ``k_``); None: the exact search."""
         check_is_fitted(self, "compressor_")
-        k = self.k_ if k is None else k
-        m = self.n_candidates_
-        if m is None or m < k or n_queries * len(self._X) <= self.exact_pairs:
+        if self.search == "exact" or n_queries * len(self._X) <= self.exact_pairs:
             return None
-        return m
+        return self.cascade(k)[0]
 
-    def kneighbors(self, X, n_neighbors: int | None = None, return_distance: bool = True):
-        """Distances and training indices of the nearest training images, nearest first."""
+    def kneighbors(self, X=None, n_neighbors: int | None = None, return_distance: bool = True,
+                   progress: bool | None = None):  # fmt: skip
+        """Distances and training indices of the nearest training images, nearest first.
+
+        ``X=None``, as in scikit-learn: the neighbours of each training image among the other
+        training images (leave-one-out). The compressor is the one fitted on every training
+        image, so a learned prior (``ctx-ref-learned``) has seen each query."""
         check_is_fitted(self, "compressor_")
-        X = check_images(X, "X")
+        X = None if X is None else check_images(X, "X")
         k = self.k_ if n_neighbors is None else n_neighbors
-        m = self.candidates_for(len(X), k)
-        dist, idx = kneighbors(X, self._X, k=k, compressor=self.compressor_,
-                               prepared_y=self._prepared, candidates=m, **self._where())  # fmt: skip
+        m = self.candidates_for(len(self._X if X is None else X), k)
+        if X is None:  # leave-one-out: the training images and their C(x), reused
+            X, Y = self._X, None
+        else:
+            Y = self._X
+        dist, idx = kneighbors(X, Y, k=k, compressor=self.compressor_, prepared_y=self._prepared,
+                               candidates=m, progress=progress, **self._where())  # fmt: skip
         return (dist, idx) if return_distance else idx
 
     def predict(self, X) -> np.ndarray:
@@ -275,14 +305,16 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
     def settings(self) -> dict:
         """The settings in use, for reports."""
         check_is_fitted(self, "compressor_")
+        # the cascade at k_ where a call has needed it (None: not measured, or exact search)
+        m, recalls = self._cascades.get(self.k_, (None, {}))
         return {
             "codec": self.codec_ if isinstance(self.codec_, str) else self.compressor_.codec.name,
             "serializer": self.compressor_.serializer.name,
             "k": self.k_,
             "distance": self.distance,
             "loo_accuracy": self.loo_accuracy_,
-            "n_candidates": self.n_candidates_,
-            "cascade_recall": self.cascade_recall_.get(self.n_candidates_),
+            "n_candidates": m,
+            "cascade_recall": recalls.get(m),
         }
 
 

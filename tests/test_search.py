@@ -147,3 +147,37 @@ def test_small_jobs_are_searched_exactly_even_with_a_cascade_chosen(mnist):
         auto.kneighbors(test.images, return_distance=False),
         exact.kneighbors(test.images, return_distance=False),
     )
+
+
+def test_cascade_is_measured_only_when_a_call_needs_it(mnist, monkeypatch):
+    train, test = mnist
+    calls = []
+    import ncdvision.ncd.knn as knn
+
+    def counting(*args, **kw):
+        calls.append(args[2])  # k
+        return choose_candidates(*args, **kw)
+
+    monkeypatch.setattr(knn, "choose_candidates", counting)
+    kw = {"codec": "ctx-ref", "serializer": "binary", "k": 3, "recall": 0.95}
+    small = NCDKNNClassifier(**kw).fit(train.images, train.labels)
+    small.predict(test.images)  # 40 x 300 pairs: searched exactly, nothing to measure
+    assert calls == [] and small.settings()["n_candidates"] is None
+    big = NCDKNNClassifier(**kw, exact_pairs=0).fit(train.images, train.labels)
+    big.predict(test.images)
+    big.predict(test.images)
+    assert calls == [3]  # once, at k_, and kept
+    assert big.settings()["n_candidates"] == big.n_candidates_ is not None
+    big.kneighbors(test.images, n_neighbors=5)
+    assert calls == [3, 5]  # another k is measured at that k
+
+
+def test_kneighbors_without_queries_is_leave_one_out_over_the_training_set(mnist):
+    train, _ = mnist
+    clf = NCDKNNClassifier(codec="ctx-ref", serializer="binary", k=3, search="exact")
+    clf.fit(train.images, train.labels)
+    dist, idx = clf.kneighbors(n_neighbors=4)
+    want_d, want_i = kneighbors(train.images, None, 4, compressor=clf.compressor_)
+    np.testing.assert_array_equal(idx, want_i)
+    np.testing.assert_array_equal(dist, want_d)
+    assert not (idx == np.arange(len(train))[:, None]).any()  # never itself

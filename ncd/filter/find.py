@@ -17,7 +17,7 @@ import numpy as np
 
 from ..knn import NCDKNNClassifier
 from ..output import temp_beside
-from ..search import FIRST_STAGE, RECALL_QUERIES, choose_candidates, kneighbors
+from ..search import FIRST_STAGE, RECALL_QUERIES
 from . import duplicates as dup
 from . import junk
 from . import labels as lab
@@ -109,18 +109,17 @@ class _Cache:
 
 def _label_neighbours(X, y, codec, serializer, k, recall, n_jobs, seed, progress) -> dict:
     """Leave-one-out top-k under the setting ``auto`` picks on these (given) labels."""
+    # exact_pairs=0: the cascade at ``recall`` whatever the set's size
     clf = NCDKNNClassifier(codec=codec, serializer=serializer, k="auto", n_jobs=n_jobs,
-                           search="auto", random_state=seed).fit(X, y)  # fmt: skip
-    comp = clf.compressor_  # fitted on all images with the chosen setting
-    prepared = comp.prepare(X, "images")
-    m, recalls = choose_candidates(comp, X, k, recall, prepared=prepared, seed=seed)
-    dist, idx = kneighbors(X, None, k, compressor=comp, prepared_y=prepared, candidates=m,
-                           progress=progress)  # fmt: skip
+                           search="auto", recall=recall, exact_pairs=0,
+                           random_state=seed).fit(X, y)  # fmt: skip
+    dist, idx = clf.kneighbors(None, k, progress=progress)
+    m, recalls = clf.cascade(k)
     return {
         "dist": dist,
         "idx": idx,
         "codec": np.array(clf.settings()["codec"]),
-        "serializer": np.array(comp.serializer.name),
+        "serializer": np.array(clf.compressor_.serializer.name),
         "candidates": np.array(-1 if m is None else m),
         "recall": np.array(recalls.get(m, 1.0) if m is not None else 1.0),
     }
