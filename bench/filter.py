@@ -192,7 +192,9 @@ def duplicate_rows(name, train, cache, seed, imagededup_python) -> list[dict]:
     t = time.perf_counter()
     idd = imagededup_members(ds.images, imagededup_python)
     if idd is None:
-        rows.append({**base, "method": "imagededup PHash", "note": "not run (no --imagededup-python)"})
+        rows.append(
+            {**base, "method": "imagededup PHash", "note": "not run (no --imagededup-python)"}
+        )
     else:
         rows.append({**base, "method": "imagededup PHash", **prf(truth, idd),
                      **{f"recall_{k}": float(idd[n:][kinds == k].mean()) for k in np.unique(kinds)},
@@ -234,11 +236,17 @@ def no_junk_rows(name, train, cache, seed) -> list[dict]:
     """Outliers flagged where none were planted (all of them false): the training split, clean
     and with 20% symmetric label noise, seeds alone and grown."""
     rows = []
-    for what, ds in (("clean", train), ("20% label noise", corrupt_labels(train, 0.2, seed=seed)[0])):
+    for what, ds in (
+        ("clean", train),
+        ("20% label noise", corrupt_labels(train, 0.2, seed=seed)[0]),
+    ):
         for method, th in (("seeds", Thresholds(outlier_join=Thresholds().label_k + 1)),
                            ("grown", Thresholds())):  # fmt: skip
             rep = find_issues(ds, ("label", "junk"), thresholds=th, cache=cache, progress=False)
-            n_flag, join = int(rep.flags["outlier"].sum()), rep.settings["thresholds"]["outlier_join"]
+            n_flag, join = (
+                int(rep.flags["outlier"].sum()),
+                rep.settings["thresholds"]["outlier_join"],
+            )
             rows.append({"dataset": name, "scenario": f"junk none ({what})",
                          "method": f"ncdvision (outlier, {method})", "flagged": n_flag,
                          "n": len(ds), "outlier_join": join,

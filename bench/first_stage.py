@@ -40,15 +40,22 @@ STAGES = {
     "L2 log1p": np.log1p,
     "cosine raw": _cos,
     "L2 gaussian blur 0.7": lambda x: np.stack([ndimage.gaussian_filter(i, 0.7) for i in x]),
-    "L2 sqrt of blur 0.5": lambda x: np.sqrt(np.stack([ndimage.gaussian_filter(i, 0.5) for i in x])),
+    "L2 sqrt of blur 0.5": lambda x: np.sqrt(
+        np.stack([ndimage.gaussian_filter(i, 0.5) for i in x])
+    ),
 }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--datasets", nargs="+", default=["mnist-5k", "fashion-mnist-10k"])
-    ap.add_argument("--k", type=int, nargs="+", default=[15],
-                    help="neighbours (15: the filter's); several: one exact search")
+    ap.add_argument(
+        "--k",
+        type=int,
+        nargs="+",
+        default=[15],
+        help="neighbours (15: the filter's); several: one exact search",
+    )
     ap.add_argument("--out", default="first-stage")
     a = ap.parse_args()
     rows, kmax = [], max(a.k)

@@ -155,8 +155,12 @@ def cmd_filter(args: argparse.Namespace) -> int:
     if not issues or set(issues) - set(ISSUE_KINDS):
         raise ValueError(f"--issues: a comma-separated subset of {','.join(ISSUE_KINDS)}, "
                          f"got {args.issues!r}")  # fmt: skip
-    given = {"label_margin": args.label_margin, "near": args.near_threshold,
-             "near_ratio": args.near_ratio, "outlier_join": args.outlier_join}
+    given = {
+        "label_margin": args.label_margin,
+        "near": args.near_threshold,
+        "near_ratio": args.near_ratio,
+        "outlier_join": args.outlier_join,
+    }
     th = Thresholds(**{k: v for k, v in given.items() if v is not None})
     res = filter_dataset(args.dataset, args.out, issues=issues, against=args.against,
                          dry_run=args.dry_run, relabel=args.relabel, codec=args.codec,

@@ -350,7 +350,9 @@ def test_written_files_respect_the_umask(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
 
 
-@pytest.mark.parametrize("spec", ["png:99", "webp:99", "jpegxl:11", "ctx:5", "ctx-ref:garbage", "zstd:"])
+@pytest.mark.parametrize(
+    "spec", ["png:99", "webp:99", "jpegxl:11", "ctx:5", "ctx-ref:garbage", "zstd:"]
+)
 def test_codec_suffixes_are_validated(spec):
     with pytest.raises(ValueError, match=spec.split(":")[0]):
         get_codec(spec)

@@ -12,7 +12,9 @@ def digits():
     return ds.images[:12], ds.images[12:30]
 
 
-@pytest.mark.parametrize("codec", ["zlib", "gzip", "bz2", "lzma", "zstd", "brotli", "png", "webp", "jpegxl", "jpegls"])
+@pytest.mark.parametrize(
+    "codec", ["zlib", "gzip", "bz2", "lzma", "zstd", "brotli", "png", "webp", "jpegxl", "jpegls"]
+)
 @pytest.mark.parametrize("distance", ["ncd", "cdm", "clm"])
 def test_fast_paths_equal_the_naive_loop_exactly(digits, codec, distance):
     X, Y = digits

@@ -23,8 +23,10 @@ from .panels import panel
 
 #: Predictors by name: value on a training pool (bits per value unless said).
 PREDICTORS = {
-    **{f"{c} bpp": (lambda d, c=c: P.codec_bpp(d.images, c))
-       for c in ("zlib", "bz2", "lzma", "zstd", "brotli", "png", "webp", "jpegxl", "jpegls")},
+    **{
+        f"{c} bpp": (lambda d, c=c: P.codec_bpp(d.images, c))
+        for c in ("zlib", "bz2", "lzma", "zstd", "brotli", "png", "webp", "jpegxl", "jpegls")
+    },
     **{f"{c} stream bpp": (lambda d, c=c: P.stream_bpp(d.images, c)) for c in ("zstd", "lzma")},
     "ctx bpp": lambda d: P.context_bpp(d.images),
     "ctx trained bpp": lambda d: P.context_bpp(d.images, trained=True),

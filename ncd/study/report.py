@@ -21,7 +21,7 @@ def curves_png(path: Path, res: dict) -> Path:
     cols = 4
     rows = -(-len(names) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.7 * rows), squeeze=False)
-    for ax in axes.ravel()[len(names):]:
+    for ax in axes.ravel()[len(names) :]:
         ax.axis("off")
     for ax, name in zip(axes.ravel(), names, strict=False):
         for i, learner in enumerate(res["learners"]):
