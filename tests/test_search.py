@@ -4,6 +4,7 @@ candidate count is chosen on training queries and its recall is what it says."""
 import numpy as np
 import pytest
 
+import ncdvision.ncd.knn as knn_module
 from ncdvision.datasets import load
 from ncdvision.ncd import (
     Compressor,
@@ -152,13 +153,12 @@ def test_small_jobs_are_searched_exactly_even_with_a_cascade_chosen(mnist):
 def test_cascade_is_measured_only_when_a_call_needs_it(mnist, monkeypatch):
     train, test = mnist
     calls = []
-    import ncdvision.ncd.knn as knn
 
     def counting(*args, **kw):
         calls.append(args[2])  # k
         return choose_candidates(*args, **kw)
 
-    monkeypatch.setattr(knn, "choose_candidates", counting)
+    monkeypatch.setattr(knn_module, "choose_candidates", counting)
     kw = {"codec": "ctx-ref", "serializer": "binary", "k": 3, "recall": 0.95}
     small = NCDKNNClassifier(**kw).fit(train.images, train.labels)
     small.predict(test.images)  # 40 x 300 pairs: searched exactly, nothing to measure
@@ -167,7 +167,8 @@ def test_cascade_is_measured_only_when_a_call_needs_it(mnist, monkeypatch):
     big.predict(test.images)
     big.predict(test.images)
     assert calls == [3]  # once, at k_, and kept
-    assert big.settings()["n_candidates"] == big.n_candidates_ is not None
+    assert big.n_candidates_ is not None
+    assert big.settings()["n_candidates"] == big.n_candidates_
     big.kneighbors(test.images, n_neighbors=5)
     assert calls == [3, 5]  # another k is measured at that k
 
