@@ -347,6 +347,14 @@ class PixelKNNClassifier(ClassifierMixin, BaseEstimator):
         self.k_, self.loo_accuracy_ = self.knn_.k_, self.knn_.loo_accuracy_
         return self
 
+    def kneighbors(self, X=None, n_neighbors: int | None = None, return_distance: bool = True):
+        """Distances and training indices of the nearest training images, nearest first;
+        ``X=None`` is leave-one-out over the training images, as in scikit-learn."""
+        check_is_fitted(self, "knn_")
+        F = None if X is None else self._flat(X)
+        k = self.k_ if n_neighbors is None else n_neighbors
+        return self.knn_.nn_.kneighbors(F, n_neighbors=k, return_distance=return_distance)
+
     def predict(self, X) -> np.ndarray:
         check_is_fitted(self, "knn_")
         return self.classes_[self.knn_.predict(self._flat(X))]

@@ -5,7 +5,7 @@ from sklearn.pipeline import Pipeline
 
 from ncdvision.datasets import load, synthetic
 from ncdvision.ncd.classcond import ClassCompressionClassifier
-from ncdvision.ncd.knn import AUTO_CANDIDATES, NCDKNNClassifier, vote
+from ncdvision.ncd.knn import AUTO_CANDIDATES, NCDKNNClassifier, PixelKNNClassifier, vote
 
 
 def test_vote_majority_then_nearest_tied_class():
@@ -212,3 +212,23 @@ def test_predict_is_the_argmax_of_predict_proba_on_ties():
     clf = NCDKNNClassifier(codec="zlib", k=4).fit(X, y)
     Xq = rng.integers(0, 256, (20, 8, 8), dtype=np.uint8)
     np.testing.assert_array_equal(clf.predict(Xq), clf.classes_[clf.predict_proba(Xq).argmax(1)])
+
+
+def test_pixel_knn_is_scikit_learns_knn_with_the_same_tie_rule():
+    from sklearn.neighbors import KNeighborsClassifier
+
+    tr, te = load("digits").split(test_size=100, seed=0)
+    clf = PixelKNNClassifier().fit(tr.images, tr.labels)
+    assert clf.k_ in (1, 3, 5, 7)
+    idx = clf.kneighbors(te.images, n_neighbors=7, return_distance=False)
+    assert clf.predict(te.images).tolist() == vote(tr.labels[idx[:, : clf.k_]], 10).tolist()
+    flat = tr.images.reshape(len(tr), -1).astype(np.float32)
+    sk = KNeighborsClassifier(clf.k_).fit(flat, tr.labels)
+    # scikit-learn breaks a tied vote by the lower class; ours by the nearer member: they
+    # agree wherever the vote has one winner
+    votes = np.stack([np.bincount(r, minlength=10) for r in tr.labels[idx[:, : clf.k_]]])
+    single = (votes == votes.max(axis=1, keepdims=True)).sum(axis=1) == 1
+    pred_sk = sk.predict(te.images.reshape(len(te), -1).astype(np.float32))
+    assert single.mean() > 0.9 and (clf.predict(te.images) == pred_sk)[single].all()
+    loo = clf.kneighbors(n_neighbors=3, return_distance=False)  # leave-one-out
+    assert loo.shape == (len(tr), 3) and not (loo == np.arange(len(tr))[:, None]).any()
