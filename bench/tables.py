@@ -125,6 +125,27 @@ def filter_downstream() -> None:
             print("| " + " | ".join(str(c) for c in cells) + " |")
 
 
+def filter_downstream_k() -> None:
+    """bench/downstream.py, the kNN learners: the k each chose, and the shares at the clean k."""
+    print("| dataset | learner | k chosen: noisy / filtered / relabelled / oracle / clean | "
+          "recovered (filtered) as chosen / at the clean k | recovered (relabelled) as chosen "
+          "/ at the clean k | recovered (oracle) as chosen / at the clean k |")  # fmt: skip
+    print("|---|---|---|---|---|---|")
+    for name in FILTER_ORDER:
+        path = RESULTS / f"downstream-{name}.json"
+        if not path.exists():
+            continue
+        for r in json.loads(path.read_text())["summary"]:
+            if "at_clean_k" not in r:
+                continue
+            ks = " / ".join("".join(map(str, r["k_chosen"][c]))
+                            for c in ("noisy", "filtered", "relabelled", "oracle", "clean"))  # fmt: skip
+            at = r["at_clean_k"]
+            rec = [f"{r['share'][w]:+.2f} / {at['share'][w]:+.2f}" + _ci(at["share_ci"][w])
+                   for w in ("filtered", "relabelled", "oracle")]  # fmt: skip
+            print("| " + " | ".join([name, r["learner"], ks, *rec]) + " |")
+
+
 if __name__ == "__main__":
     accuracy()
     print()
@@ -135,3 +156,5 @@ if __name__ == "__main__":
     filter_detection()
     print()
     filter_downstream()
+    print()
+    filter_downstream_k()
