@@ -146,6 +146,24 @@ def filter_downstream_k() -> None:
             print("| " + " | ".join([name, r["learner"], ks, *rec]) + " |")
 
 
+def filter_downstream_margin() -> None:
+    """bench/downstream_margin.py: the share removal recovers at each margin threshold."""
+    runs = [json.loads(p.read_text()) for name in FILTER_ORDER
+            if (p := RESULTS / f"downstream-margins-{name}.json").exists()]  # fmt: skip
+    if not runs:
+        return
+    margins = [m["margin"] for m in runs[0]["summary"][0]["margins"]]
+    heads = [f"margin < {m:+.1f}" + (" (default)" if abs(m + 0.3) < 1e-9 else "")
+             for m in margins]  # fmt: skip
+    print("| dataset | learner | " + " | ".join(heads) + " |")
+    print("|---|---|" + "---|" * len(heads))
+    for run in runs:
+        for r in run["summary"]:
+            cells = [f"{m['share']:+.2f} (P {m['precision']:.2f}, R {m['recall']:.2f})"
+                     for m in r["margins"]]  # fmt: skip
+            print("| " + " | ".join([run["dataset"], r["learner"], *cells]) + " |")
+
+
 if __name__ == "__main__":
     accuracy()
     print()
@@ -158,3 +176,5 @@ if __name__ == "__main__":
     filter_downstream()
     print()
     filter_downstream_k()
+    print()
+    filter_downstream_margin()

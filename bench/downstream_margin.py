@@ -1,0 +1,149 @@
+"""How the downstream share depends on the label margin's threshold (a sensitivity check).
+
+    python bench/downstream_margin.py                      # L2 kNN on the three sets
+    python bench/downstream_margin.py --datasets mnist-5k --learners ncd --margins=-0.7,-0.5,-0.1
+
+The same noise draws as ``bench/downstream.py`` (20% symmetric noise in the benchmark
+protocol's training split, seeds 0-4) and the same filter run (its stage cache); only the
+threshold on the label margin moves. Each learner is trained on the noisy set without the
+images whose margin is below the threshold and scored on the untouched test split. The noisy
+and clean cells, and the cell of the default threshold, are taken from
+``bench/results/downstream-<dataset>.json`` where it holds them (the same predictions), so
+this run needs them only where that file lacks them.
+
+This reads the test split at every threshold: it says whether *some* threshold would reach a
+share, not which one to use. The default (:data:`~ncdvision.ncd.filter.labels.LABEL_MARGIN`)
+was chosen on a development draw for detection F1 and is not changed by it. Cells are kept as
+they finish (``bench/results/downstream-margins-<dataset>.partial.json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from _common import RESULTS, machine, write_json
+from downstream import NAMES, NOISE, _bits, _key, _learner, _unbits
+
+from ncdvision.datasets import BENCHMARK_TEST_SIZE, corrupt_labels, load
+from ncdvision.ncd.filter import find_issues
+from ncdvision.ncd.filter.labels import LABEL_MARGIN
+from ncdvision.ncd.study.analysis import recovered_share
+
+
+def _cell(lk: str, draw: dict, margin: float, seed: int) -> str:
+    return _key(lk, draw, f"margin<{margin:+.2f}", seed)
+
+
+def run_dataset(name, seeds, learners, margins, cache) -> dict:
+    part = RESULTS / f"downstream-margins-{name}.partial.json"
+    done = RESULTS / f"downstream-margins-{name}.json"
+    cells: dict = {}
+    for path in (done, part):
+        if path.exists():
+            cells.update(json.loads(path.read_text())["cells"])
+    shared = RESULTS / f"downstream-{name}.json"
+    shared = json.loads(shared.read_text())["cells"] if shared.exists() else {}
+    train, test = load(name).split(test_size=BENCHMARK_TEST_SIZE[name], seed=0)
+    draws, t0 = {}, time.perf_counter()
+    for seed in seeds:
+        noisy, flipped = corrupt_labels(train, NOISE, seed=seed)
+        truth = np.isin(np.arange(len(train)), flipped)
+        rep = find_issues(noisy, ("label",), cache=cache, progress=False)
+        draw = {"seed": seed, "codec": rep.settings["codec"],
+                "serializer": rep.settings["serializer"]}  # fmt: skip
+        draws[str(seed)] = draw
+        for lk in learners:
+            jobs = [(_key(lk, draw, "noisy", seed), noisy, None),
+                    (_key(lk, draw, "clean", seed), train, None)]  # fmt: skip
+            for m in margins:
+                flag = rep.table["label_margin"] < m
+                same = _key(lk, draw, "filtered", seed) if m == LABEL_MARGIN else None
+                jobs.append((_cell(lk, draw, m, seed), noisy.subset(np.flatnonzero(~flag)),
+                             (flag, same)))  # fmt: skip
+            for key, ds, extra in jobs:
+                if key not in cells:
+                    reuse = key if extra is None else extra[1]
+                    if reuse in shared:
+                        cells[key] = {"bits": shared[reuse]["bits"], "from": "downstream"}
+                    else:
+                        t = time.perf_counter()
+                        model = _learner(lk, draw, seed).fit(ds.images, ds.labels)
+                        correct = model.predict(test.images) == test.labels
+                        cells[key] = {"bits": _bits(correct), "seconds": time.perf_counter() - t}
+                    if extra is not None:
+                        flag = extra[0]
+                        tp = int((flag & truth).sum())
+                        cells[key].update(flagged=int(flag.sum()),
+                                          precision=tp / max(int(flag.sum()), 1),
+                                          recall=tp / int(truth.sum()))  # fmt: skip
+                    write_json(f"downstream-margins-{name}", {"cells": cells}, partial=True)
+                acc = _unbits(cells[key]["bits"], len(test)).mean()
+                print(f"{name} seed {seed} {NAMES[lk]:<14} {key.split('|')[2]:<14} {acc:.4f}",
+                      flush=True)  # fmt: skip
+    summary = []
+    conds = ["noisy", "clean", *(f"margin<{m:+.2f}" for m in margins)]
+    for lk in NAMES:  # every learner with all its cells here, from this run or an earlier one
+        keys = {c: [_key(lk, draws[str(s)], c, s) for s in seeds] for c in conds}
+        if not all(k in cells for ks in keys.values() for k in ks):
+            continue
+        correct = {c: np.stack([_unbits(cells[k]["bits"], len(test)) for k in ks])
+                   for c, ks in keys.items()}  # fmt: skip
+        share = recovered_share(correct)
+        rows = []
+        for m in margins:
+            c = f"margin<{m:+.2f}"
+            got = [cells[_cell(lk, draws[str(s)], m, s)] for s in seeds]
+            rows.append({"margin": m, "default": m == LABEL_MARGIN,
+                         "flagged": float(np.mean([g["flagged"] for g in got])),
+                         "precision": float(np.mean([g["precision"] for g in got])),
+                         "recall": float(np.mean([g["recall"] for g in got])),
+                         "accuracy": share["accuracy"][c], "share": share["share"][c],
+                         "share_ci": share["share_ci"][c]})  # fmt: skip
+        summary.append({"learner": NAMES[lk], "noisy": share["accuracy"]["noisy"],
+                        "clean": share["accuracy"]["clean"], "cost": share["cost"],
+                        "margins": rows})  # fmt: skip
+    return {"machine": machine(), "dataset": name, "noise": f"symmetric {NOISE:.0%}",
+            "seeds": seeds, "n_test": len(test), "seconds": time.perf_counter() - t0,
+            "summary": summary, "cells": cells}  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    ap.add_argument("--datasets", default="mnist-5k,fashion-mnist-10k,digits")
+    ap.add_argument("--seeds", default="0,1,2,3,4", help="noise draws")
+    ap.add_argument("--learners", default="l2", help=f"of {sorted(NAMES)}")
+    ap.add_argument("--margins", default="-0.9,-0.7,-0.5,-0.3,-0.1,0.1",
+                    help="thresholds on the label margin (flag below)")  # fmt: skip
+    ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "ncdvision-filter-bench"),
+                    help="the filter's stage cache (shared with bench/downstream.py)")  # fmt: skip
+    args = ap.parse_args()
+    learners = args.learners.split(",")
+    if unknown := set(learners) - set(NAMES):
+        ap.error(f"--learners: unknown {sorted(unknown)}; known: {sorted(NAMES)}")
+    margins = [float(m) for m in args.margins.split(",")]
+    seeds = [int(s) for s in args.seeds.split(",")]
+    for name in args.datasets.split(","):
+        if name not in BENCHMARK_TEST_SIZE:
+            ap.error(f"--datasets: {name!r} has no benchmark split")
+    for name in args.datasets.split(","):
+        res = run_dataset(name, seeds, learners, margins, args.cache)
+        write_json(f"downstream-margins-{name}", res)
+        for r in res["summary"]:
+            print(f"{name} {r['learner']}: noisy {r['noisy']:.4f} clean {r['clean']:.4f}")
+            for m in r["margins"]:
+                mark = " (default)" if m["default"] else ""
+                share = "n/a" if m["share"] is None else f"{m['share']:+.2f}"
+                print(f"    margin < {m['margin']:+.2f}{mark}: flagged {m['flagged']:.0f} "
+                      f"P {m['precision']:.3f} R {m['recall']:.3f} acc {m['accuracy']:.4f} "
+                      f"recovered {share}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    sys.exit(main())
