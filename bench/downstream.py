@@ -215,29 +215,37 @@ def print_summary(name: str, summary: list) -> None:
                       f"{ci(at['share_ci'][w])}")  # fmt: skip
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__,
+def parse_args(doc: str, learners: str, extra=None) -> tuple[argparse.Namespace, list, list]:
+    """The command line of the downstream benches: (args, learners, seeds), checked.
+    ``extra(ap)`` adds a bench's own options."""
+    ap = argparse.ArgumentParser(description=doc,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     ap.add_argument("--datasets", default="digits,mnist-5k,fashion-mnist-10k")
     ap.add_argument("--seeds", default="0,1,2,3,4", help="noise draws")
-    ap.add_argument("--learners", default="l2,ncd,logreg,cnn", help=f"of {sorted(NAMES)}")
+    ap.add_argument("--learners", default=learners, help=f"of {sorted(NAMES)}")
     ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "ncdvision-filter-bench"),
                     help="the filter's stage cache (shared with bench/filter.py)")  # fmt: skip
+    if extra is not None:
+        extra(ap)
     args = ap.parse_args()
-    learners = args.learners.split(",")
-    if unknown := set(learners) - set(NAMES):
+    chosen = args.learners.split(",")
+    if unknown := set(chosen) - set(NAMES):
         ap.error(f"--learners: unknown {sorted(unknown)}; known: {sorted(NAMES)}")
-    if "cnn" in learners:
+    if "cnn" in chosen:
         try:
             import ncdvision.neural.cnn  # noqa: F401
         except ImportError:
             print("small CNN: skipped, [neural] is not installed (pip install -e '.[neural]')")
-            learners.remove("cnn")
-    seeds = [int(s) for s in args.seeds.split(",")]
+            chosen.remove("cnn")
     for name in args.datasets.split(","):
         if name not in BENCHMARK_TEST_SIZE:
             ap.error(f"--datasets: {name!r} has no benchmark split; known: "
                      f"{sorted(BENCHMARK_TEST_SIZE)}")  # fmt: skip
+    return args, chosen, [int(s) for s in args.seeds.split(",")]
+
+
+def main() -> None:
+    args, learners, seeds = parse_args(__doc__, "l2,ncd,logreg,cnn")
     for name in args.datasets.split(","):
         res = run_dataset(name, seeds, learners, args.cache)
         write_json(f"downstream-{name}", res)

@@ -19,16 +19,13 @@ they finish (``bench/results/downstream-margins-<dataset>.partial.json``).
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 from _common import RESULTS, machine, write_json
-from downstream import NAMES, NOISE, _bits, _key, _learner, _unbits
+from downstream import NAMES, NOISE, _bits, _key, _learner, _unbits, parse_args
 
 from ncdvision.datasets import BENCHMARK_TEST_SIZE, corrupt_labels, load
 from ncdvision.ncd.filter import find_issues
@@ -114,24 +111,12 @@ def run_dataset(name, seeds, learners, margins, cache) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
-    ap.add_argument("--datasets", default="mnist-5k,fashion-mnist-10k,digits")
-    ap.add_argument("--seeds", default="0,1,2,3,4", help="noise draws")
-    ap.add_argument("--learners", default="l2", help=f"of {sorted(NAMES)}")
-    ap.add_argument("--margins", default="-0.9,-0.7,-0.5,-0.3,-0.1,0.1",
-                    help="thresholds on the label margin (flag below)")  # fmt: skip
-    ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "ncdvision-filter-bench"),
-                    help="the filter's stage cache (shared with bench/downstream.py)")  # fmt: skip
-    args = ap.parse_args()
-    learners = args.learners.split(",")
-    if unknown := set(learners) - set(NAMES):
-        ap.error(f"--learners: unknown {sorted(unknown)}; known: {sorted(NAMES)}")
+    def margins_option(ap):
+        ap.add_argument("--margins", default="-0.9,-0.7,-0.5,-0.3,-0.1,0.1",
+                        help="thresholds on the label margin (flag below)")  # fmt: skip
+
+    args, learners, seeds = parse_args(__doc__, "l2", margins_option)
     margins = [float(m) for m in args.margins.split(",")]
-    seeds = [int(s) for s in args.seeds.split(",")]
-    for name in args.datasets.split(","):
-        if name not in BENCHMARK_TEST_SIZE:
-            ap.error(f"--datasets: {name!r} has no benchmark split")
     for name in args.datasets.split(","):
         res = run_dataset(name, seeds, learners, margins, args.cache)
         write_json(f"downstream-margins-{name}", res)

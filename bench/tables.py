@@ -106,23 +106,28 @@ def _ci(v, digits=2, scale=1.0) -> str:
     return "" if v is None else f" [{v[0] * scale:+.{digits}f}, {v[1] * scale:+.{digits}f}]"
 
 
+def _downstream_rows():
+    """(dataset, summary row) of each bench/downstream.py result, in FILTER_ORDER."""
+    for name in FILTER_ORDER:
+        path = RESULTS / f"downstream-{name}.json"
+        if path.exists():
+            for r in json.loads(path.read_text())["summary"]:
+                yield name, r
+
+
 def filter_downstream() -> None:
     """bench/downstream.py: accuracy over the noise draws; shares with 90% intervals."""
     print("| dataset | learner | draws | noisy | clean | cost (points) | filtered | recovered "
           "(filtered) | recovered (relabelled) | recovered (oracle) | recovered (clean subset) |")  # fmt: skip
     print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for name in FILTER_ORDER:
-        path = RESULTS / f"downstream-{name}.json"
-        if not path.exists():
-            continue
-        for r in json.loads(path.read_text())["summary"]:
-            acc, share, ci = r["accuracy"], r["share"], r["share_ci"]
-            rec = [("" if share.get(w) is None else f"{share[w]:+.2f}") + _ci(ci.get(w))
-                   for w in ("filtered", "relabelled", "oracle", "clean_subset")]  # fmt: skip
-            cells = [name, r["learner"], r["n_seeds"], _f(acc["noisy"]), _f(acc["clean"]),
-                     f"{100 * r['cost']:+.1f}" + _ci(r["cost_ci"], 1, 100),
-                     _f(acc["filtered"]), *rec]  # fmt: skip
-            print("| " + " | ".join(str(c) for c in cells) + " |")
+    for name, r in _downstream_rows():
+        acc, share, ci = r["accuracy"], r["share"], r["share_ci"]
+        rec = [("" if share.get(w) is None else f"{share[w]:+.2f}") + _ci(ci.get(w))
+               for w in ("filtered", "relabelled", "oracle", "clean_subset")]  # fmt: skip
+        cells = [name, r["learner"], r["n_seeds"], _f(acc["noisy"]), _f(acc["clean"]),
+                 f"{100 * r['cost']:+.1f}" + _ci(r["cost_ci"], 1, 100),
+                 _f(acc["filtered"]), *rec]  # fmt: skip
+        print("| " + " | ".join(str(c) for c in cells) + " |")
 
 
 def filter_downstream_k() -> None:
@@ -131,19 +136,15 @@ def filter_downstream_k() -> None:
           "recovered (filtered) as chosen / at the clean k | recovered (relabelled) as chosen "
           "/ at the clean k | recovered (oracle) as chosen / at the clean k |")  # fmt: skip
     print("|---|---|---|---|---|---|")
-    for name in FILTER_ORDER:
-        path = RESULTS / f"downstream-{name}.json"
-        if not path.exists():
+    for name, r in _downstream_rows():
+        if "at_clean_k" not in r:
             continue
-        for r in json.loads(path.read_text())["summary"]:
-            if "at_clean_k" not in r:
-                continue
-            ks = " / ".join("".join(map(str, r["k_chosen"][c]))
-                            for c in ("noisy", "filtered", "relabelled", "oracle", "clean"))  # fmt: skip
-            at = r["at_clean_k"]
-            rec = [f"{r['share'][w]:+.2f} / {at['share'][w]:+.2f}" + _ci(at["share_ci"][w])
-                   for w in ("filtered", "relabelled", "oracle")]  # fmt: skip
-            print("| " + " | ".join([name, r["learner"], ks, *rec]) + " |")
+        ks = " / ".join("".join(map(str, r["k_chosen"][c]))
+                        for c in ("noisy", "filtered", "relabelled", "oracle", "clean"))  # fmt: skip
+        at = r["at_clean_k"]
+        rec = [f"{r['share'][w]:+.2f} / {at['share'][w]:+.2f}" + _ci(at["share_ci"][w])
+               for w in ("filtered", "relabelled", "oracle")]  # fmt: skip
+        print("| " + " | ".join([name, r["learner"], ks, *rec]) + " |")
 
 
 def filter_downstream_margin() -> None:
