@@ -20,10 +20,12 @@ accuracy on whatever labels they are given, so a cell of theirs also keeps the k
 its test correctness at every k of :data:`~ncdvision.ncd.neighbors.AUTO_K` (one search of
 the largest k; the prefix of the k it chose is its prediction). The summary then adds what
 each treatment would win back at the clean set's k: how much of a kNN learner's noise cost is
-its labels, and how much the k it chose on them. One draw is not enough: on these test splits (500 to
-2,000 images) the accuracy 20% noise costs some learners is within a point, about the test
-set's own sampling error. So the share of that cost a treatment wins back is reported as a mean
-over the draws with a 90% interval that resamples the draws and the test images together
+its labels, and how much the k it chose on them.
+
+One draw is not enough: on these test splits (500 to 2,000 images) the accuracy 20% noise
+costs some learners is within a point, about the test set's own sampling error. So the share
+of that cost a treatment wins back is reported as a mean over the draws with a 90% interval
+that resamples the draws and the test images together
 (:func:`~ncdvision.ncd.study.analysis.recovered_share`).
 
 Every (learner, condition, seed) cell is kept as it finishes, so a stopped run resumes
