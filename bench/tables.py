@@ -165,6 +165,20 @@ def filter_downstream_margin() -> None:
             print("| " + " | ".join([run["dataset"], r["learner"], *cells]) + " |")
 
 
+def filter_real() -> None:
+    """bench/filter_real.py: what the label stage flags in the built-in sets' own labels."""
+    print("| dataset | images | distance | flagged | share | cleanlab + LR flags | flagged by "
+          "both | most common given -> suggested |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|")
+    for name in FILTER_ORDER:
+        if (p := RESULTS / f"filter-real-{name}.json").exists():
+            r = json.loads(p.read_text())
+            pairs = ", ".join(f"{pair} ({n})" for pair, n in r["top_pairs"][:3])
+            cells = [name, r["n_images"], r["codec"], r["flagged"], f"{r['share']:.1%}",
+                     r["cleanlab_lr_flagged"], r["both"], pairs]  # fmt: skip
+            print("| " + " | ".join(str(c) for c in cells) + " |")
+
+
 if __name__ == "__main__":
     accuracy()
     print()
@@ -179,3 +193,5 @@ if __name__ == "__main__":
     filter_downstream_k()
     print()
     filter_downstream_margin()
+    print()
+    filter_real()
