@@ -19,7 +19,6 @@ import argparse
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +43,6 @@ def run(name: str, cache: str) -> dict:
     rows = np.flatnonzero(flag)
     order = rows[np.argsort(margin[rows], kind="stable")]  # the gallery's order
     names = ds.class_names
-    pairs = Counter(f"{names[ds.labels[i]]} -> {names[suggested[i]]}" for i in rows)
     per_class = {names[c]: int(flag[ds.labels == c].sum()) for c in range(len(names))}
     gallery = gallery_png(RESULTS / "filter-real" / f"{name}-label.png", ds.images, ds.labels,
                           names, rep, "label")  # fmt: skip
@@ -57,7 +55,7 @@ def run(name: str, cache: str) -> dict:
         "both": int((flag & lr_flag).sum()),
         "codec": f"{rep.settings['codec']}/{rep.settings['serializer']}",
         "seconds": secs,
-        "top_pairs": pairs.most_common(8),
+        "top_pairs": [[f"{g} -> {s}", n] for g, s, n in rep.label_pairs(names, top=8)],
         "flagged_per_class": per_class,
         # the gallery's images in its order: index, given, suggested, margin, cleanlab agrees
         "gallery": [

@@ -171,6 +171,10 @@ def cmd_filter(args: argparse.Namespace) -> int:
           f"serializer={s['settings'].get('serializer', '-')}")  # fmt: skip
     by = ", ".join(f"{r} {n}" for r, n in s["by_reason"].items())
     print(f"{s['n_flagged']} of {s['n_images']} images flagged ({by})")
+    if pairs := s["label_pairs"][:3]:
+        top = ", ".join(f"{p['given']} -> {p['suggested']} ({p['n']})" for p in pairs)
+        print(f"most flagged (given -> suggested): {top}; often classes the set confuses, "
+              "so look at gallery-label.png before removing")  # fmt: skip
     if args.relabel:
         print(f"{res['summary']['n_relabelled']} labels replaced by the suggested label")
     w = res["written"]

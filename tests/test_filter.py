@@ -347,6 +347,19 @@ def test_relabel_keeps_a_mislabelled_file_under_its_suggested_class(digits600, t
     assert not (tmp_path / "out/dataset/c0/odd.png").exists()
     assert res["summary"]["n_relabelled"] >= 1
     assert res["summary"]["n_kept"] == 78  # relabelled, not removed
+    pairs = [(p["given"], p["suggested"]) for p in res["summary"]["label_pairs"]]
+    assert ("c0", "c2") in pairs
+
+
+def test_label_pairs_count_given_and_suggested_classes_most_first():
+    rep = find_module.IssueReport(
+        table={"index": np.arange(6), "label": np.array([0, 0, 1, 1, 2, 2]),
+               "suggested": np.array([1, 1, 0, 2, 0, 0])},
+        flags={"label": np.array([True, True, True, False, True, False])},
+    )  # fmt: skip
+    assert rep.label_pairs(["a", "b", "c"]) == [("a", "b", 2), ("b", "a", 1), ("c", "a", 1)]
+    assert rep.label_pairs(top=1) == [(0, 1, 2)]
+    assert find_module.IssueReport(table={"index": np.arange(2)}, flags={}).label_pairs() == []
 
 
 def test_pair_gallery_shows_each_leak_beside_its_match(mnist500, tmp_path):

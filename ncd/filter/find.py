@@ -70,6 +70,21 @@ class IssueReport:
         names = list(self.flags)
         return [";".join(r for r in names if self.flags[r][i]) for i in range(len(self.flagged))]
 
+    def label_pairs(self, class_names=None, top: int = 10) -> list[tuple]:
+        """The most common (given, suggested, count) among the label flags, most first.
+
+        On real labels these are mostly the pairs of classes a set confuses (shirt and
+        T-shirt in Fashion-MNIST): a reason to look before removing, not proof of errors.
+        """
+        if "label" not in self.flags:
+            return []
+        rows = np.flatnonzero(self.flags["label"])
+        pairs = np.stack([self.table["label"][rows], self.table["suggested"][rows]], axis=1)
+        uniq, counts = np.unique(pairs.reshape(-1, 2), axis=0, return_counts=True)
+        order = np.argsort(-counts, kind="stable")[:top]  # ties: by class index
+        name = (lambda c: int(c)) if class_names is None else (lambda c: class_names[c])
+        return [(name(uniq[i, 0]), name(uniq[i, 1]), int(counts[i])) for i in order]
+
     def summary(self) -> dict:
         return {
             "n_images": int(len(self.flagged)),

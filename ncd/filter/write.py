@@ -201,6 +201,8 @@ def write_report(out, report: IssueReport, dataset, *, files=None, root=None,
     provenance = {k: v for k, v in dataset.provenance.items() if k != "files"}
     summary = {"dataset": dataset.name, "provenance": provenance, **report.summary(),
                "n_kept": int(keep.sum()), "n_relabelled": int((labels != dataset.labels).sum()),
+               "label_pairs": [{"given": g, "suggested": s, "n": n}
+                               for g, s, n in report.label_pairs(names)],
                "dry_run": dry_run}  # fmt: skip
     if not dry_run:
         written["dataset"] = write_filtered(out, dataset, keep, labels, files, root)
