@@ -61,7 +61,7 @@ def run(name: str, cache: str) -> dict:
         "gallery": [
             [int(i), names[ds.labels[i]], names[suggested[i]], float(margin[i]), bool(lr_flag[i])]
             for i in order[:GALLERY_SIZE]
-        ],  # fmt: skip
+        ],
         "gallery_png": str(gallery.relative_to(RESULTS.parent.parent)),
     }
 

@@ -359,6 +359,8 @@ def test_label_pairs_count_given_and_suggested_classes_most_first():
     )  # fmt: skip
     assert rep.label_pairs(["a", "b", "c"]) == [("a", "b", 2), ("b", "a", 1), ("c", "a", 1)]
     assert rep.label_pairs(top=1) == [(0, 1, 2)]
+    rep.flags["label"][:] = False
+    assert rep.label_pairs() == []
     assert find_module.IssueReport(table={"index": np.arange(2)}, flags={}).label_pairs() == []
 
 

@@ -80,7 +80,7 @@ class IssueReport:
             return []
         rows = np.flatnonzero(self.flags["label"])
         pairs = np.stack([self.table["label"][rows], self.table["suggested"][rows]], axis=1)
-        uniq, counts = np.unique(pairs.reshape(-1, 2), axis=0, return_counts=True)
+        uniq, counts = np.unique(pairs, axis=0, return_counts=True)
         order = np.argsort(-counts, kind="stable")[:top]  # ties: by class index
         name = (lambda c: int(c)) if class_names is None else (lambda c: class_names[c])
         return [(name(uniq[i, 0]), name(uniq[i, 1]), int(counts[i])) for i in order]
