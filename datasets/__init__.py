@@ -18,12 +18,14 @@ from .corrupt import LABEL_NOISE_KINDS, PIXEL_SEVERITIES, corrupt_labels, corrup
 from .files import (
     cifar_layout,
     load_cifar,
+    idx_split_files,
     load_idx_pair,
+    load_idx_split,
     load_image_folder,
     load_npz,
     read_idx,
 )
-from .images import list_images, read_images, scan_folder, shown
+from .images import check_regular, list_images, printable, read_images, scan_folder, shown
 from .plant import COPY_KINDS, JUNK_KINDS, plant_duplicates, plant_junk
 
 #: name -> (loader, one-line description). Synthetic sets use their default parameters.
@@ -68,8 +70,8 @@ def load(name_or_path: str | os.PathLike, **kwargs) -> Dataset:
     a built-in name (``"mnist-5k"``, or explicitly ``"builtin:mnist-5k"``) or a path, and a
     string that is both (a folder named ``noise`` in the working directory) is refused as
     ambiguous. Paths: an ImageFolder directory, a CIFAR python-batch directory, a directory
-    with an IDX pair (``*images*`` and ``*labels*``; Fashion-MNIST's four files give the
-    official split), a ``.npz`` with ``images`` and ``labels``; :func:`detect_format` says
+    with an IDX pair (``*images*`` and ``*labels*``; an MNIST-style folder's four files
+    give the official split), a ``.npz`` with ``images`` and ``labels``; :func:`detect_format` says
     which rule matched (also in ``provenance["format"]``). Keyword arguments go to the loader
     (e.g. ``color=``/``resize=`` for image folders, ``seed=`` for synthetic sets).
     """
@@ -102,11 +104,8 @@ def load(name_or_path: str | os.PathLike, **kwargs) -> Dataset:
         ds = load_npz(path, **kwargs)
     elif fmt == "cifar":
         ds = load_cifar(path, **kwargs)
-    elif fmt == "fashion-idx":
-        ds = load_fashion_mnist(path)
-        ds = ds.with_(
-            name=path.name, provenance={**ds.provenance, "source": f"IDX files in {path}"}
-        )
+    elif fmt == "idx-split":
+        ds = load_idx_split(path)
     elif fmt == "idx":
         imgs, labs = _idx_pair(path)
         ds = load_idx_pair(imgs, labs, name=path.name)
@@ -118,20 +117,19 @@ def load(name_or_path: str | os.PathLike, **kwargs) -> Dataset:
 def detect_format(path: str | os.PathLike) -> tuple[str, str]:
     """Which reader a path goes to, and the rule that matched, in words."""
     path = Path(path)
-    if path.is_file():
+    if not path.is_dir():
         if path.suffix == ".npz":
+            check_regular(path)
             return "npz", "a file ending in .npz"
         raise DatasetError(f"{path}: unsupported file (expected .npz, or a directory)")
     layout = cifar_layout(path)
     if layout is not None:
         files = ", ".join(p.name for p in [layout[3], *layout[1], *layout[2]])
         return "cifar", f"{layout[0]} python batches (has {files})"
-    names = {p.name for p in path.iterdir() if "idx" in p.name and p.is_file()}
-    if names:
-        if any(n.startswith("t10k-images") for n in names) and any(
-            n.startswith("train-images") for n in names
-        ):
-            return "fashion-idx", "Fashion-MNIST IDX files (train-images*, t10k-images*, ...)"
+    if idx_split_files(path) is not None:
+        return "idx-split", ("an MNIST-style IDX folder (train-images, train-labels, "
+                             "t10k-images, t10k-labels; the official split)")  # fmt: skip
+    if any("idx" in p.name and p.is_file() for p in path.iterdir()):
         return "idx", "a folder with an images IDX file and a labels IDX file"
     return "imagefolder", "ImageFolder (one subfolder per class)"
 
@@ -170,13 +168,16 @@ __all__ = [
     "load_digits",
     "load_fashion_mnist",
     "load_fashion_mnist_10k",
+    "idx_split_files",
     "load_idx_pair",
+    "load_idx_split",
     "load_image_folder",
     "load_mnist_5k",
     "load_npz",
     "read_idx",
     "read_images",
     "scan_folder",
+    "printable",
     "shown",
     "synthetic",
 ]

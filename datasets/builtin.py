@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .core import Dataset, DatasetError
-from .files import load_idx_pair
+from .files import idx_split_files, load_idx_split
 
 FASHION_CLASSES = (
     "T-shirt/top",
@@ -23,10 +23,6 @@ FASHION_CLASSES = (
     "Ankle boot",
 )
 FASHION_DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
-_FASHION_FILES = {
-    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
-}
 
 
 def load_digits() -> Dataset:
@@ -66,18 +62,16 @@ def load_mnist_5k() -> Dataset:
     )
 
 
-def fashion_mnist_dir(path: str | os.PathLike | None = None) -> Path:
-    """Where the four Fashion-MNIST IDX files are: ``path``, ``$NCDVISION_DATA[/fashion-mnist]``,
-    or Debian's ``/usr/share/datasets/fashion-mnist``."""
+def fashion_mnist_dir() -> Path:
+    """Where the built-in ``fashion-mnist`` is read from: ``$NCDVISION_DATA[/fashion-mnist]``,
+    else Debian's ``/usr/share/datasets/fashion-mnist``."""
     candidates = []
-    if path is not None:
-        candidates.append(Path(path))
     env = os.environ.get("NCDVISION_DATA")
     if env:
         candidates += [Path(env) / "fashion-mnist", Path(env)]
     candidates.append(FASHION_DEBIAN_DIR)
     for c in candidates:
-        if _find_idx(c, _FASHION_FILES["train"][0]) is not None:
+        if idx_split_files(c) is not None:
             return c
     raise DatasetError(
         "Fashion-MNIST not found (looked in: "
@@ -90,36 +84,18 @@ def fashion_mnist_dir(path: str | os.PathLike | None = None) -> Path:
     )
 
 
-def _find_idx(folder: Path, stem: str) -> Path | None:
-    for suffix in (".gz", ""):
-        p = folder / (stem + suffix)
-        if p.is_file():
-            return p
-    return None
-
-
 def load_fashion_mnist(path: str | os.PathLike | None = None) -> Dataset:
-    """Fashion-MNIST, 70,000 28x28 images; ``test_mask`` marks the official 10,000 test images."""
-    folder = fashion_mnist_dir(path)
-    parts = []
-    for part, (img, lab) in _FASHION_FILES.items():
-        img_p, lab_p = _find_idx(folder, img), _find_idx(folder, lab)
-        if img_p is None or lab_p is None:
-            raise DatasetError(
-                f"{folder}: missing {img if img_p is None else lab}[.gz] ({part} split)"
-            )
-        parts.append(load_idx_pair(img_p, lab_p))
-    train, test = parts
-    return Dataset(
-        images=np.concatenate([train.images, test.images]),
-        labels=np.concatenate([train.labels, test.labels]),
+    """Fashion-MNIST, 70,000 28x28 images; ``test_mask`` marks the official 10,000 test images.
+
+    ``path``: the folder with the four IDX files, read and nothing else; without it,
+    :func:`fashion_mnist_dir` says where they are."""
+    folder = Path(path) if path is not None else fashion_mnist_dir()
+    ds = load_idx_split(folder)
+    return ds.with_(
         class_names=FASHION_CLASSES,
         name="fashion-mnist",
-        provenance={
-            "source": f"Fashion-MNIST IDX files in {folder} (Zalando Research)",
-            "licence": "MIT",
-        },
-        test_mask=np.r_[np.zeros(len(train), bool), np.ones(len(test), bool)],
+        provenance={"source": f"Fashion-MNIST IDX files in {folder} (Zalando Research)",
+                    "licence": "MIT"},  # fmt: skip
     )
 
 

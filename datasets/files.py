@@ -13,16 +13,19 @@ import io
 import math
 import os
 import pickle
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from .core import Dataset, DatasetError
-from .images import IMAGE_SUFFIXES, read_images, scan_folder, shown
+from .images import IMAGE_SUFFIXES, check_regular, read_images, scan_folder, shown
+from .limits import check_dataset_bytes
 
 #: A DEFLATE stream expands at most about 1032:1; a gzipped IDX whose header claims more
 #: than this times the file size is refused before anything is decompressed.
 GZIP_MAX_RATIO = 1032
+_CHUNK = 16 << 20
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
@@ -30,9 +33,11 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
 
     The header is checked against the file before the body is read: a raw file must hold
     exactly the bytes the header promises; a gzipped one must be able to (expansion ratio,
-    and the size recorded in the gzip trailer). The body is read in one bounded call.
+    and the size recorded in the gzip trailer); and the body must fit the dataset limit
+    (:mod:`.limits`). The body is read in chunks into one array.
     """
     path = Path(path)
+    check_regular(path)
     try:
         size = path.stat().st_size
         with open(path, "rb") as fh:
@@ -75,14 +80,20 @@ def _read_idx_stream(fh, path: Path, size: int, isize: int | None, gz: bool) -> 
             f"{path}: IDX header says shape {shape} ({expected} bytes of data), which this "
             f"{size}-byte gzip file cannot hold (truncated or corrupt)"
         )
-    body = bytearray(expected)
-    n = fh.readinto(body) if expected else 0
+    check_dataset_bytes(expected, str(path), f"IDX data of shape {shape}")
+    body = np.empty(expected, np.uint8)
+    view, n = memoryview(body), 0
+    while n < expected:  # in chunks: one whole-body read through gzip holds two copies
+        got = fh.readinto(view[n : n + _CHUNK])
+        if not got:
+            break
+        n += got
     if n != expected or fh.read(1):
         raise DatasetError(
             f"{path}: IDX file truncated or padded: header says shape {shape} "
             f"({expected} bytes of data), file has {'more' if n == expected else n}"
         )
-    return np.frombuffer(body, dtype=np.uint8).reshape(shape)
+    return body.reshape(shape)
 
 
 def load_idx_pair(
@@ -117,6 +128,57 @@ def load_idx_pair(
     )
 
 
+#: The four files of an MNIST-style folder with its official split, by part and kind.
+IDX_SPLIT = {"train": ("train-images", "train-labels"), "test": ("t10k-images", "t10k-labels")}
+_IDX_KIND = {"images": "idx3-ubyte", "labels": "idx1-ubyte"}
+
+
+def idx_split_files(folder: str | os.PathLike) -> dict[str, tuple[Path, Path]] | None:
+    """``{"train": (images, labels), "test": (images, labels)}`` when ``folder`` holds the
+    four files of an MNIST-style split, else None. Both spellings are read: the original
+    ``train-images-idx3-ubyte`` and the ``train-images.idx3-ubyte`` of common mirrors, each
+    raw or ``.gz``; nothing outside ``folder`` is looked at."""
+    folder = Path(folder)
+    found = {}
+    for part, stems in IDX_SPLIT.items():
+        pair = []
+        for stem in stems:
+            kind = _IDX_KIND[stem.split("-")[1]]
+            names = [f"{stem}{sep}{kind}{gz}" for sep in ("-", ".") for gz in ("", ".gz")]
+            hits = [folder / n for n in names if (folder / n).is_file()]
+            if len(hits) != 1:
+                return None
+            pair.append(hits[0])
+        found[part] = tuple(pair)
+    return found
+
+
+def load_idx_split(folder: str | os.PathLike, name: str | None = None) -> Dataset:
+    """An MNIST-style folder (:func:`idx_split_files`): train and test parts together, the
+    official split in ``test_mask``, classes named by their label values."""
+    folder = Path(folder)
+    files = idx_split_files(folder)
+    if files is None:
+        raise DatasetError(
+            f"{folder}: expected the four IDX files train-images-idx3-ubyte, "
+            "train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte "
+            "(or with '.idx3-ubyte' / '.idx1-ubyte', each optionally .gz), one of each"
+        )
+    train, test = (load_idx_pair(*files[part]) for part in ("train", "test"))
+    if train.image_shape != test.image_shape:
+        raise DatasetError(f"{files['test'][0]}: images of shape {test.image_shape}, but the "
+                           f"training images are {train.image_shape}")  # fmt: skip
+    n_classes = max(len(train.class_names), len(test.class_names))
+    return Dataset(
+        images=np.concatenate([train.images, test.images]),
+        labels=np.concatenate([train.labels, test.labels]),
+        class_names=tuple(str(i) for i in range(n_classes)),
+        name=name or folder.name,
+        provenance={"source": f"IDX files in {folder}", "licence": "as given by the user"},
+        test_mask=np.r_[np.zeros(len(train), bool), np.ones(len(test), bool)],
+    )
+
+
 def load_npz(path: str | os.PathLike, name: str | None = None) -> Dataset:
     """Load an ``.npz`` holding ``images`` (uint8, (N,H,W) or (N,H,W,C)) and ``labels`` (N,)
     integers, optionally ``class_names``.
@@ -136,13 +198,16 @@ def load_npz(path: str | os.PathLike, name: str | None = None) -> Dataset:
                 raise DatasetError(
                     f"{path}: missing arrays {sorted(missing)}; it has {npz.files}; expected {what}"
                 )
+            total = sum(_npz_member_bytes(npz, key, path) for key in npz.files
+                        if key in ("images", "labels", "class_names"))  # fmt: skip
+            check_dataset_bytes(total, str(path), "arrays images, labels and class_names")
             images, labels = npz["images"], npz["labels"]
             class_names = (
                 [str(c) for c in npz["class_names"]] if "class_names" in npz.files else None
             )
     except DatasetError:
         raise
-    except (OSError, ValueError, EOFError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise DatasetError(f"{path}: cannot read as {what} ({exc})") from exc
     if images.dtype != np.uint8:
         raise DatasetError(f"{path}: `images` must be uint8 (0-255), got {images.dtype}")
@@ -170,6 +235,18 @@ def load_npz(path: str | os.PathLike, name: str | None = None) -> Dataset:
         )
     except DatasetError as exc:
         raise DatasetError(f"{path}: {exc}") from exc
+
+
+def _npz_member_bytes(npz, key: str, path: Path) -> int:
+    """The bytes member ``key`` of an open ``.npz`` will take, from its ``.npy`` header alone."""
+    fmt = np.lib.format
+    with npz.zip.open(f"{key}.npy") as fh:
+        version = fmt.read_magic(fh)
+        read = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+        shape, _, dtype = read(fh)
+    if dtype.hasobject:
+        raise DatasetError(f"{path}: `{key}` holds Python objects; expected a numeric array")
+    return math.prod(shape) * dtype.itemsize
 
 
 def image_folder_files(root: str | os.PathLike) -> tuple[list[Path], list[int], list[str], list]:
@@ -265,6 +342,8 @@ def load_cifar(root: str | os.PathLike, name: str | None = None) -> Dataset:
     if not isinstance(names, list):
         raise DatasetError(f"{meta_file}: expected a dict with a list {names_key!r} of class names")
     class_names = [n.decode() if isinstance(n, bytes) else str(n) for n in names]
+    check_dataset_bytes(sum(p.stat().st_size for p in train_files + test_files), str(root),
+                        "batches")  # fmt: skip
     images, labels, is_test = [], [], []
     for f, test in [(f, False) for f in train_files] + [(f, True) for f in test_files]:
         data, lab = _cifar_batch(f, label_key, len(class_names))
@@ -289,7 +368,18 @@ def _cifar_batch(f: Path, label_key: bytes, n_classes: int) -> tuple[np.ndarray,
             f"{f}: expected a CIFAR batch, a dict with {b'data'!r} (N, 3072) uint8 and "
             f"{label_key!r}; got {type(batch).__name__}"
         )
-    data, lab = np.asarray(batch[b"data"]), np.asarray(batch[label_key])
+    data, lab = batch[b"data"], batch[label_key]
+    # nothing is converted before its size is known: a few KB of shared pickle references
+    # can stand for gigabytes once np.asarray expands them
+    if not isinstance(data, np.ndarray) or data.dtype.hasobject:
+        raise DatasetError(f"{f}: expected {b'data'!r} to be a numpy array of uint8 (N, 3072), "
+                           f"got {type(data).__name__}")  # fmt: skip
+    if not isinstance(lab, (list, np.ndarray)) or len(lab) != len(data) or (
+        isinstance(lab, list) and not all(isinstance(v, (int, np.integer)) for v in lab)
+    ) or (isinstance(lab, np.ndarray) and lab.dtype.hasobject):  # fmt: skip
+        raise DatasetError(f"{f}: expected {len(data)} integer labels in {label_key!r}, got "
+                           f"{type(lab).__name__} of length {len(lab) if hasattr(lab, '__len__') else '?'}")  # fmt: skip
+    lab = np.asarray(lab)
     if not np.issubdtype(data.dtype, np.integer) or (
         data.size and (int(data.min()) < 0 or int(data.max()) > 255)
     ):
@@ -335,6 +425,7 @@ class _DataUnpickler(pickle.Unpickler):
 
 
 def _unpickle(path: Path):
+    check_regular(path)
     try:
         with open(path, "rb") as fh:
             return _DataUnpickler(fh, encoding="bytes").load()

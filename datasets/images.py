@@ -5,10 +5,16 @@ Pixel rule (the same for every image and colour mode):
 - 8-bit images are used as they are; EXIF orientation is applied
   (``PIL.ImageOps.exif_transpose``), as image viewers show the image.
 - 16-bit images (PIL modes ``I;16*``, and ``I`` with values in 0..65535) become 8-bit by
-  ``v >> 8``, a fixed global rule, never a per-image rescale. 16-bit colour PNGs are reduced
-  the same way by Pillow.
+  ``v >> 8``, a fixed global rule, never a per-image rescale; a warning names 16-bit files
+  whose values all fit in the low byte (they turn black). 16-bit colour PNGs are reduced the
+  same way by Pillow.
 - Floating-point images (mode ``F``, e.g. float TIFFs) and 32-bit integer images with values
   outside 0..65535 are refused: their scale cannot be told safely.
+
+Files are read in two passes: headers first (sizes, modes, the output's size, checked against
+:mod:`.limits`), then each image is decoded, converted and resized one at a time into one
+preallocated array, so memory holds the output plus one image at full size. Only regular files
+are read.
 
 Colour follows ``color``: ``"auto"`` is grayscale (N,H,W) when every image is single-channel,
 else RGB (N,H,W,3); ``"gray"`` converts everything to 8-bit luminance (PIL's ITU-R 601-2 rule);
@@ -18,6 +24,8 @@ else RGB (N,H,W,3); ``"gray"`` converts everything to 8-bit luminance (PIL's ITU
 from __future__ import annotations
 
 import os
+import stat
+import warnings
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from .core import DatasetError
+from .limits import check_dataset_bytes, check_image_pixels
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm")
 _GRAY_MODES = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
@@ -33,6 +42,15 @@ _GRAY_MODES = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
 def shown(path: Path) -> str:
     """A path as text that can always be printed (undecodable bytes as ``\\x..`` escapes)."""
     return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)] if c not in (0x09, 0x0A)}
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: control characters (escape sequences a file or class name
+    may carry) as ``\\xNN``, line breaks and tabs kept."""
+    return str(text).translate(_CONTROL)
 
 
 def scan_folder(folder: str | os.PathLike) -> tuple[list[Path], list[tuple[Path, str]]]:
@@ -67,8 +85,35 @@ def list_images(folder: str | os.PathLike) -> list[Path]:
     return scan_folder(folder)[0]
 
 
-def _open(path: Path):
-    """The decoded image, EXIF-oriented, 16-bit reduced to 8-bit; DatasetError if unusable."""
+def check_regular(path: Path) -> None:
+    """Refuse anything but a regular file before opening it: a FIFO or device named
+    ``x.png`` would block the reader forever or never end."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise DatasetError(f"{shown(path)}: cannot read ({exc.strerror or exc})") from exc
+    if not stat.S_ISREG(mode):
+        raise DatasetError(f"{shown(path)}: not a regular file (a pipe, device or socket); "
+                           "expected an image file")  # fmt: skip
+
+
+def _header(path: Path):
+    """The lazily opened image (nothing decoded) and its (width, height) as shown, after EXIF
+    orientation; its pixel count is checked against the per-image limit."""
+    from PIL import Image
+
+    check_regular(path)
+    im = Image.open(path)
+    w, h = im.size
+    check_image_pixels(w * h, shown(path))
+    if im.getexif().get(0x0112, 1) in (5, 6, 7, 8):  # a quarter turn swaps the sides
+        w, h = h, w
+    return im, (w, h)
+
+
+def _decode(path: Path, low16: list):
+    """The decoded image, EXIF-oriented, 16-bit reduced to 8-bit; DatasetError if unusable.
+    A 16-bit image whose values all fit in the low byte is recorded in ``low16``."""
     from PIL import Image, ImageOps
 
     with Image.open(path) as im:
@@ -86,6 +131,8 @@ def _open(path: Path):
                 f"{shown(path)}: {im.mode} pixels outside 0..65535 are refused (the rule is "
                 "16-bit -> 8-bit by v >> 8)"
             )
+        if a.size and int(a.max()) <= 255:
+            low16.append(path)
         im = Image.fromarray((a.astype(np.uint32) >> 8).astype(np.uint8), "L")
     return im
 
@@ -99,16 +146,13 @@ def _is_gray(im) -> bool:
     return False
 
 
-def _target_size(pil, kept, resize) -> tuple[int, int]:
-    """(width, height) every image is brought to; refuses mixed sizes without ``resize``."""
-    sizes = Counter(im.size for im in pil)
-    common_wh = sizes.most_common(1)[0][0]
-    if resize is None and len(sizes) > 1:
-        odd = [
-            f"{shown(p)} ({im.size[1]}x{im.size[0]})"
-            for p, im in zip(kept, pil, strict=True)
-            if im.size != common_wh
-        ]
+def _target_size(sizes: list, resize) -> tuple[int, int]:
+    """(width, height) every image is brought to; refuses mixed sizes without ``resize``.
+    ``sizes`` holds (path, (width, height)) pairs."""
+    counts = Counter(wh for _, wh in sizes)
+    common_wh = counts.most_common(1)[0][0]
+    if resize is None and len(counts) > 1:
+        odd = [f"{shown(p)} ({wh[1]}x{wh[0]})" for p, wh in sizes if wh != common_wh]
         listing = "\n  ".join(odd[:20]) + (
             f"\n  ... and {len(odd) - 20} more" if len(odd) > 20 else ""
         )
@@ -153,37 +197,70 @@ def read_images(
 
     if color not in ("auto", "gray", "rgb"):
         raise ValueError(f"color must be 'auto', 'gray' or 'rgb', got {color!r}")
-    pil, kept, bad = [], [], []
+    if resize is not None and not isinstance(resize, str) and (
+        len(resize) != 2 or any(isinstance(v, bool) or int(v) < 1 for v in resize)
+    ):  # fmt: skip
+        raise ValueError(f"resize must be (H, W) of positive integers, got {resize!r}")
+    unreadable = (OSError, SyntaxError, ValueError, Image.DecompressionBombError)
+    # pass 1, headers only: sizes, modes and the output's size, before any pixel is decoded
+    sizes, gray, bad = [], True, []
     for p in map(Path, paths):
         try:
-            pil.append(_open(p))
-            kept.append(p)
+            im, wh = _header(p)
+            with im:
+                if color == "auto" and gray:
+                    gray = _is_gray(im)  # decodes a palette image, one at a time
+            sizes.append((p, wh))
         except DatasetError as exc:
             bad.append((p, str(exc).removeprefix(f"{shown(p)}: ")))
-        except Image.DecompressionBombError as exc:
-            bad.append((p, f"refused as a decompression bomb ({exc})"))
-        except (OSError, SyntaxError, ValueError) as exc:  # PIL's unreadable-file errors
-            bad.append((p, f"{type(exc).__name__}: {exc}"))
+        except unreadable as exc:  # PIL's unreadable-file errors
+            bad.append((p, _why(exc)))
+    _check_bad(bad, skip_bad)
+    if not sizes:
+        raise DatasetError("no readable images")
+    w, h = _target_size(sizes, resize)
+    channels = 1 if (color == "gray" or (color == "auto" and gray)) else 3
+    check_dataset_bytes(len(sizes) * w * h * channels, f"{len(sizes)} image files",
+                        f"images at {h}x{w}x{channels}")  # fmt: skip
+    # pass 2: decode, convert and resize one image at a time into the preallocated array
+    mode = "L" if channels == 1 else "RGB"
+    out = np.empty((len(sizes), h, w) + (() if channels == 1 else (3,)), np.uint8)
+    kept, low16, n = [], [], 0
+    for p, _ in sizes:
+        try:
+            im = _decode(p, low16).convert(mode)
+        except DatasetError as exc:
+            bad.append((p, str(exc).removeprefix(f"{shown(p)}: ")))
+            continue
+        except unreadable as exc:
+            bad.append((p, _why(exc)))
+            continue
+        if im.size != (w, h):
+            im = im.resize((w, h), Image.Resampling.BILINEAR)
+        out[n] = np.asarray(im, dtype=np.uint8)
+        kept.append(p)
+        n += 1
+    _check_bad(bad, skip_bad)
+    if low16:
+        warnings.warn(
+            f"{len(low16)} 16-bit image(s) use only values 0..255 (e.g. {shown(low16[0])}); "
+            "the rule v >> 8 makes them black. Save them as 8-bit if that is what they are",
+            stacklevel=2,
+        )
+    return (out if n == len(out) else out[:n].copy()), kept, bad
+
+
+def _why(exc: Exception) -> str:
+    from PIL import Image
+
+    if isinstance(exc, Image.DecompressionBombError):
+        return f"refused as a decompression bomb ({exc})"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _check_bad(bad: list, skip_bad: bool) -> None:
     if bad and not skip_bad:
         listing = "\n  ".join(f"{shown(p)}: {why}" for p, why in bad)
         raise DatasetError(
             f"{len(bad)} unreadable image file(s) (expected 8- or 16-bit PNG/JPEG/...):\n  {listing}"
         )
-    if not pil:
-        raise DatasetError("no readable images")
-    target_wh = _target_size(pil, kept, resize)
-    if color == "auto":
-        color = "gray" if all(_is_gray(im) for im in pil) else "rgb"
-    mode = "L" if color == "gray" else "RGB"
-    out = []
-    for p, im in zip(kept, pil, strict=True):
-        try:
-            im = im.convert(mode)
-        except ValueError as exc:
-            raise DatasetError(
-                f"{shown(p)}: cannot convert mode {im.mode} to {mode} ({exc})"
-            ) from exc
-        if im.size != target_wh:
-            im = im.resize(target_wh, Image.Resampling.BILINEAR)
-        out.append(np.asarray(im, dtype=np.uint8))
-    return np.stack(out), kept, bad

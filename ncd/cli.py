@@ -8,6 +8,8 @@ registers ``neural`` this way), so this module never imports them.
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from importlib.metadata import PackageNotFoundError, entry_points, version
 
@@ -23,11 +25,18 @@ def _version() -> str:
         return "unknown"
 
 
+def _say(*parts, file=None) -> None:
+    """print, with control characters from file and class names escaped (:func:`printable`)."""
+    from ncdvision.datasets import printable
+
+    print(printable(" ".join(map(str, parts))), file=file or sys.stdout)
+
+
 def cmd_datasets_list(args: argparse.Namespace) -> int:
     from ncdvision.datasets import list_datasets
 
     for name, desc in list_datasets().items():
-        print(f"{name:20s} {desc}")
+        _say(f"{name:20s} {desc}")
     return 0
 
 
@@ -35,23 +44,23 @@ def cmd_datasets_info(args: argparse.Namespace) -> int:
     from ncdvision.datasets import load
 
     ds = load(args.dataset)
-    print(f"name        {ds.name}")
-    print(
+    _say(f"name        {ds.name}")
+    _say(
         f"images      {ds.images.shape} {ds.images.dtype}  (pixel range {ds.images.min()}..{ds.images.max()})"
     )
-    print(f"labels      {ds.labels.shape} {ds.labels.dtype}")
+    _say(f"labels      {ds.labels.shape} {ds.labels.dtype}")
     if ds.test_mask is not None:
-        print(
+        _say(
             f"split       {int((~ds.test_mask).sum())} train / {int(ds.test_mask.sum())} test (the dataset's own)"
         )
-    print(f"classes     {len(ds.class_names)}")
+    _say(f"classes     {len(ds.class_names)}")
     for name, count in ds.class_counts().items():
-        print(f"  {name:18s} {count}")
+        _say(f"  {name:18s} {count}")
     for key, value in ds.provenance.items():
         if key not in ("files", "ignored"):
-            print(f"{key:11s} {value}")
+            _say(f"{key:11s} {value}")
     for path, why in ds.provenance.get("ignored", []):
-        print(f"not read    {path} ({why})")
+        _say(f"not read    {path} ({why})")
     return 0
 
 
@@ -78,12 +87,12 @@ def cmd_classify(args: argparse.Namespace) -> int:
         baselines=not args.no_baselines,
         baseline_test=args.baseline_test,
     )
-    print(
+    _say(
         f"{report['dataset']}: {report['n_train']} train / {report['n_test']} test, seed {report['seed']}"
     )
-    print(format_table(report["results"]))
-    print(f"tie rule: {report['tie_rule']}; settings chosen by leave-one-out on the training set")
-    print(f"wrote {args.out}/report.json, predictions.csv, confusion.png")
+    _say(format_table(report["results"]))
+    _say(f"tie rule: {report['tie_rule']}; settings chosen by leave-one-out on the training set")
+    _say(f"wrote {args.out}/report.json, predictions.csv, confusion.png")
     return 0
 
 
@@ -101,20 +110,22 @@ def cmd_baseline(args: argparse.Namespace) -> int:
         color=args.color,
         n_jobs=args.n_jobs,
     )
-    msg = sys.stderr if args.out == "-" else sys.stdout  # '-': the CSV owns standard output
+    from .output import is_stream
+
+    msg = sys.stderr if is_stream(args.out) else sys.stdout  # the CSV owns the stream
     s = res["settings"]
-    print(
+    _say(
         f"settings: codec={s['codec']} serializer={s['serializer']} k={s['k']} "
         f"(images resized to {res['image_size'][0]}x{res['image_size'][1]})",
         file=msg,
     )
     if s["loo_accuracy"] is not None:
-        print(f"training leave-one-out accuracy (estimate): {s['loo_accuracy']:.3f}", file=msg)
+        _say(f"training leave-one-out accuracy (estimate): {s['loo_accuracy']:.3f}", file=msg)
     for path, why in res["skipped"]:
-        print(f"skipped unreadable {path}: {why}", file=msg)
+        _say(f"skipped unreadable {path}: {why}", file=msg)
     for path, why in res["ignored"]:
-        print(f"not read {path} ({why})", file=msg)
-    print(f"wrote {res['out']} ({res['n_test']} rows)", file=msg)
+        _say(f"not read {path} ({why})", file=msg)
+    _say(f"wrote {res['out']} ({res['n_test']} rows)", file=msg)
     return 0
 
 
@@ -122,7 +133,7 @@ def cmd_distances(args: argparse.Namespace) -> int:
     from ncdvision.datasets import load
 
     from .distance import Compressor, pairwise
-    from .output import check_free_space, check_output, temp_beside
+    from .output import check_free_space, check_output, open_stream, preallocate, temp_beside
 
     comp = Compressor(args.codec, args.serializer, args.distance)  # names checked before any work
     if getattr(comp.codec, "learned", False):
@@ -130,21 +141,26 @@ def cmd_distances(args: argparse.Namespace) -> int:
             f"codec {args.codec!r} learns from labelled training images; use the Python API "
             "(Compressor(...).fit(images, labels) and pairwise(compressor=...))"
         )
-    target = check_output(args.out)
+    target = check_output(args.out, inputs=[args.X, args.Y])
     X = load(args.X).images
     Y = None if args.Y is None else load(args.Y).images
     n_y = len(X) if Y is None else len(Y)
     kw = {"codec": args.codec, "serializer": args.serializer, "distance": args.distance}
-    if target is None:  # standard output: an in-memory matrix, within the memory limit
-        np.save(sys.stdout.buffer, pairwise(X, Y, progress=True, **kw))
+    if target is None:  # a stream: an in-memory matrix, within the memory limit
+        D = pairwise(X, Y, progress=True, **kw)
+        with open_stream(args.out, binary=True) as fh:
+            np.save(fh, D)
         return 0
     check_free_space(target, 4 * len(X) * n_y + 128)
     with temp_beside(target, suffix=".npy") as tmp:
         out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(len(X), n_y))
+        del out
+        preallocate(tmp, os.path.getsize(tmp))  # a full disk fails here, not as SIGBUS later
+        out = np.lib.format.open_memmap(tmp, mode="r+")
         pairwise(X, Y, out=out, progress=True, **kw)
         out.flush()
         del out
-    print(f"wrote {args.out} ({len(X)} x {n_y} float32)")
+    _say(f"wrote {args.out} ({len(X)} x {n_y} float32)")
     return 0
 
 
@@ -167,20 +183,20 @@ def cmd_filter(args: argparse.Namespace) -> int:
                          method=args.method, thresholds=th, n_jobs=args.n_jobs,
                          progress=True)  # fmt: skip
     s = res["summary"]
-    print(f"settings: codec={s['settings'].get('codec', '-')} "
+    _say(f"settings: codec={s['settings'].get('codec', '-')} "
           f"serializer={s['settings'].get('serializer', '-')}")  # fmt: skip
     by = ", ".join(f"{r} {n}" for r, n in s["by_reason"].items())
-    print(f"{s['n_flagged']} of {s['n_images']} images flagged ({by})")
+    _say(f"{s['n_flagged']} of {s['n_images']} images flagged ({by})")
     if pairs := s["label_pairs"][:3]:
         top = ", ".join(f"{p['given']} -> {p['suggested']} ({p['n']})" for p in pairs)
-        print(f"most flagged (given -> suggested): {top}; often classes the set confuses, "
+        _say(f"most flagged (given -> suggested): {top}; often classes the set confuses, "
               "so look at gallery-label.png before removing")  # fmt: skip
     if args.relabel:
-        print(f"{res['summary']['n_relabelled']} labels replaced by the suggested label")
+        _say(f"{res['summary']['n_relabelled']} labels replaced by the suggested label")
     w = res["written"]
-    print(f"wrote {w['csv']}, {w['summary']}" + (f", {w['dataset']}" if "dataset" in w else ""))
+    _say(f"wrote {w['csv']}, {w['summary']}" + (f", {w['dataset']}" if "dataset" in w else ""))
     for g in w["galleries"]:
-        print(f"wrote {g}")
+        _say(f"wrote {g}")
     return 0
 
 
@@ -195,8 +211,8 @@ def cmd_study_learnability(args: argparse.Namespace) -> int:
                            seeds=tuple(range(args.seeds)), predictors=_names(args.predictors))  # fmt: skip
     paths = write_learnability_report(out, res, PRIMARY)
     for v in res["verdicts"]:
-        print(f"{v['claim']} ({v['learner']}): {v['verdict']}. {v['evidence']}")
-    print(f"wrote {paths['md']} ({res['cells_computed']} cells computed, the rest cached)")
+        _say(f"{v['claim']} ({v['learner']}): {v['verdict']}. {v['evidence']}")
+    _say(f"wrote {paths['md']} ({res['cells_computed']} cells computed, the rest cached)")
     return 0
 
 
@@ -212,8 +228,8 @@ def cmd_study_noise(args: argparse.Namespace) -> int:
                     dataset=args.dataset, predictors=_names(args.predictors))  # fmt: skip
     paths = write_noise_report(out, res, test)
     for v in res["verdicts"]:
-        print(f"{v['claim']} ({v['learner']}): {v['verdict']}. {v['evidence']}")
-    print(f"wrote {paths['md']} ({res['cells_computed']} cells computed, the rest cached)")
+        _say(f"{v['claim']} ({v['learner']}): {v['verdict']}. {v['evidence']}")
+    _say(f"wrote {paths['md']} ({res['cells_computed']} cells computed, the rest cached)")
     return 0
 
 
@@ -354,13 +370,21 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from ncdvision.datasets import DatasetError
+    from ncdvision.datasets import DatasetError, printable
 
+    # SIGTERM unwinds like Ctrl-C: temp files are removed and output folders stay consistent
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return int(args.func(args) or 0)
     except (DatasetError, ValueError, MemoryError, OSError) as exc:
-        print(f"ncdvision: error: {exc or type(exc).__name__}", file=sys.stderr)
+        print(f"ncdvision: error: {printable(str(exc) or type(exc).__name__)}", file=sys.stderr)
         return 2
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(signum, frame):
+    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":

@@ -116,10 +116,11 @@ class Zlib(ByteCodec):
     suffix_param = "level"
     wbits = 15
 
+    param_ranges = {"level": (-1, 9)}
+
     def __init__(self, level: int = 9):
-        if not -1 <= level <= 9:
-            raise ValueError(f"{self.name} level must be in -1..9, got {level}")
         self.level = level
+        self.check_params()
 
     def _obj(self):
         return zlib.compressobj(self.level, zlib.DEFLATED, self.wbits)
@@ -155,10 +156,11 @@ class Bz2(ByteCodec):
     codec_id = "bz2"
     suffix_param = "level"
 
+    param_ranges = {"level": (1, 9)}
+
     def __init__(self, level: int = 9):
-        if not 1 <= level <= 9:
-            raise ValueError(f"bz2 level must be in 1..9, got {level}")
         self.level = level
+        self.check_params()
 
     def compress(self, data: bytes) -> bytes:
         return bz2.compress(data, self.level)
@@ -174,10 +176,11 @@ class Lzma(ByteCodec):
     codec_id = "lzma"
     suffix_param = "preset"
 
+    param_ranges = {"preset": (0, 9)}
+
     def __init__(self, preset: int = 6):
-        if not 0 <= preset <= 9:
-            raise ValueError(f"lzma preset must be in 0..9, got {preset}")
         self.preset = preset
+        self.check_params()
 
     def compress(self, data: bytes) -> bytes:
         return lzma.compress(data, format=lzma.FORMAT_XZ, check=lzma.CHECK_NONE, preset=self.preset)
@@ -191,10 +194,11 @@ class Zstd(ByteCodec):
     codec_id = "zstd"
     suffix_param = "level"
 
+    param_ranges = {"level": (1, 22)}
+
     def __init__(self, level: int = 19):
-        if not 1 <= level <= 22:
-            raise ValueError(f"zstd level must be in 1..22, got {level}")
         self.level = level
+        self.check_params()
         self._local = threading.local()  # a ZstdCompressor must not be shared between threads
 
     def compress(self, data: bytes) -> bytes:
@@ -219,10 +223,11 @@ class Brotli(ByteCodec):
     codec_id = "brotli"
     suffix_param = "quality"
 
+    param_ranges = {"quality": (0, 11)}
+
     def __init__(self, quality: int = 11):
-        if not 0 <= quality <= 11:
-            raise ValueError(f"brotli quality must be in 0..11, got {quality}")
         self.quality = quality
+        self.check_params()
 
     def compress(self, data: bytes) -> bytes:
         import brotli
@@ -294,10 +299,11 @@ class Png(ImageCodec):
     suffix_param = "compress_level"
     format = "PNG"
 
+    param_ranges = {"compress_level": (0, 9)}
+
     def __init__(self, compress_level: int = 9):
-        if not 0 <= compress_level <= 9:
-            raise ValueError(f"png compress_level must be in 0..9, got {compress_level}")
         self.compress_level = compress_level
+        self.check_params()
 
     def _save_kwargs(self) -> dict:
         return {"compress_level": self.compress_level, "optimize": False}
@@ -311,12 +317,11 @@ class WebP(ImageCodec):
     suffix_param = "method"
     format = "WEBP"
 
+    param_ranges = {"method": (0, 6), "quality": (0, 100)}
+
     def __init__(self, method: int = 4, quality: int = 100):
-        if not 0 <= method <= 6:
-            raise ValueError(f"webp method must be in 0..6, got {method}")
-        if not 0 <= quality <= 100:
-            raise ValueError(f"webp quality (lossless effort) must be in 0..100, got {quality}")
         self.method, self.quality = method, quality
+        self.check_params()
 
     def _save_kwargs(self) -> dict:
         return {"lossless": True, "method": self.method, "quality": self.quality, "exact": True}
@@ -339,10 +344,11 @@ class JpegXL(_ImagecodecsCodec):
     codec_id = "jpegxl"
     suffix_param = "effort"
 
+    param_ranges = {"effort": (1, 10)}
+
     def __init__(self, effort: int = 7):
-        if not 1 <= effort <= 10:
-            raise ValueError(f"jpegxl effort must be in 1..10, got {effort}")
         self.effort = effort
+        self.check_params()
 
     def compress(self, data: np.ndarray) -> bytes:
         import imagecodecs

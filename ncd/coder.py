@@ -37,7 +37,18 @@ class Codec(ABC):
     codec_id: ClassVar[str] = ""
     kind: ClassVar[str] = "bytes"
     suffix_param: ClassVar[str | None] = None
+    #: Integer parameters and their allowed range (lowest, highest), checked by
+    #: :meth:`check_params` at construction: the one way every codec declares its ranges.
+    param_ranges: ClassVar[dict[str, tuple[int, int]]] = {}
     learned: bool = False
+
+    def check_params(self) -> None:
+        """Refuse a parameter outside its declared range (:attr:`param_ranges`), naming it."""
+        for name, (lo, hi) in self.param_ranges.items():
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not lo <= v <= hi:
+                raise ValueError(f"{self.codec_id}: {name} must be an integer in {lo}..{hi}, "
+                                 f"got {v!r}")  # fmt: skip
 
     @property
     def name(self) -> str:

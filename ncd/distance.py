@@ -15,10 +15,11 @@ C(x) + C(y|x) for ``ctx-ref``. ``pairwise(X, Y)`` puts X first in every pair.
 from __future__ import annotations
 
 import copy
-import os
 from collections.abc import Callable
 
 import numpy as np
+
+from ncdvision.datasets.limits import format_size, parse_size
 
 from .coder import Codec, get_codec
 from .context.kernels import set_threads
@@ -28,27 +29,12 @@ from .validation import check_block_rows, check_images, n_jobs_count
 #: pairwise() refuses an in-memory result larger than this (bytes) unless the environment
 #: variable NCDVISION_MAX_MATRIX_BYTES says otherwise; pass out= or use kneighbors.
 MAX_MATRIX_BYTES = 4 << 30
-_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
 def max_matrix_bytes() -> int:
     """The in-memory matrix limit: ``$NCDVISION_MAX_MATRIX_BYTES`` (bytes, or with a binary
     unit: ``512M``, ``4G``, ``4GiB``), else :data:`MAX_MATRIX_BYTES`."""
-    raw = os.environ.get("NCDVISION_MAX_MATRIX_BYTES")
-    if raw is None or not raw.strip():
-        return MAX_MATRIX_BYTES
-    text = raw.strip().upper().removesuffix("B").removesuffix("I")
-    number, unit = (text[:-1], text[-1]) if text[-1:] in _UNITS and text[-1:] else (text, "")
-    try:
-        value = int(float(number) * _UNITS[unit])
-    except ValueError:
-        value = -1
-    if value <= 0:
-        raise ValueError(
-            f"NCDVISION_MAX_MATRIX_BYTES={raw!r}: expected a positive size in bytes, optionally "
-            "with a unit K, M, G or T (powers of 1024), e.g. 4G or 4294967296"
-        )
-    return value
+    return parse_size("NCDVISION_MAX_MATRIX_BYTES", MAX_MATRIX_BYTES)
 
 
 _BLOCK_BYTES = 32 << 20  # working memory per block of the distance matrix
@@ -225,8 +211,8 @@ def pairwise(
         need, limit = 4 * n_x * n_y, max_matrix_bytes()
         if need > limit:
             raise MemoryError(
-                f"a {n_x} x {n_y} float32 distance matrix needs {need / 2**30:.2f} GiB, above the "
-                f"{limit / 2**30:.2f} GiB limit (NCDVISION_MAX_MATRIX_BYTES). Use "
+                f"a {n_x} x {n_y} float32 distance matrix needs {format_size(need)}, above the "
+                f"{format_size(limit)} limit (NCDVISION_MAX_MATRIX_BYTES). Use "
                 "kneighbors() for top-k neighbours, or pass out=np.lib.format.open_memmap(path, "
                 f"mode='w+', dtype=np.float32, shape=({n_x}, {n_y}))"
             )

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from .knn import NCDKNNClassifier, PixelKNNClassifier
-from .output import check_output, check_output_dir
+from .outdir import OutputFolder
+from .output import check_output
 from .report import confusion_png, write_json, write_predictions_csv
 
 
@@ -71,10 +72,23 @@ def classify(
     """Run the compression classifier and the baselines on one split; write a report folder.
 
     Baselines: L2 pixel kNN on the same split, and gzip NCD kNN (the published method, exact
-    search) on a stratified sample of ``baseline_test`` test images (all when 0)."""
+    search) on a stratified sample of ``baseline_test`` test images (all when 0).
+
+    ``out`` is written as one set (:class:`~ncdvision.ncd.outdir.OutputFolder`): it must be new,
+    empty or an earlier run's, and may not hold or lie inside the dataset's path.
+    """
+    kw = dict(codec=codec, k=k, serializer=serializer, test_size=test_size, seed=seed,
+              n_jobs=n_jobs, search=search, recall=recall, backend=backend, scheduler=scheduler,
+              baselines=baselines, baseline_test=baseline_test)  # fmt: skip
+    with OutputFolder(out, inputs=[dataset]) as folder:  # checked and locked before the work
+        report = _classify(dataset, folder.stage, **kw)
+    return report
+
+
+def _classify(dataset, out: Path, *, codec, k, serializer, test_size, seed, n_jobs, search,
+              recall, backend, scheduler, baselines, baseline_test) -> dict:  # fmt: skip
     from ncdvision.datasets import BENCHMARK_TEST_SIZE, load
 
-    out = check_output_dir(out)
     ds = load(dataset)
     if test_size is None:
         test_size = BENCHMARK_TEST_SIZE.get(dataset, None if ds.test_mask is not None else 0.2)
@@ -94,7 +108,6 @@ def classify(
                               scheduler=scheduler)  # fmt: skip
         _fit_predict(gz, train, sample, "gzip NCD kNN (naive baseline)", rows)
 
-    out.mkdir(parents=True, exist_ok=True)
     report = {
         "dataset": ds.name,
         "provenance": ds.provenance,
@@ -204,7 +217,7 @@ def baseline(
     from ncdvision.datasets import DatasetError, read_images, scan_folder
     from ncdvision.datasets.files import load_image_folder
 
-    check_output(out)
+    check_output(out, inputs=[train_dir, test_dir])
     train_dir, test_dir = Path(train_dir), Path(test_dir)
     w, h = _training_size(train_dir)  # every image is resized to the most common training size
     test_paths, ignored = scan_folder(test_dir)

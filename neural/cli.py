@@ -42,7 +42,7 @@ def _symbols(train, test, binary: bool):
 
 def run(args: argparse.Namespace) -> int:
     if args.out:
-        check_output(args.out)  # before minutes of training
+        check_output(args.out, inputs=[args.dataset])  # before minutes of training
     torch.set_num_threads(max(torch.get_num_threads(), 1))
     train, test = _split(args)
     cmd = args.neural_command

@@ -11,7 +11,6 @@ from . import arith
 from .kernels import (
     CAP,
     context_indices,
-    launch,
     log2_table,
     set_threads,
     table_dtype,
@@ -72,10 +71,13 @@ class ContextCodec(Codec):
     """Shared machinery: templates, index precomputation, prior counts, the coder."""
 
     kind = "context"
+    #: counts are uint16 up to the cap, and the log table has 2 cap entries: above 65535 both
+    #: grow without bound (cap=10**9 asked for 16 GB)
+    param_ranges = {"cap": (2, 65535)}
 
     def __init__(self, uncond=None, cap: int = CAP, family: str | None = None):
         self.uncond = uncond
-        self.cap = int(cap)
+        self.cap = cap
         if family is not None and family not in TEMPLATES:
             raise ValueError(f"unknown template family {family!r}; known: {', '.join(TEMPLATES)}")
         self.family = family
@@ -114,7 +116,7 @@ class ContextCodec(Codec):
         dtype = index_dtype(levels ** offsets.shape[0])
         out = np.empty((planes.shape[0], planes.shape[1] * planes.shape[2]), dtype)
         if planes.shape[0]:
-            launch(context_indices, planes, offsets, levels, 1, out)
+            context_indices(planes, offsets, levels, 1, out)
         return out
 
     def _prior(self, model: str, levels: int, *offsets: np.ndarray):
@@ -153,9 +155,7 @@ class ContextCodec(Codec):
         t = self.templates(levels)
         lengths = np.empty(planes.shape[0], np.float64)
         if planes.shape[0]:
-            launch(
-                uncond_lengths,
-                uncond,
+            uncond_lengths(uncond,
                 planes.reshape(planes.shape[0], -1),
                 levels,
                 self._prior("uncond", levels, t["uncond"]),

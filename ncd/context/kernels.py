@@ -17,13 +17,16 @@ Matrices run in parallel with ``numba.prange``.
 
 Fork safety: numba's default OpenMP layer (GNU libgomp) aborts a forked child
 (multiprocessing's default start method on Linux) once parallel code has run. The workqueue
-layer is fork-safe and as fast here, but not re-entrant from several threads, so every
-parallel launch holds one lock (:func:`launch`). A user's ``NUMBA_THREADING_LAYER`` is
-respected.
+layer is fork-safe and as fast here, but it aborts the whole process when two threads launch
+parallel code at once ("Concurrent access has been detected"). So every parallel kernel is
+declared with :func:`parallel_kernel`, whose wrapper holds one process-wide lock while it runs:
+calls from several threads (a thread pool, joblib's threading backend) queue instead of
+aborting. A user's ``NUMBA_THREADING_LAYER`` is respected.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 
@@ -38,10 +41,18 @@ _LAUNCH_LOCK = threading.RLock()
 CAP = 4096  # halve a context's counts when its total reaches this
 
 
-def launch(kernel, *args):
-    """Run a ``parallel=True`` kernel; one at a time per process."""
-    with _LAUNCH_LOCK:
-        return kernel(*args)
+def parallel_kernel(fn):
+    """``numba.njit(parallel=True)``, callable from any thread: one launch at a time per
+    process. The compiled kernel is the wrapper's ``kernel`` attribute."""
+    kernel = njit(cache=True, parallel=True)(fn)
+
+    @functools.wraps(fn)
+    def guarded(*args):
+        with _LAUNCH_LOCK:
+            return kernel(*args)
+
+    guarded.kernel = kernel
+    return guarded
 
 
 def set_threads(n_jobs: int | None) -> int:
@@ -73,7 +84,7 @@ def ctx_at(img, y, x, offsets, L, mult):
     return idx
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel
 def context_indices(planes, offsets, L, mult0, out):
     n = planes.shape[0]
     H, W = planes.shape[1], planes.shape[2]
@@ -207,7 +218,7 @@ def _conditional(cod_causal, cod_sym, cod_cs, ref, mult, shift, table, prior, L,
     return bits, m
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel
 def uncond_lengths(ctx, sym, L, prior, cap, log2tab, out):
     zero = np.zeros(ctx.shape[1], ctx.dtype)
     for i in prange(ctx.shape[0]):
@@ -216,7 +227,7 @@ def uncond_lengths(ctx, sym, L, prior, cap, log2tab, out):
                               sym.shape[1])[0]  # fmt: skip
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel
 def cond_rows(ref, cod_causal, cod_sym, cod_cs, mult, shift, ref_outer, L, prior, cap, log2tab,
               out):  # fmt: skip
     """C(coded | reference) for every pair, each from the prior counts.
@@ -248,7 +259,7 @@ def pair_counts(ref, mult, cod_ctx, cod_sym, pairs_ref, pairs_cod, L, out):
             out[c * L + cod_sym[j, p]] += 1
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel
 def sequential_joint(ctx_x, sym_x, ctx_y, sym_y, L, prior, cap, log2tab, out):
     """out[i, j] = length of coding x_i then y_j with shared adaptive statistics."""
     zero = np.zeros(ctx_x.shape[1], ctx_x.dtype)

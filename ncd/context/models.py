@@ -26,7 +26,6 @@ from .base import ContextCodec, ContextData, index_dtype, scaled_counts
 from .kernels import (
     CAP,
     cond_rows,
-    launch,
     log2_table,
     pair_counts,
     sequential_joint,
@@ -64,6 +63,10 @@ class ContextCoder(ContextCodec):
 
     codec_id = "ctx"
 
+    def __init__(self, uncond=None, cap: int = CAP, family: str | None = None):
+        super().__init__(uncond, cap, family)
+        self.check_params()
+
     def fit_counts(self, symbols: np.ndarray, levels: int) -> np.ndarray:
         """Symbol counts per context summed over a set of images: (n_ctx * levels,) int64.
 
@@ -87,7 +90,7 @@ class ContextCoder(ContextCodec):
         table = scaled_counts(raw, data.levels, strength, cap)
         out = np.empty(data.planes.shape[0], np.float64)
         if len(out):
-            launch(uncond_lengths, data.uncond, data.symbols, data.levels, table, cap,
+            uncond_lengths(data.uncond, data.symbols, data.levels, table, cap,
                    log2_table(data.levels, cap), out)  # fmt: skip
         return out
 
@@ -97,7 +100,7 @@ class ContextCoder(ContextCodec):
         L = dx.levels
         t = self.templates(L)
         out = np.empty((dx.planes.shape[0], dy.planes.shape[0]), np.float64)
-        launch(sequential_joint, dx.uncond, dx.symbols, dy.uncond, dy.symbols, L,
+        sequential_joint(dx.uncond, dx.symbols, dy.uncond, dy.symbols, L,
                self._prior("uncond", L, t["uncond"]), self.cap, log2_table(L, self.cap),
                out)  # fmt: skip
         return out
@@ -145,6 +148,8 @@ class RefContextCoder(ContextCodec):
     """
 
     codec_id = "ctx-ref"
+    param_ranges = {**ContextCodec.param_ranges, "strength": (1, 30000),
+                    "pairs_per_image": (1, 100_000), "seed": (0, 2**32 - 1)}  # fmt: skip
 
     def __init__(
         self,
@@ -161,11 +166,15 @@ class RefContextCoder(ContextCodec):
     ):
         super().__init__(uncond, cap, family)
         self.causal, self.ref = causal, ref
+        for name, flag in (("symmetric", symmetric), ("learned", learned)):
+            if not isinstance(flag, (bool, np.bool_)):
+                raise ValueError(f"{self.codec_id}: {name} must be True or False, got {flag!r}")
         self.symmetric = bool(symmetric)
         self.learned = bool(learned)
-        self.strength = int(strength)
-        self.pairs_per_image = int(pairs_per_image)
+        self.strength = strength
+        self.pairs_per_image = pairs_per_image
         self.seed = seed
+        self.check_params()
 
     @property
     def name(self) -> str:
@@ -267,7 +276,7 @@ class RefContextCoder(ContextCodec):
         set_threads(n_jobs)
         mult, shift, prior, cap, log2tab = self._kernel_args(dx)
         out = np.empty((len(dx.lengths), len(dy.lengths)), np.float64)
-        launch(cond_rows, dx.ref, dy.causal, dy.symbols, self._cs(dy), mult, shift, True,
+        cond_rows(dx.ref, dy.causal, dy.symbols, self._cs(dy), mult, shift, True,
                dx.levels, prior, cap, log2tab, out)  # fmt: skip
         return out
 
@@ -277,7 +286,7 @@ class RefContextCoder(ContextCodec):
         if self.symmetric:  # rev[i, j] = C(x_i | y_j), parallel over the coded x_i
             mult, shift, prior, cap, log2tab = self._kernel_args(dx)
             rev = np.empty_like(out)
-            launch(cond_rows, dy.ref, dx.causal, dx.symbols, self._cs(dx), mult, shift, False,
+            cond_rows(dy.ref, dx.causal, dx.symbols, self._cs(dx), mult, shift, False,
                    dx.levels, prior, cap, log2tab, rev)  # fmt: skip
             out = 0.5 * (out + rev + dy.lengths[None, :])
         return out
@@ -304,7 +313,7 @@ class RefContextCoder(ContextCodec):
         if not active_first:  # zero-width bitmaps: the raster-order search alone
             act_x = act_y = np.zeros((0, 2, 0), np.uint64)
         tail_t, tail_c = zero_tails(log2tab, cap)
-        launch(ref_kneighbors, dx.causal, dx.symbols, self._cs(dx), dx.ref, dx.lengths, act_x,
+        ref_kneighbors(dx.causal, dx.symbols, self._cs(dx), dx.ref, dx.lengths, act_x,
                dy.causal, dy.symbols, self._cs(dy), dy.ref, dy.lengths, act_y,
                np.ascontiguousarray(cand, np.int64), mult, shift, self.symmetric,
                DISTANCE_KINDS[distance], dx.levels, prior, cap, log2tab, tail_t, tail_c, out_d,

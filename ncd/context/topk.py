@@ -27,7 +27,7 @@ import numpy as np
 from numba import njit, prange
 from numba.cpython.unsafe.numbers import trailing_zeros
 
-from .kernels import _both_ways2, _conditional, _reset2, _step2
+from .kernels import _both_ways2, _conditional, _reset2, _step2, parallel_kernel
 
 WORD = 64  # pixels per word of an activity bitmap
 #: The largest mean share of active pixels of a reference set for which the search codes
@@ -49,7 +49,7 @@ def active_words(cs: np.ndarray, ref: np.ndarray) -> np.ndarray:
     return out
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel
 def _active_words(cs, ref, out):
     for i in prange(cs.shape[0]):
         for p in range(cs.shape[1]):
@@ -188,7 +188,7 @@ def _insert(best_d, best_i, d, j):
     best_i[pos] = j
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel
 def ref_kneighbors(q_causal, q_sym, q_cs, q_ref, q_len, q_act, t_causal, t_sym, t_cs, t_ref,
                    t_len, t_act, cand, mult, shift, symmetric, kind, L, prior, cap, log2tab,
                    tail_t, tail_c, out_d, out_i, coded):  # fmt: skip

@@ -6,8 +6,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..outdir import OutputFolder
 from .find import ISSUE_KINDS, Thresholds, find_issues
-from .write import check_filter_output, write_report
+from .write import write_report
 
 
 def filter_dataset(
@@ -26,17 +27,32 @@ def filter_dataset(
 ) -> dict:
     """Filter a dataset given by name or path into ``out``; returns the summary and paths.
 
-    The output folder is checked (writable, not the input or inside it) and the dataset is
-    loaded before any compression work; stage results are cached in ``out/.cache`` so a
-    rerun after an interruption resumes.
+    The output folder is checked (writable; not an input, inside one, or holding one; new,
+    empty or an earlier run's) and locked, and the dataset is loaded, before any compression
+    work. Stage results are cached in ``out/.cache`` so a rerun after an interruption resumes;
+    the other outputs are swapped in as one set at the end
+    (:class:`~ncdvision.ncd.outdir.OutputFolder`).
     """
-    from ncdvision.datasets import detect_format, load
-    from ncdvision.datasets.files import image_folder_files
-
     if relabel and "label" not in issues:
         raise ValueError("relabel needs the label check (issues including 'label')")
     is_path = isinstance(source, Path) or (isinstance(source, str) and os.path.exists(source))
-    out = check_filter_output(out, source if is_path else None)
+    with OutputFolder(out, inputs=[source if is_path else None, against],
+                      keep=(".cache",)) as folder:  # fmt: skip
+        res = _filter(folder, source, is_path, issues=issues, against=against,
+                      dry_run=dry_run, relabel=relabel, codec=codec, method=method,
+                      thresholds=thresholds, n_jobs=n_jobs, progress=progress)  # fmt: skip
+        final = folder.final
+    w = res["written"]
+    res["written"] = {k: [final(p) for p in v] if isinstance(v, list) else final(v)
+                      for k, v in w.items()}  # fmt: skip
+    return res
+
+
+def _filter(folder: OutputFolder, source, is_path: bool, *, issues, against, dry_run, relabel,
+            codec, method, thresholds, n_jobs, progress) -> dict:  # fmt: skip
+    from ncdvision.datasets import detect_format, load
+    from ncdvision.datasets.files import image_folder_files
+
     ds = load(source)
     other = None if against is None else load(against)
     files = root = None
@@ -44,8 +60,8 @@ def filter_dataset(
         root = Path(source)
         files = image_folder_files(root)[0]
     report = find_issues(ds, issues, codec=codec, method=method, against=other,
-                         thresholds=thresholds, n_jobs=n_jobs, cache=Path(out) / ".cache",
+                         thresholds=thresholds, n_jobs=n_jobs, cache=folder.out / ".cache",
                          progress=progress)  # fmt: skip
-    res = write_report(out, report, ds, files=files, root=root, dry_run=dry_run,
+    res = write_report(folder.stage, report, ds, files=files, root=root, dry_run=dry_run,
                        relabel=relabel, against=None if other is None else other.images)  # fmt: skip
     return {"summary": res["summary"], "written": res["paths"], "report": report}

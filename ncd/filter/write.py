@@ -1,28 +1,28 @@
 """Writing a filter run: the per-image CSV, a JSON summary, PNG galleries of the top flagged
 images per reason, and the filtered dataset in the input's form.
 
-- ImageFolder in -> ImageFolder out (``dataset/<class>/<file>``), each kept file hard-linked
-  to the original where the file system allows, else copied;
+- ImageFolder in -> ImageFolder out (``dataset/<class>/<file>``), each kept file copied (never
+  linked: editing the cleaned copy must not change the original);
 - ``.npz`` or a built-in name in -> ``dataset.npz`` (``images``, ``labels``, ``class_names``
   and ``index``, the kept rows of the input).
 
 With ``relabel=True`` images flagged only for their label are kept under the suggested label
 (in an ImageFolder, as ``<suggested class>/<given class>__<file>``) instead of removed.
 
-The input is never written to: the output folder may not be the input or inside it. Every
-file is written through a temp file and a rename (:mod:`ncdvision.ncd.output`).
+The input is never written to: :func:`~.run.filter_dataset` writes through an
+:class:`~ncdvision.ncd.outdir.OutputFolder`, which refuses an output folder that is, holds or
+lies inside an input, and swaps the run's files in as one set.
 """
 
 from __future__ import annotations
 
 import csv
-import os
 import shutil
 from pathlib import Path
 
 import numpy as np
 
-from ..output import OutputError, atomic_write, check_output_dir, temp_beside
+from ..output import atomic_write, temp_beside
 from ..report import pyplot, save_png, write_json
 from .find import IssueReport
 
@@ -38,18 +38,6 @@ _RANK = {
     "duplicate": ("dup_distance", 1),
     "leak": ("leak_distance", 1),
 }
-
-
-def check_filter_output(out, source) -> Path:
-    """Refuse an output folder that is the input or lies inside it, before any work."""
-    out = check_output_dir(out)
-    if source is not None and Path(source).exists():
-        src = Path(source).resolve()
-        dst = out.resolve()
-        if dst == src or src in dst.parents:
-            raise OutputError(f"--out {out}: inside the input {source}; the input is never "
-                              "written to, choose a folder outside it")  # fmt: skip
-    return out
 
 
 def write_csv(path, report: IssueReport, class_names, files=None) -> Path:
@@ -133,14 +121,6 @@ def pairs_png(path, images, report: IssueReport, reason: str, other=None) -> Pat
     return save_png(fig, path)
 
 
-def _link_or_copy(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(src, dst)
-    except OSError:  # another file system, or links not allowed
-        shutil.copy2(src, dst)
-
-
 def write_filtered(out: Path, dataset, keep: np.ndarray, labels: np.ndarray, files=None,
                    root=None) -> Path:  # fmt: skip
     """The kept images with ``labels`` in the input's form: an ImageFolder when ``files``
@@ -148,18 +128,15 @@ def write_filtered(out: Path, dataset, keep: np.ndarray, labels: np.ndarray, fil
     keep = np.flatnonzero(keep)
     names = dataset.class_names
     if files is not None:
-        # built beside and renamed into place, so a rerun never mixes with an older tree
-        target, partial = out / "dataset", out / ".dataset.partial"
-        shutil.rmtree(partial, ignore_errors=True)
+        target = out / "dataset"
+        target.mkdir(parents=True, exist_ok=True)
         for i in keep:
             src = Path(files[i])
             rel = src.relative_to(root)
             if labels[i] != dataset.labels[i]:
                 rel = Path(names[labels[i]]) / f"{names[dataset.labels[i]]}__{src.name}"
-            _link_or_copy(src, partial / rel)
-        partial.mkdir(exist_ok=True)
-        shutil.rmtree(target, ignore_errors=True)
-        os.replace(partial, target)
+            (target / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, target / rel)
         return target
     target = out / "dataset.npz"
     with temp_beside(target, suffix=".npz") as tmp:
@@ -206,6 +183,6 @@ def write_report(out, report: IssueReport, dataset, *, files=None, root=None,
                "dry_run": dry_run}  # fmt: skip
     if not dry_run:
         written["dataset"] = write_filtered(out, dataset, keep, labels, files, root)
-        summary["filtered"] = str(written["dataset"])
+        summary["filtered"] = written["dataset"].name
     written["summary"] = write_json(out / "summary.json", summary)
     return {"paths": written, "summary": summary}
