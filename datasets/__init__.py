@@ -17,8 +17,8 @@ from .core import Dataset, DatasetError
 from .corrupt import LABEL_NOISE_KINDS, PIXEL_SEVERITIES, corrupt_labels, corrupt_pixels
 from .files import (
     cifar_layout,
-    load_cifar,
     idx_split_files,
+    load_cifar,
     load_idx_pair,
     load_idx_split,
     load_image_folder,

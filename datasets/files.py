@@ -25,7 +25,7 @@ from .limits import check_dataset_bytes
 #: A DEFLATE stream expands at most about 1032:1; a gzipped IDX whose header claims more
 #: than this times the file size is refused before anything is decompressed.
 GZIP_MAX_RATIO = 1032
-_CHUNK = 16 << 20
+_CHUNK = 1 << 20
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:

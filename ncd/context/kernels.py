@@ -42,7 +42,7 @@ CAP = 4096  # halve a context's counts when its total reaches this
 
 
 def parallel_kernel(fn):
-    """``numba.njit(parallel=True)``, callable from any thread: one launch at a time per
+    """A numba kernel compiled with ``parallel``, callable from any thread: one launch at a time per
     process. The compiled kernel is the wrapper's ``kernel`` attribute."""
     kernel = njit(cache=True, parallel=True)(fn)
 
