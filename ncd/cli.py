@@ -11,6 +11,7 @@ import argparse
 import os
 import signal
 import sys
+import warnings
 from importlib.metadata import PackageNotFoundError, entry_points, version
 
 import numpy as np
@@ -178,11 +179,15 @@ def cmd_filter(args: argparse.Namespace) -> int:
         "outlier_join": args.outlier_join,
     }
     th = Thresholds(**{k: v for k, v in given.items() if v is not None})
-    res = filter_dataset(args.dataset, args.out, issues=issues, against=args.against,
-                         dry_run=args.dry_run, relabel=args.relabel, codec=args.codec,
-                         method=args.method, thresholds=th, n_jobs=args.n_jobs,
-                         progress=True)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # skipped rules are printed from the summary below
+        res = filter_dataset(args.dataset, args.out, issues=issues, against=args.against,
+                             dry_run=args.dry_run, relabel=args.relabel, codec=args.codec,
+                             method=args.method, thresholds=th, n_jobs=args.n_jobs,
+                             progress=True, max_removed=args.max_removed)  # fmt: skip
     s = res["summary"]
+    for skip in s["settings"].get("skipped", []):
+        _say(f"warning: the {skip['rule']} rule {skip['why']}", file=sys.stderr)
     _say(f"settings: codec={s['settings'].get('codec', '-')} "
           f"serializer={s['settings'].get('serializer', '-')}")  # fmt: skip
     by = ", ".join(f"{r} {n}" for r, n in s["by_reason"].items())
@@ -318,6 +323,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a second set (e.g. the test images): flag training images that "
                         "duplicate one of its images (leakage)")  # fmt: skip
     f.add_argument("--dry-run", action="store_true", help="write the report only")
+    f.add_argument("--max-removed", type=float, default=0.5, metavar="FRACTION",
+                   help="refuse to write a filtered dataset that loses more than this share "
+                        "of the images (default 0.5; 1 accepts any)")  # fmt: skip
     f.add_argument("--relabel", action="store_true",
                    help="keep images flagged only for their label, under the suggested label")  # fmt: skip
     f.add_argument("--codec", default="auto", help="distance of the label neighbours")

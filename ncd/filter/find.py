@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,35 @@ class Thresholds:
     near: float = dup.NEAR_THRESHOLD
     near_ratio: float = dup.NEAR_RATIO
 
+    #: (lowest, highest, what the value means) of each threshold; None: no bound that side
+    RANGES = {
+        "label_k": (1, None, "neighbours read per image"),
+        "label_margin": (-1.0, 1.0, "a vote margin, the given label's share minus the best "
+                         "other's (1 or more would flag every image)"),
+        "blank": (0.0, None, "an information ratio"),
+        "noise": (0.0, None, "an information ratio"),
+        "outlier_neighbourhood": (0.0, 1.0, "a neighbourhood consensus"),
+        "outlier_z": (0.0, None, "robust standard deviations"),
+        "outlier_join": (1, None, "flagged neighbours"),
+        "near": (0.0, 1.5, "a compression distance"),
+        "near_ratio": (0.0, 1.0, "the nearest distance over the second nearest"),
+    }  # fmt: skip
+
+    def __post_init__(self):
+        for name, (lo, hi, what) in self.RANGES.items():
+            v = getattr(self, name)
+            if v is None and name in ("outlier_neighbourhood", "outlier_join"):
+                continue
+            integral = name in ("label_k", "outlier_join")
+            ok = isinstance(v, (int, np.integer) if integral else (int, float, np.number))
+            ok = ok and not isinstance(v, bool) and np.isfinite(v)
+            if not ok or v < lo or (hi is not None and (v >= hi if name == "label_margin"
+                                                        else v > hi)):  # fmt: skip
+                top = "" if hi is None else (f" and below {hi}" if name == "label_margin"
+                                             else f" and at most {hi}")  # fmt: skip
+                raise ValueError(f"threshold {name} must be {'an integer' if integral else 'a number'} "
+                                 f"of at least {lo}{top} ({what}); got {v!r}")  # fmt: skip
+
 
 @dataclass
 class IssueReport:
@@ -64,6 +94,14 @@ class IssueReport:
         for f in self.flags.values():
             out |= f
         return out
+
+    def keep(self, relabel: bool = False) -> np.ndarray:
+        """The images a filtered copy keeps: the unflagged ones, and with ``relabel`` also
+        those flagged for their label alone (kept under the suggested label)."""
+        if not relabel:
+            return ~self.flagged
+        others = [f for r, f in self.flags.items() if r != "label"]
+        return ~np.logical_or.reduce(others) if others else np.ones(len(self.flagged), bool)
 
     def reasons(self) -> list[str]:
         """``;``-joined reasons per image (empty for a clean one)."""
@@ -154,6 +192,27 @@ def _near_stage(cache: _Cache, stage: str, X, other, k: int, n_jobs, progress) -
     return cache.get(stage, spec, compute)
 
 
+def judged_rows(y: np.ndarray, class_names, k: int) -> tuple[np.ndarray, list]:
+    """Which images the neighbour rules (label, outlier) can judge, and the rules skipped.
+
+    Both rules read an image's ``k`` leave-one-out neighbours. A class with ``k`` or fewer
+    other images cannot fill a neighbourhood even when every label is right, so its images
+    would look mislabelled and isolated by construction (with 6 images per class every image
+    was flagged); with one class there is no other label and no chance level. Their images
+    are left unjudged, and the skipped rules are returned as (rule, why) pairs.
+    """
+    counts = np.bincount(y, minlength=len(class_names))
+    if np.count_nonzero(counts) < 2:
+        why = "was skipped: it needs at least two classes"
+        return np.zeros(len(y), bool), [("label", why), ("outlier", why)]
+    small = np.flatnonzero((counts > 0) & (counts <= k))
+    if not len(small):
+        return np.ones(len(y), bool), []
+    why = (f"was skipped for {len(small)} class(es) with at most {k} images (it reads {k} "
+           f"neighbours of the same class): {', '.join(str(class_names[c]) for c in small[:10])}")  # fmt: skip
+    return ~np.isin(y, small), [("label", why), ("outlier", why)]
+
+
 def find_issues(
     dataset,
     issues=ISSUE_KINDS,
@@ -208,6 +267,11 @@ def find_issues(
     table: dict[str, np.ndarray] = {"index": np.arange(n), "label": y}
     flags: dict[str, np.ndarray] = {}
     settings: dict = {"issues": list(issues), "method": method, "thresholds": asdict(th)}
+    judged, skipped = judged_rows(y, dataset.class_names, th.label_k)
+    settings["skipped"] = [{"rule": r, "why": w} for r, w in skipped
+                           if r in issues or (r == "outlier" and "junk" in issues)]  # fmt: skip
+    for s in settings["skipped"]:
+        warnings.warn(f"{dataset.name}: the {s['rule']} rule {s['why']}", stacklevel=2)
 
     if "label" in issues or "junk" in issues:
         spec = {"codec": codec if isinstance(codec, str) else repr(codec),
@@ -225,7 +289,7 @@ def find_issues(
                      neighbourhood=sc["consensus"][nb["idx"]].mean(axis=1),
                      neighbor_distance=nb["dist"].mean(axis=1))  # fmt: skip
         if "label" in issues:
-            flags["label"] = (
+            flags["label"] = judged & (
                 lab.knn_label_issues(sc["margin"], th.label_margin)
                 if method == "knn"
                 else lab.cleanlab_label_issues(y, y[nb["idx"]], n_classes)
@@ -241,7 +305,7 @@ def find_issues(
         flags.update(junk.junk_flags(ratio, blank=th.blank, noise=th.noise))
         flags["outlier"], join = junk.outlier_flags(
             table["neighbourhood"], table["neighbor_distance"], nb["idx"],
-            ~flags["blank"] & ~flags["noise"], chance=chance, z=th.outlier_z,
+            judged & ~flags["blank"] & ~flags["noise"], chance=chance, z=th.outlier_z,
             join=th.outlier_join)  # fmt: skip
         settings["thresholds"]["outlier_join"] = join
         table["outlier_neighbours"] = flags["outlier"][nb["idx"]].sum(axis=1)

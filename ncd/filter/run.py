@@ -24,6 +24,7 @@ def filter_dataset(
     thresholds: Thresholds | None = None,
     n_jobs: int | None = -1,
     progress: bool | None = None,
+    max_removed: float = 0.5,
 ) -> dict:
     """Filter a dataset given by name or path into ``out``; returns the summary and paths.
 
@@ -32,7 +33,13 @@ def filter_dataset(
     work. Stage results are cached in ``out/.cache`` so a rerun after an interruption resumes;
     the other outputs are swapped in as one set at the end
     (:class:`~ncdvision.ncd.outdir.OutputFolder`).
+
+    A filtered dataset that would lose more than ``max_removed`` of the images (default half)
+    is refused before anything is written: so many flags usually mean a rule does not fit the
+    set. Look at the report of a ``dry_run``, or raise ``max_removed`` to 1 to accept it.
     """
+    if isinstance(max_removed, bool) or not 0 <= max_removed <= 1:
+        raise ValueError(f"max_removed must be a fraction in 0..1, got {max_removed!r}")
     if relabel and "label" not in issues:
         raise ValueError("relabel needs the label check (issues including 'label')")
     is_path = isinstance(source, Path) or (isinstance(source, str) and os.path.exists(source))
@@ -40,7 +47,8 @@ def filter_dataset(
                       keep=(".cache",)) as folder:  # fmt: skip
         res = _filter(folder, source, is_path, issues=issues, against=against,
                       dry_run=dry_run, relabel=relabel, codec=codec, method=method,
-                      thresholds=thresholds, n_jobs=n_jobs, progress=progress)  # fmt: skip
+                      thresholds=thresholds, n_jobs=n_jobs, progress=progress,
+                      max_removed=max_removed)  # fmt: skip
         final = folder.final
     w = res["written"]
     res["written"] = {k: [final(p) for p in v] if isinstance(v, list) else final(v)
@@ -49,7 +57,7 @@ def filter_dataset(
 
 
 def _filter(folder: OutputFolder, source, is_path: bool, *, issues, against, dry_run, relabel,
-            codec, method, thresholds, n_jobs, progress) -> dict:  # fmt: skip
+            codec, method, thresholds, n_jobs, progress, max_removed) -> dict:  # fmt: skip
     from ncdvision.datasets import detect_format, load
     from ncdvision.datasets.files import image_folder_files
 
@@ -62,6 +70,13 @@ def _filter(folder: OutputFolder, source, is_path: bool, *, issues, against, dry
     report = find_issues(ds, issues, codec=codec, method=method, against=other,
                          thresholds=thresholds, n_jobs=n_jobs, cache=folder.out / ".cache",
                          progress=progress)  # fmt: skip
+    removed = 1 - (report.keep(relabel).sum() / max(len(ds), 1))
+    if not dry_run and removed > max_removed:
+        raise ValueError(
+            f"the filtered dataset would lose {removed:.0%} of {len(ds)} images, more than "
+            f"max_removed={max_removed:g} (--max-removed); run with --dry-run and look at "
+            "issues.csv and the galleries, or pass --max-removed 1 to write it anyway"
+        )
     res = write_report(folder.stage, report, ds, files=files, root=root, dry_run=dry_run,
                        relabel=relabel, against=None if other is None else other.images)  # fmt: skip
     return {"summary": res["summary"], "written": res["paths"], "report": report}

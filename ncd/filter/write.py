@@ -168,13 +168,10 @@ def write_report(out, report: IssueReport, dataset, *, files=None, root=None,
     if against is not None and "leak" in report.flags and report.flags["leak"].any():
         written["galleries"].append(pairs_png(out / "pairs-leak.png", dataset.images, report,
                                               "leak", other=against))  # fmt: skip
+    keep = report.keep(relabel)
     labels = dataset.labels
     if relabel:
-        others = [f for r, f in report.flags.items() if r != "label"]
-        keep = ~np.logical_or.reduce(others) if others else np.ones(len(labels), bool)
         labels = np.where(report.flags["label"], report.table["suggested"], labels)
-    else:
-        keep = ~report.flagged
     provenance = {k: v for k, v in dataset.provenance.items() if k != "files"}
     summary = {"dataset": dataset.name, "provenance": provenance, **report.summary(),
                "n_kept": int(keep.sum()), "n_relabelled": int((labels != dataset.labels).sum()),
