@@ -111,6 +111,9 @@ def load(name_or_path: str | os.PathLike, **kwargs) -> Dataset:
         ds = load_idx_pair(imgs, labs, name=path.name)
     else:
         ds = load_image_folder(path, **kwargs)
+    if len(ds) == 0 or 0 in ds.image_shape[:2]:
+        raise DatasetError(f"{path}: holds no images (shape {ds.images.shape}); expected at "
+                           "least one image with pixels")  # fmt: skip
     return ds.with_(provenance={**ds.provenance, "format": rule})
 
 

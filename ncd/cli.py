@@ -16,6 +16,8 @@ from importlib.metadata import PackageNotFoundError, entry_points, version
 
 import numpy as np
 
+from .cliargs import fraction, int_at_least, k_or_auto, n_jobs
+
 COMMANDS_GROUP = "ncdvision.commands"
 
 
@@ -63,10 +65,6 @@ def cmd_datasets_info(args: argparse.Namespace) -> int:
     for path, why in ds.provenance.get("ignored", []):
         _say(f"not read    {path} ({why})")
     return 0
-
-
-def _k(value: str):
-    return value if value == "auto" else int(value)
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
@@ -271,14 +269,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--dataset", default="mnist-5k", help="dataset name or path (default mnist-5k)")
     c.add_argument("--codec", default="auto")
     c.add_argument("--serializer", default="auto")
-    c.add_argument("--k", type=_k, default="auto")
-    c.add_argument("--test-size", type=int, default=None, help="default: the benchmark protocol's")
-    c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--k", type=k_or_auto, default="auto")
+    c.add_argument("--test-size", type=int_at_least(1), default=None, help="default: the benchmark protocol's")
+    c.add_argument("--seed", type=int_at_least(0), default=0)
     c.add_argument("--out", default="ncdvision-out")
-    c.add_argument("--n-jobs", type=int, default=-1)
+    c.add_argument("--n-jobs", type=n_jobs, default=-1, help="threads (-1: every core)")
     c.add_argument("--search", choices=["auto", "exact"], default="auto",
                    help="auto: candidate cascade with recall >= 0.99 on training queries")  # fmt: skip
-    c.add_argument("--recall", type=float, default=0.99,
+    c.add_argument("--recall", type=fraction, default=0.99,
                    help="cascade: target recall of the exact top k on training queries")  # fmt: skip
     c.add_argument("--backend", choices=["local", "dask"], default="local",
                    help="dask: neighbour searches on a Dask cluster")  # fmt: skip
@@ -286,7 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Dask scheduler address (default $NCDVISION_DASK_SCHEDULER, else a "
                         "LocalCluster)")  # fmt: skip
     c.add_argument("--no-baselines", action="store_true", help="skip L2 and gzip baselines")
-    c.add_argument("--baseline-test", type=int, default=200,
+    c.add_argument("--baseline-test", type=int_at_least(0), default=200,
                    help="test images for the slow gzip baseline (stratified; 0 = all)")  # fmt: skip
     c.set_defaults(func=cmd_classify)
 
@@ -297,18 +295,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", required=True, help="submission CSV (id,label); '-' for standard output"
     )
     b.add_argument("--codec", default="auto")
-    b.add_argument("--k", type=_k, default="auto")
+    b.add_argument("--k", type=k_or_auto, default="auto")
     b.add_argument("--proba", action="store_true", help="add one probability column per class")
     b.add_argument("--skip-bad", action="store_true", help="skip unreadable test images (reported)")
     b.add_argument("--color", choices=["auto", "gray", "rgb"], default="auto")
-    b.add_argument("--n-jobs", type=int, default=-1)
+    b.add_argument("--n-jobs", type=n_jobs, default=-1, help="threads (-1: every core)")
     b.set_defaults(func=cmd_baseline)
 
     d = sub.add_parser("distances", help="pairwise distance matrix to a .npy file")
     d.add_argument("X")
     d.add_argument("Y", nargs="?")
-    d.add_argument("--codec", default="zstd")
-    d.add_argument("--serializer", default="raw")
+    d.add_argument("--codec", default="ctx-ref", help="default ctx-ref (see `ncdvision --help`)")
+    d.add_argument("--serializer", default="auto",
+                   help="auto: binary planes for context coders, raw bytes otherwise")  # fmt: skip
     d.add_argument("--distance", default="ncd")
     d.add_argument("--out", required=True, help=".npy file; '-' for standard output")
     d.set_defaults(func=cmd_distances)
@@ -323,7 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a second set (e.g. the test images): flag training images that "
                         "duplicate one of its images (leakage)")  # fmt: skip
     f.add_argument("--dry-run", action="store_true", help="write the report only")
-    f.add_argument("--max-removed", type=float, default=0.5, metavar="FRACTION",
+    f.add_argument("--max-removed", type=fraction, default=0.5, metavar="FRACTION",
                    help="refuse to write a filtered dataset that loses more than this share "
                         "of the images (default 0.5; 1 accepts any)")  # fmt: skip
     f.add_argument("--relabel", action="store_true",
@@ -337,10 +336,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="near-duplicate compression distance (default 0.6)")  # fmt: skip
     f.add_argument("--near-ratio", type=float, default=None,
                    help="ratio test: nearest closer than this times the second (default 0.75)")  # fmt: skip
-    f.add_argument("--outlier-join", type=int, default=None,
+    f.add_argument("--outlier-join", type=int_at_least(1), default=None,
                    help="flagged outliers among an image's neighbours at which it joins them "
                         "(default: what random flags at the seeds' rate reach by chance)")  # fmt: skip
-    f.add_argument("--n-jobs", type=int, default=-1)
+    f.add_argument("--n-jobs", type=n_jobs, default=-1, help="threads (-1: every core)")
     f.set_defaults(func=cmd_filter)
 
     st = sub.add_parser("study", help="measurement studies (learnability, noise)")
@@ -351,7 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     sl.add_argument("--learners", default="l2-knn,ncd-knn,logreg",
                     help="comma-separated (cnn with the [neural] extra)")  # fmt: skip
     sl.add_argument("--add", action="append", default=[], help="a dataset path to add")
-    sl.add_argument("--seeds", type=int, default=3)
+    sl.add_argument("--seeds", type=int_at_least(1), default=3, help="seeds per cell (default 3)")
     sl.add_argument("--predictors", default="",
                     help="extra compressibility predictors by name (pixelcnn with [neural])")  # fmt: skip
     sl.add_argument("--out", default="ncdvision-study", help="report folder (cells cached in it)")
@@ -364,7 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="a dataset name or path instead of the grid's (mnist-5k)")  # fmt: skip
     sn.add_argument("--learners", default="l2-knn,ncd-knn,logreg",
                     help="comma-separated, l2-knn included (the CE baseline); cnn with [neural]")  # fmt: skip
-    sn.add_argument("--seeds", type=int, default=3)
+    sn.add_argument("--seeds", type=int_at_least(1), default=3, help="seeds per cell (default 3)")
     sn.add_argument("--predictors", default="",
                     help="extra compressibility predictors by name (pixelcnn with [neural])")  # fmt: skip
     sn.add_argument("--out", default="ncdvision-noise", help="report folder (cells cached in it)")
@@ -380,11 +379,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from ncdvision.datasets import DatasetError, printable
 
+    from .distributed import ClusterError
+
     # SIGTERM unwinds like Ctrl-C: temp files are removed and output folders stay consistent
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return int(args.func(args) or 0)
-    except (DatasetError, ValueError, MemoryError, OSError) as exc:
+    except (DatasetError, ValueError, MemoryError, OSError, ClusterError) as exc:
         print(f"ncdvision: error: {printable(str(exc) or type(exc).__name__)}", file=sys.stderr)
         return 2
     finally:

@@ -25,6 +25,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 SCHEDULER_ENV = "NCDVISION_DASK_SCHEDULER"
+class ClusterError(RuntimeError):
+    """The Dask cluster could not finish the work (workers lost, futures cancelled)."""
+
+
 MISSING = "the dask backend needs dask.distributed: pip install 'ncdvision[dask]'"
 
 
@@ -74,7 +78,18 @@ def map_blocks(fn: Callable, comp, shared: tuple, make_blocks: Callable[[int], l
             ): key  # fmt: skip
             for key, args in make_blocks(n_workers)
         }
-        for fut, result in as_completed(list(futures), with_results=True):
+        total = len(futures)
+        for fut in as_completed(list(futures)):
+            try:
+                result = fut.result()
+            except (ValueError, MemoryError):  # the task's own, clear errors
+                raise
+            except Exception as exc:  # noqa: BLE001 - KilledWorker, cancelled futures, ...
+                raise ClusterError(
+                    f"dask backend: a task's worker was lost or the task was cancelled "
+                    f"({type(exc).__name__}: {exc}); {len(futures)} of {total} blocks are "
+                    "unfinished. Check the cluster's workers (memory, restarts) and rerun"
+                ) from exc
             yield futures.pop(fut), result
 
 

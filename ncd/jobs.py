@@ -77,6 +77,9 @@ def classify(
     ``out`` is written as one set (:class:`~ncdvision.ncd.outdir.OutputFolder`): it must be new,
     empty or an earlier run's, and may not hold or lie inside the dataset's path.
     """
+    if isinstance(baseline_test, bool) or not isinstance(baseline_test, int) or baseline_test < 0:
+        raise ValueError(f"baseline_test must be an integer >= 0 (0: every test image), got "
+                         f"{baseline_test!r}")  # fmt: skip
     kw = dict(codec=codec, k=k, serializer=serializer, test_size=test_size, seed=seed,
               n_jobs=n_jobs, search=search, recall=recall, backend=backend, scheduler=scheduler,
               baselines=baselines, baseline_test=baseline_test)  # fmt: skip
@@ -96,7 +99,8 @@ def _classify(dataset, out: Path, *, codec, k, serializer, test_size, seed, n_jo
     rows = []
 
     clf = NCDKNNClassifier(codec=codec, serializer=serializer, k=k, n_jobs=n_jobs, search=search,
-                           recall=recall, backend=backend, scheduler=scheduler)  # fmt: skip
+                           recall=recall, backend=backend, scheduler=scheduler,
+                           verbose=True)  # fmt: skip
     pred = _fit_predict(clf, train, test, "NCD kNN", rows)
     if baselines:
         _fit_predict(PixelKNNClassifier(), train, test, "L2 pixel kNN", rows)
@@ -105,7 +109,7 @@ def _classify(dataset, out: Path, *, codec, k, serializer, test_size, seed, n_jo
         sample = test if not 0 < baseline_test < len(test) else test.subset(n=baseline_test)
         gz = NCDKNNClassifier(codec="gzip", serializer="raw", k="auto", n_jobs=n_jobs,
                               search="exact", loo_size=500, backend=backend,
-                              scheduler=scheduler)  # fmt: skip
+                              scheduler=scheduler, verbose=True)  # fmt: skip
         _fit_predict(gz, train, sample, "gzip NCD kNN (naive baseline)", rows)
 
     report = {
@@ -229,7 +233,8 @@ def baseline(
         test_paths, color="gray" if gray else "rgb", resize=(h, w), skip_bad=skip_bad
     )
     ids = _test_ids(kept)
-    clf = NCDKNNClassifier(codec=codec, k=k, n_jobs=n_jobs).fit(train.images, train.labels)
+    clf = NCDKNNClassifier(codec=codec, k=k, n_jobs=n_jobs, verbose=True).fit(train.images,
+                                                                             train.labels)
     pred = clf.predict(X_test)
     names = np.asarray(train.class_names)
     probs = clf.predict_proba(X_test) if proba else None

@@ -25,6 +25,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
+from tqdm.auto import tqdm
 
 from .coder import Codec, get_codec
 from .distance import DISTANCES, Compressor, default_serializer
@@ -107,6 +108,9 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
     scheduler : str or Client, default=None
     random_state : int, default=0
         Seed of the leave-one-out query samples.
+    verbose : bool, default=False
+        Progress bars (tqdm, on standard error) for the selection, the recall measurement and
+        every neighbour search.
 
     Attributes
     ----------
@@ -137,6 +141,7 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         "backend": [StrOptions({"local", "dask"})],
         "scheduler": "no_validation",
         "random_state": ["random_state"],
+        "verbose": ["boolean"],
     }
 
     def __init__(
@@ -153,6 +158,7 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         backend="local",
         scheduler=None,
         random_state=0,
+        verbose=False,
     ):
         self.codec = codec
         self.serializer = serializer
@@ -166,6 +172,7 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         self.backend = backend
         self.scheduler = scheduler
         self.random_state = random_state
+        self.verbose = verbose
 
     def fit(self, X, y) -> NCDKNNClassifier:
         self._validate_params()
@@ -203,7 +210,10 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         order = np.random.default_rng(self.random_state).permutation(len(X))
         ks = candidate_ks(self.k, len(X) - 1)
         best, best_acc = None, -1.0
-        for codec, ser in candidates:
+        steps = tqdm(candidates, desc="auto: scoring settings by leave-one-out", unit="setting",
+                     disable=not self.verbose, leave=False)  # fmt: skip
+        for codec, ser in steps:
+            steps.set_postfix_str(f"{codec}/{ser}")
             comp = Compressor(codec, ser, self.distance, self.n_jobs)
             learned = comp.codec.learned
             n_q = self.loo_size if comp.codec.kind == "context" else max(self.loo_size // 10, 50)
@@ -219,7 +229,7 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
             m = selection_candidates(len(X)) if self.search == "auto" else None
             m = m if m is not None and m < len(X) - 1 else None
             _, idx = kneighbors(X[q], X, k=max(ks), compressor=comp, exclude=q, candidates=m,
-                                **self._where())  # fmt: skip
+                                progress=self._progress(), **self._where())  # fmt: skip
             secs = time.perf_counter() - t
             name = comp.codec.name if isinstance(codec, (dict, Codec)) else codec
             for k, acc in loo_accuracies(idx, y, y[q], ks, len(self.classes_)).items():
@@ -232,6 +242,9 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"{len(X)} training images are too few for leave-one-out selection")
         self.loo_accuracy_ = best_acc
         return best
+
+    def _progress(self) -> bool | None:
+        return True if self.verbose else None  # None: bars only on very long searches
 
     def _where(self) -> dict:
         return {"backend": self.backend, "scheduler": self.scheduler}
@@ -252,7 +265,7 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         if k not in self._cascades:
             self._cascades[k] = choose_candidates(
                 self.compressor_, self._X, k, self.recall, prepared=self._prepared,
-                seed=self.random_state, **self._where(),
+                seed=self.random_state, progress=self._progress(), **self._where(),
             )  # fmt: skip
         return self._cascades[k]
 
@@ -288,7 +301,8 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         else:
             Y = self._X
         dist, idx = kneighbors(X, Y, k=k, compressor=self.compressor_, prepared_y=self._prepared,
-                               candidates=m, progress=progress, **self._where())  # fmt: skip
+                               candidates=m, progress=self._progress() if progress is None else progress,
+                               **self._where())  # fmt: skip
         return (dist, idx) if return_distance else idx
 
     def predict(self, X) -> np.ndarray:

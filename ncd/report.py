@@ -24,6 +24,22 @@ def _jsonable(o):
     return str(o)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    """A CSV field that a spreadsheet shows as text, never runs as a formula (OWASP's CSV
+    injection guidance): text from file or class names that starts with ``= + - @``, a tab
+    or a carriage return gets a leading ``'``. Numbers, even negative ones, stay as they are."""
+    if not isinstance(value, str) or not value.startswith(_FORMULA_START):
+        return value
+    try:
+        float(value)
+        return value
+    except ValueError:
+        return "'" + value
+
+
 def write_predictions_csv(
     path,
     ids: Sequence,
@@ -32,7 +48,8 @@ def write_predictions_csv(
     class_names: Sequence[str] | None = None,
     header=("id", "label"),
 ) -> Path:
-    """``id,label`` rows (plus one probability column per class when ``proba`` is given)."""
+    """``id,label`` rows (plus one probability column per class when ``proba`` is given);
+    text fields pass through :func:`csv_safe`."""
     if len(ids) != len(labels):
         raise ValueError(f"{len(ids)} ids but {len(labels)} labels")
     if proba is not None and (class_names is None or proba.shape != (len(ids), len(class_names))):
@@ -40,9 +57,11 @@ def write_predictions_csv(
 
     def write(fh):
         w = csv.writer(fh)
-        w.writerow(list(header) + ([str(c) for c in class_names] if proba is not None else []))
+        names = [csv_safe(str(c)) for c in class_names] if proba is not None else []
+        w.writerow(list(header) + names)
         for r, (i, lab) in enumerate(zip(ids, labels, strict=True)):
-            w.writerow([i, lab] + ([f"{p:.6g}" for p in proba[r]] if proba is not None else []))
+            probs = [f"{p:.6g}" for p in proba[r]] if proba is not None else []
+            w.writerow([csv_safe(i), csv_safe(lab), *probs])
 
     return atomic_write(path, write)
 

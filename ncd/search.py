@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from .distance import Compressor, check_backend, check_pair, progress_bar, row_blocks
-from .validation import check_block_rows, check_images
+from .validation import check_block_rows, check_exclude, check_images, check_k
 
 #: Candidate counts :func:`choose_candidates` tries, smallest first.
 CANDIDATE_GRID: tuple[int, ...] = (10, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1000,
@@ -134,7 +134,7 @@ def kneighbors(
     Y=None,
     k: int = 5,
     *,
-    codec="zstd",
+    codec="ctx-ref",
     serializer="auto",
     distance: str = "ncd",
     n_jobs: int | None = -1,
@@ -172,14 +172,11 @@ def kneighbors(
     check_block_rows(block_rows)
     check_backend(backend)
     n_x, n_y = len(X), len(Y)
-    if loo:
-        exclude = np.arange(n_x)
+    exclude = np.arange(n_x) if loo else check_exclude(exclude, n_x, n_y)
     n_avail = n_y - 1 if exclude is not None else n_y
-    if not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k must be a positive integer, got {k!r}")
-    if k > n_avail:
-        raise ValueError(f"k={k} is larger than the {n_avail} available neighbours in Y")
-    if candidates is not None and (not isinstance(candidates, (int, np.integer)) or candidates < k):
+    k = check_k(k, n_avail)
+    if candidates is not None and (isinstance(candidates, bool) or
+                                   not isinstance(candidates, (int, np.integer)) or candidates < k):
         raise ValueError(f"candidates must be an integer >= k={k} or None, got {candidates!r}")
     m = n_avail if candidates is None else min(int(candidates), n_avail)
     comp = compressor or Compressor(codec, serializer, distance, n_jobs).fit(Y)
@@ -223,7 +220,7 @@ def cascade_recall(
 ) -> dict[int, float]:  # fmt: skip
     """Recall of the exact top k within the pixel-space top M, for each M of ``grid`` below
     the training set size, on ``n_queries`` random leave-one-out queries of ``images``
-    (``where``: ``backend`` / ``scheduler`` of :func:`kneighbors`)."""
+    (``where``: ``backend``, ``scheduler`` or ``progress`` of :func:`kneighbors`)."""
     images = check_images(images, "images")
     n = len(images)
     ms = [m for m in grid if k <= m < n - 1]

@@ -18,6 +18,10 @@ def check_images(X, name: str = "X", allow_empty: bool = False, gray: bool = Fal
     Integer arrays within 0..255 are converted; anything else names what was expected.
     ``gray=True`` accepts only (N, H, W).
     """
+    if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray):  # a pandas Series or frame
+        X = X.to_numpy()
+    if isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1:
+        X = list(X)  # a column of equal-shape arrays, as a list of images
     if isinstance(X, (list, tuple)):
         if not X:
             raise ValueError(f"{name} is empty; expected at least one image")
@@ -34,10 +38,8 @@ def check_images(X, name: str = "X", allow_empty: bool = False, gray: bool = Fal
             f"{name}: mixed image shapes or non-numeric data (object array); expected uint8 (N,H,W[,C])"
         )
     if X.ndim == 2:
-        raise ValueError(
-            f"{name} has shape {X.shape}: expected images (N, H, W) or (N, H, W, C), not "
-            "flattened feature vectors. Reshape, e.g. X.reshape(-1, 28, 28)"
-        )
+        raise ValueError(f"{name} has shape {X.shape}: expected a batch of images (N, H, W) or "
+                         f"(N, H, W, C). {_shape_hint(X.shape)}")  # fmt: skip
     if gray and X.ndim != 3:
         raise ValueError(f"{name}: expected grayscale images (N, H, W), got shape {X.shape}")
     if X.ndim not in (3, 4) or (X.ndim == 4 and X.shape[3] not in (1, 3, 4)):
@@ -66,6 +68,15 @@ def check_images(X, name: str = "X", allow_empty: bool = False, gray: bool = Fal
     return np.ascontiguousarray(X)
 
 
+def _shape_hint(shape: tuple[int, int]) -> str:
+    """How a 2-D array most likely becomes a batch of images."""
+    side = int(round(shape[1] ** 0.5))
+    if side * side == shape[1] and shape[1] >= 16:
+        return (f"If each row is a flattened {side}x{side} image: X.reshape(-1, {side}, "
+                f"{side}); if it is one image, add a leading axis: X[None]")  # fmt: skip
+    return f"If it is one {shape[0]}x{shape[1]} image, add a leading axis: X[None]"
+
+
 def check_X_y(X, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Validated images, the sorted classes and the encoded labels of a training set."""
     X = check_images(X, "X")
@@ -81,7 +92,34 @@ def check_X_y(X, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def n_jobs_count(n_jobs: int | None) -> int:
     """How many workers scikit-learn's ``n_jobs`` means here (None = 1, -1 = all cores)."""
+    if n_jobs is not None and (
+        isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0
+    ):  # fmt: skip
+        raise ValueError(f"n_jobs must be a non-zero integer or None (-1: all cores), got {n_jobs!r}")
     return max(1, int(effective_n_jobs(n_jobs)))
+
+
+def check_k(k, n_avail: int, name: str = "k") -> int:
+    """A neighbour count: a positive integer (not a bool) no larger than what is available."""
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"{name} must be a positive integer, got {k!r}")
+    if k > n_avail:
+        raise ValueError(f"{name}={k} is larger than the {n_avail} available neighbours")
+    return int(k)
+
+
+def check_exclude(exclude, n_x: int, n_y: int) -> np.ndarray | None:
+    """One index of Y per query row (or None): integers in 0..n_y-1, shape (n_x,)."""
+    if exclude is None:
+        return None
+    ex = np.asarray(exclude)
+    if ex.shape != (n_x,) or not np.issubdtype(ex.dtype, np.integer):
+        raise ValueError(f"exclude must hold one integer index of Y per row of X, shape "
+                         f"({n_x},); got {ex.dtype} {ex.shape}")  # fmt: skip
+    if n_x and (ex.min() < 0 or ex.max() >= n_y):
+        raise ValueError(f"exclude must index Y (0..{n_y - 1}); got values "
+                         f"{ex.min()}..{ex.max()}")  # fmt: skip
+    return ex.astype(np.int64)
 
 
 def check_block_rows(block_rows) -> None:

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     train, test = _split(args)
     cmd = args.neural_command
     model_name = getattr(args, "model", "pixelcnn" if cmd == "bpd" else "autoencoder")
-    epochs = args.epochs or EPOCHS[model_name]
+    epochs = EPOCHS[model_name] if args.epochs is None else args.epochs
     result: dict = {"dataset": args.dataset, "n_train": len(train), "n_test": len(test),
                     "model": model_name, "epochs": epochs}  # fmt: skip
     t0 = time.perf_counter()

@@ -7,15 +7,13 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ncdvision.ncd.cliargs import int_at_least, k_or_auto
+
 HELPS = {
     "train": "train a model (pixelcnn, autoencoder or cnn) on the training split",
     "bpd": "bits per dimension of the test split: likelihood and actual range code",
     "features": "kNN on autoencoder latents vs L2 pixels on the test split",
 }
-
-
-def _k(value: str):
-    return value if value == "auto" else int(value)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,9 +36,9 @@ def register(subparsers) -> None:
     for name, help_ in HELPS.items():
         q = n_sub.add_parser(name, help=help_)
         q.add_argument("--dataset", default="mnist-5k", help="dataset name or path")
-        q.add_argument("--test-size", type=int, default=None, help="default: the protocol's")
-        q.add_argument("--seed", type=int, default=0)
-        q.add_argument("--epochs", type=int, default=None, help="default: the model's")
+        q.add_argument("--test-size", type=int_at_least(1), default=None, help="default: the protocol's")
+        q.add_argument("--seed", type=int_at_least(0), default=0)
+        q.add_argument("--epochs", type=int_at_least(1), default=None, help="default: the model's")
         q.add_argument("--cache", default=None, help="checkpoint folder (resumes from it)")
         q.add_argument("--out", default=None, help="write the results as JSON here")
         if name in ("train", "bpd"):
@@ -49,8 +47,8 @@ def register(subparsers) -> None:
             q.add_argument("--model", choices=["pixelcnn", "autoencoder", "cnn"],
                            default="pixelcnn")  # fmt: skip
         if name == "bpd":
-            q.add_argument("--verify", type=int, default=8, help="test images to decode back")
+            q.add_argument("--verify", type=int_at_least(0), default=8, help="test images to decode back")
         if name == "features":
             q.add_argument("--metric", choices=["l2", "cosine"], default="l2")
-            q.add_argument("--k", type=_k, default="auto")
+            q.add_argument("--k", type=k_or_auto, default="auto")
         q.set_defaults(func=run)

@@ -8,10 +8,12 @@ starts afresh. Each epoch's checkpoint is written to a temp file and renamed.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -59,11 +61,7 @@ def fit(
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(epochs, 1))
     history, start = [], 0
     if checkpoint is not None and checkpoint.exists():
-        state = torch.load(checkpoint, weights_only=True)  # a checkpoint never runs code
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
-        sched.load_state_dict(state["scheduler"])
-        history, start = state["history"], state["epoch"]
+        history, start = _resume(checkpoint, model, opt, sched)
     n = len(tensors[0])
     for epoch in range(start, epochs):
         model.train()
@@ -86,6 +84,29 @@ def fit(
         if checkpoint is not None:
             _save(checkpoint, model, opt, sched, history, epoch + 1)
     return history
+
+
+def _resume(path: Path, model, opt, sched) -> tuple[list, int]:
+    """(history, epoch) from a checkpoint of ours, restoring the model, optimizer and schedule.
+    A file that is not one (corrupt, another program's, another model's) is reported and
+    recomputed: nothing is restored from it."""
+    initial = [copy.deepcopy(o.state_dict()) for o in (model, opt, sched)]
+    try:
+        state = torch.load(path, weights_only=True)  # a checkpoint never runs code
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+        history, epoch = list(state["history"]), int(state["epoch"])
+    except Exception as exc:  # noqa: BLE001 - any failure means: not a checkpoint of ours
+        for o, s in zip((model, opt, sched), initial, strict=True):
+            o.load_state_dict(s)
+        warnings.warn(
+            f"{path}: not a checkpoint of this model ({type(exc).__name__}); training from the "
+            "start, and the file is replaced when the first epoch ends",
+            stacklevel=3,
+        )
+        return [], 0
+    return history, epoch
 
 
 def _save(path: Path, model, opt, sched, history, epoch) -> None:

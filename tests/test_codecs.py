@@ -59,7 +59,7 @@ def test_registry_parameters_and_unknown_names():
     )
     with pytest.raises(ValueError, match=r"unknown codec 'snappy'; known codecs: zlib, gzip"):
         get_codec("snappy")
-    with pytest.raises(ValueError, match="level must be in"):
+    with pytest.raises(ValueError, match="level must be an integer in"):
         get_codec("zlib:12")
 
 

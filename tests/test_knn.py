@@ -172,7 +172,7 @@ def test_bad_inputs():
         NCDKNNClassifier(codec="zlib", k=9).fit(X, [0, 1, 0, 1, 0])
     with pytest.raises(ValueError, match="5 images but y has 4 labels"):
         NCDKNNClassifier(codec="zlib", k=1).fit(X, [0, 1, 0, 1])
-    with pytest.raises(ValueError, match="not flattened feature vectors"):
+    with pytest.raises(ValueError, match=r"flattened 4x4 image: X.reshape\(-1, 4, 4\)"):
         NCDKNNClassifier(codec="zlib", k=1).fit(X.reshape(5, -1), [0, 1, 0, 1, 0])
     with pytest.raises(ValueError, match="float images are ambiguous"):
         NCDKNNClassifier(codec="zlib", k=1).fit(X / 2.0, [0, 1, 0, 1, 0])

@@ -83,6 +83,20 @@ def test_training_lowers_the_loss_and_resumes_from_its_checkpoint(tmp_path):
     assert res["round_trip_exact"] and res["actual_bpd"] >= res["likelihood_bpd"]
 
 
+def test_a_checkpoint_that_is_not_ours_is_recomputed(tmp_path):
+    from ncdvision.neural.train import fit
+
+    images = torch.from_numpy(synthetic.shapes(n_per_class=4, size=16, seed=0).images).float()
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(256, 1))
+    bad = tmp_path / "run.pt"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.warns(UserWarning, match="run.pt: not a checkpoint of this model"):
+        history = fit(model, lambda m, t: m(t[0]).pow(2).mean(), (images,), epochs=2,
+                      checkpoint=bad, progress=False)  # fmt: skip
+    assert [h["epoch"] for h in history] == [1, 2]
+    assert torch.load(bad, weights_only=True)["epoch"] == 2
+
+
 def test_entropy_bottleneck_codes_the_latents_it_models(tmp_path):
     images = synthetic.shapes(n_per_class=6, size=16, seed=0).images
     model, history = train_autoencoder(images, latent_channels=4, hidden=16, epochs=3,

@@ -71,9 +71,9 @@ class ContextCodec(Codec):
     """Shared machinery: templates, index precomputation, prior counts, the coder."""
 
     kind = "context"
-    #: counts are uint16 up to the cap, and the log table has 2 cap entries: above 65535 both
-    #: grow without bound (cap=10**9 asked for 16 GB)
-    param_ranges = {"cap": (2, 65535)}
+    #: the log table holds 2 cap + levels entries and counts widen to int64 above 65535, so
+    #: the cap is bounded (cap=10**9 asked for 16 GB); 2**20 keeps the table at 16 MB
+    param_ranges = {"cap": (2, 1 << 20)}
 
     def __init__(self, uncond=None, cap: int = CAP, family: str | None = None):
         self.uncond = uncond

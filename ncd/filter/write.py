@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ..output import atomic_write, temp_beside
-from ..report import pyplot, save_png, write_json
+from ..report import csv_safe, pyplot, save_png, write_json
 from .find import IssueReport
 
 #: Images per gallery.
@@ -50,11 +50,12 @@ def write_csv(path, report: IssueReport, class_names, files=None) -> Path:
         w = csv.writer(fh)
         w.writerow(["index", *(["file"] if files else []), "label", *cols, "reasons"])
         for i in range(len(t["index"])):
-            row = [int(t["index"][i]), *([files[i]] if files else []), class_names[t["label"][i]]]
+            row = [int(t["index"][i]), *([csv_safe(files[i])] if files else []),
+                   csv_safe(class_names[t["label"][i]])]  # fmt: skip
             for c in cols:
                 v = t[c][i]
                 if c == "suggested":
-                    row.append(class_names[v])
+                    row.append(csv_safe(class_names[v]))
                 else:
                     row.append(f"{v:.6g}" if isinstance(v, (float, np.floating)) else int(v))
             w.writerow([*row, reasons[i]])
