@@ -94,8 +94,10 @@ def load_fashion_mnist(path: str | os.PathLike | None = None) -> Dataset:
     return ds.with_(
         class_names=FASHION_CLASSES,
         name="fashion-mnist",
-        provenance={"source": f"Fashion-MNIST IDX files in {folder} (Zalando Research)",
-                    "licence": "MIT"},  # fmt: skip
+        provenance={
+            "source": f"Fashion-MNIST IDX files in {folder} (Zalando Research)",
+            "licence": "MIT",
+        },  # fmt: skip
     )
 
 

@@ -270,7 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--codec", default="auto")
     c.add_argument("--serializer", default="auto")
     c.add_argument("--k", type=k_or_auto, default="auto")
-    c.add_argument("--test-size", type=int_at_least(1), default=None, help="default: the benchmark protocol's")
+    c.add_argument(
+        "--test-size", type=int_at_least(1), default=None, help="default: the benchmark protocol's"
+    )
     c.add_argument("--seed", type=int_at_least(0), default=0)
     c.add_argument("--out", default="ncdvision-out")
     c.add_argument("--n-jobs", type=n_jobs, default=-1, help="threads (-1: every core)")

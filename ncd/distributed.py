@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 SCHEDULER_ENV = "NCDVISION_DASK_SCHEDULER"
+
+
 class ClusterError(RuntimeError):
     """The Dask cluster could not finish the work (workers lost, futures cancelled)."""
 

@@ -233,8 +233,9 @@ def baseline(
         test_paths, color="gray" if gray else "rgb", resize=(h, w), skip_bad=skip_bad
     )
     ids = _test_ids(kept)
-    clf = NCDKNNClassifier(codec=codec, k=k, n_jobs=n_jobs, verbose=True).fit(train.images,
-                                                                             train.labels)
+    clf = NCDKNNClassifier(codec=codec, k=k, n_jobs=n_jobs, verbose=True).fit(
+        train.images, train.labels
+    )
     pred = clf.predict(X_test)
     names = np.asarray(train.class_names)
     probs = clf.predict_proba(X_test) if proba else None

@@ -175,8 +175,11 @@ def kneighbors(
     exclude = np.arange(n_x) if loo else check_exclude(exclude, n_x, n_y)
     n_avail = n_y - 1 if exclude is not None else n_y
     k = check_k(k, n_avail)
-    if candidates is not None and (isinstance(candidates, bool) or
-                                   not isinstance(candidates, (int, np.integer)) or candidates < k):
+    if candidates is not None and (
+        isinstance(candidates, bool)
+        or not isinstance(candidates, (int, np.integer))
+        or candidates < k
+    ):
         raise ValueError(f"candidates must be an integer >= k={k} or None, got {candidates!r}")
     m = n_avail if candidates is None else min(int(candidates), n_avail)
     comp = compressor or Compressor(codec, serializer, distance, n_jobs).fit(Y)

@@ -95,7 +95,9 @@ def n_jobs_count(n_jobs: int | None) -> int:
     if n_jobs is not None and (
         isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0
     ):  # fmt: skip
-        raise ValueError(f"n_jobs must be a non-zero integer or None (-1: all cores), got {n_jobs!r}")
+        raise ValueError(
+            f"n_jobs must be a non-zero integer or None (-1: all cores), got {n_jobs!r}"
+        )
     return max(1, int(effective_n_jobs(n_jobs)))
 
 

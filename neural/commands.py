@@ -36,7 +36,9 @@ def register(subparsers) -> None:
     for name, help_ in HELPS.items():
         q = n_sub.add_parser(name, help=help_)
         q.add_argument("--dataset", default="mnist-5k", help="dataset name or path")
-        q.add_argument("--test-size", type=int_at_least(1), default=None, help="default: the protocol's")
+        q.add_argument(
+            "--test-size", type=int_at_least(1), default=None, help="default: the protocol's"
+        )
         q.add_argument("--seed", type=int_at_least(0), default=0)
         q.add_argument("--epochs", type=int_at_least(1), default=None, help="default: the model's")
         q.add_argument("--cache", default=None, help="checkpoint folder (resumes from it)")
@@ -47,7 +49,9 @@ def register(subparsers) -> None:
             q.add_argument("--model", choices=["pixelcnn", "autoencoder", "cnn"],
                            default="pixelcnn")  # fmt: skip
         if name == "bpd":
-            q.add_argument("--verify", type=int_at_least(0), default=8, help="test images to decode back")
+            q.add_argument(
+                "--verify", type=int_at_least(0), default=8, help="test images to decode back"
+            )
         if name == "features":
             q.add_argument("--metric", choices=["l2", "cosine"], default="l2")
             q.add_argument("--k", type=k_or_auto, default="auto")

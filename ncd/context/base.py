@@ -155,7 +155,8 @@ class ContextCodec(Codec):
         t = self.templates(levels)
         lengths = np.empty(planes.shape[0], np.float64)
         if planes.shape[0]:
-            uncond_lengths(uncond,
+            uncond_lengths(
+                uncond,
                 planes.reshape(planes.shape[0], -1),
                 levels,
                 self._prior("uncond", levels, t["uncond"]),
