@@ -77,6 +77,8 @@ def test_empty_dataset_file_is_refused_by_name(tmp_path):
     (["classify", "--n-jobs", "0"], "--n-jobs: expected a non-zero integer"),
     (["classify", "--k", "0"], "--k: expected an integer of at least 1"),
     (["classify", "--recall", "2"], "--recall: expected a number in (0, 1]"),
+    (["filter", "x", "--out", "o", "--outlier-join", "0"], "--outlier-join: expected an integer of at least 1"),
+    (["filter", "x", "--out", "o", "--max-removed", "1.5"], "--max-removed: expected a number in (0, 1]"),
     (["study", "learnability", "--seeds", "0"], "--seeds: expected an integer of at least 1"),
     (["study", "noise", "--seeds", "-2"], "--seeds: expected an integer of at least 1"),
     (["neural", "train", "--epochs", "0"], "--epochs: expected an integer of at least 1"),

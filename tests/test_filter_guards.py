@@ -34,8 +34,11 @@ def test_one_class_is_not_judged_by_label_or_outlier():
     rng = np.random.default_rng(0)
     ds = Dataset(rng.integers(0, 256, (30, 8, 8), dtype=np.uint8), np.zeros(30, np.int64),
                  ("only",), "one-class", {})  # fmt: skip
-    with pytest.warns(UserWarning, match="label rule was skipped: it needs at least two classes"):
+    with pytest.warns(UserWarning) as caught:
         report = find_issues(ds, ("label", "junk"), codec="zlib")
+    assert [str(w.message) for w in caught] == [
+        f"one-class: the {r} rule was skipped: it needs at least two classes"
+        for r in ("label", "outlier")]  # fmt: skip
     assert not report.flags["label"].any() and not report.flags["outlier"].any()
     assert [s["rule"] for s in report.settings["skipped"]] == ["label", "outlier"]
 
@@ -63,13 +66,17 @@ def test_removing_more_than_half_needs_an_explicit_flag(tmp_path, capsys):
     ("--label-margin", "2", "label_margin must be a number of at least -1.0 and below 1.0"),
     ("--near-ratio", "5", "near_ratio must be a number of at least 0.0 and at most 1.0"),
     ("--near-threshold", "-1", "near must be"),
-    ("--outlier-join", "0", "outlier_join must be an integer of at least 1"),
 ])  # fmt: skip
 def test_thresholds_out_of_range_are_refused_before_the_work(tmp_path, capsys, flag, value, match):
     data = write_image_folder(tmp_path / "d", n=3, size=(8, 8))
     assert main(["filter", str(data), "--out", str(tmp_path / "out"), flag, value]) == 2
     assert match in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_thresholds_out_of_range_are_refused_in_python():
+    with pytest.raises(ValueError, match="outlier_join must be an integer of at least 1"):
+        Thresholds(outlier_join=0)
 
 
 def test_thresholds_in_range_are_kept():
