@@ -32,7 +32,7 @@ from .distance import DISTANCES, Compressor, default_serializer
 from .neighbors import AUTO_K, VectorKNN, candidate_ks, loo_accuracies, vote, vote_proba
 from .search import choose_candidates, kneighbors
 from .serialize import Serializer
-from .validation import check_images, check_X_y
+from .validation import check_images, check_no_bool_numbers, check_X_y
 
 #: (codec, serializer) pairs that ``codec="auto"`` chooses among.
 AUTO_CANDIDATES: tuple[tuple[str, str], ...] = (
@@ -176,6 +176,7 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y) -> NCDKNNClassifier:
         self._validate_params()
+        check_no_bool_numbers(self)
         X, self.classes_, y_enc = check_X_y(X, y)
         if self.k != "auto" and self.k > len(X):
             raise ValueError(f"k={self.k} is larger than the training set ({len(X)} images)")
@@ -356,6 +357,7 @@ class PixelKNNClassifier(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y) -> PixelKNNClassifier:
         self._validate_params()
+        check_no_bool_numbers(self)
         X, self.classes_, y_enc = check_X_y(X, y)
         self.knn_ = VectorKNN(self.k, self.metric).fit(self._flat(X), y_enc, len(self.classes_))
         self.k_, self.loo_accuracy_ = self.knn_.k_, self.knn_.loo_accuracy_

@@ -35,6 +35,12 @@ def test_kneighbors_arguments_are_checked_first(kw, match):
         kneighbors(images(), images(), **{"k": 3, "codec": "zlib", **kw})
 
 
+@pytest.mark.parametrize("param", ["k", "loo_size", "exact_pairs"])
+def test_the_classifier_refuses_true_as_a_number(param):
+    with pytest.raises(ValueError, match=f"NCDKNNClassifier: {param} must be a number, got True"):
+        NCDKNNClassifier(codec="zlib", **{"k": 1, param: True}).fit(images(), np.arange(12) % 2)
+
+
 def test_shape_hints_use_the_real_shape():
     with pytest.raises(ValueError, match=r"one 32x32 image.*X\[None\]"):
         pairwise(np.zeros((32, 32), np.uint8))
