@@ -74,7 +74,7 @@ class OutputFolder:
         self._check_ours()
 
     def _name(self, kind: str) -> str:
-        return f".{self.out.name}.{kind}-"
+        return f".{self.out.name}.ncdvision-{kind}-"
 
     def _restore_interrupted_swap(self) -> None:
         """A run killed between its two renames left ``out`` moved aside: move it back."""

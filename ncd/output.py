@@ -224,7 +224,7 @@ def temp_beside(target: Path, suffix: str = ".tmp"):
     """A temp path in ``target``'s folder, renamed onto ``target`` on success and removed on
     every exit path otherwise (exceptions, Ctrl-C, SIGTERM in the command)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    prefix = f".{target.name}."
+    prefix = f".{target.name}.ncdvision-"  # a name of our own: nothing else is ever removed
     remove_stale(target.parent, prefix)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f"{prefix}{os.getpid()}.", suffix=suffix)
     os.close(fd)

@@ -113,7 +113,7 @@ def test_output_folder_swaps_in_one_set_and_keeps_its_cache(tmp_path):
         (f.stage / "report.json").write_text("2")
     assert sorted(p.name for p in out.iterdir()) == [".cache", MARKER, "report.json"]
     assert (out / "report.json").read_text() == "2" and (out / ".cache" / "cell.npz").exists()
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.partial")] == []
+    assert [p.name for p in tmp_path.iterdir() if ".ncdvision-partial" in p.name] == []
 
 
 def test_an_interrupted_run_leaves_the_previous_set_whole(tmp_path):
@@ -127,6 +127,17 @@ def test_an_interrupted_run_leaves_the_previous_set_whole(tmp_path):
             raise OSError(28, "No space left on device")  # the disk filled mid-run
     assert {p.name: p.read_text() for p in out.iterdir() if p.name != MARKER} == {
         "report.json": "old", "confusion.png": "old"}  # fmt: skip
+
+
+def test_a_run_killed_between_its_two_renames_gets_its_folder_back(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()  # fmt: skip
+    moved = tmp_path / f".out.ncdvision-old-{dead}.x1" / "out"
+    moved.mkdir(parents=True)
+    (moved / "report.json").write_text("previous")
+    (moved / MARKER).write_text('{"files": ["report.json"]}')
+    folder = OutputFolder(tmp_path / "out")
+    assert (folder.out / "report.json").read_text() == "previous"
 
 
 def test_output_folder_refuses_files_it_did_not_write(tmp_path):
@@ -159,11 +170,14 @@ def test_a_second_concurrent_run_on_one_folder_is_refused(tmp_path):
 def test_stale_temp_files_of_a_dead_process_are_removed(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True).stdout.strip()  # fmt: skip
-    stale = tmp_path / f".D.npy.{dead}.abc123.npy"
+    stale = tmp_path / f".D.npy.ncdvision-{dead}.abc123.npy"
     stale.write_bytes(b"x" * 100)
+    users = tmp_path / f".D.npy.{dead}.backup"  # a name that is not ours stays
+    users.write_bytes(b"mine")
     with temp_beside(tmp_path / "D.npy", suffix=".npy") as tmp:
         tmp.write_bytes(b"new")
     assert not stale.exists() and (tmp_path / "D.npy").read_bytes() == b"new"
+    assert users.read_bytes() == b"mine"
 
 
 def test_sigterm_removes_the_temp_matrix(tmp_path):
