@@ -1,8 +1,8 @@
-"""The ``ncdvision`` command.
+"""The ``ncdvision`` command: one function per subcommand, and :func:`main`.
 
-Subcommands beyond the core ones come from the ``ncdvision.commands`` entry-point group: each
-entry names a function ``register(subparsers)`` that adds its parsers (the neural package
-registers ``neural`` this way), so this module never imports them.
+The interface (options, defaults, help, examples) is described in :mod:`.parser`. Errors a
+user can fix (bad input, a refused output, too little memory or disk) print one line naming
+the file or option and exit with status 2.
 """
 
 from __future__ import annotations
@@ -12,20 +12,8 @@ import os
 import signal
 import sys
 import warnings
-from importlib.metadata import PackageNotFoundError, entry_points, version
 
 import numpy as np
-
-from .cliargs import fraction, int_at_least, k_or_auto, n_jobs
-
-COMMANDS_GROUP = "ncdvision.commands"
-
-
-def _version() -> str:
-    try:
-        return version("ncdvision")
-    except PackageNotFoundError:  # running from a source tree without an install
-        return "unknown"
 
 
 def _say(*parts, file=None) -> None:
@@ -251,134 +239,20 @@ def _learners(spec: str) -> tuple[str, ...]:
     return learners
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ncdvision", description=__doc__)
-    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    sub = p.add_subparsers(dest="command", required=True)
+def build_parser():
+    """The ``ncdvision`` parser (:mod:`.parser`) bound to this module's commands."""
+    from .parser import build_parser as build
 
-    ds = sub.add_parser("datasets", help="list or describe datasets")
-    ds_sub = ds.add_subparsers(dest="datasets_command", required=True)
-    ds_sub.add_parser("list", help="the packaged and synthetic datasets").set_defaults(
-        func=cmd_datasets_list
-    )
-    info = ds_sub.add_parser("info", help="shape, classes, counts and provenance")
-    info.add_argument("dataset", help="a dataset name or a path (ImageFolder, .npz, IDX, CIFAR)")
-    info.set_defaults(func=cmd_datasets_info)
-
-    c = sub.add_parser("classify", help="the main job: NCD kNN vs baselines on a dataset")
-    c.add_argument("--dataset", default="mnist-5k", help="dataset name or path (default mnist-5k)")
-    c.add_argument("--codec", default="auto")
-    c.add_argument("--serializer", default="auto")
-    c.add_argument("--k", type=k_or_auto, default="auto")
-    c.add_argument(
-        "--test-size", type=int_at_least(1), default=None, help="default: the benchmark protocol's"
-    )
-    c.add_argument("--seed", type=int_at_least(0), default=0)
-    c.add_argument("--out", default="ncdvision-out")
-    c.add_argument("--n-jobs", type=n_jobs, default=-1, help="threads (-1: every core)")
-    c.add_argument("--search", choices=["auto", "exact"], default="auto",
-                   help="auto: candidate cascade with recall >= 0.99 on training queries")  # fmt: skip
-    c.add_argument("--recall", type=fraction, default=0.99,
-                   help="cascade: target recall of the exact top k on training queries")  # fmt: skip
-    c.add_argument("--backend", choices=["local", "dask"], default="local",
-                   help="dask: neighbour searches on a Dask cluster")  # fmt: skip
-    c.add_argument("--scheduler", default=None,
-                   help="Dask scheduler address (default $NCDVISION_DASK_SCHEDULER, else a "
-                        "LocalCluster)")  # fmt: skip
-    c.add_argument("--no-baselines", action="store_true", help="skip L2 and gzip baselines")
-    c.add_argument("--baseline-test", type=int_at_least(0), default=200,
-                   help="test images for the slow gzip baseline (stratified; 0 = all)")  # fmt: skip
-    c.set_defaults(func=cmd_classify)
-
-    b = sub.add_parser("baseline", help="competition submission from image folders")
-    b.add_argument("--train", required=True, help="ImageFolder: one subfolder per class")
-    b.add_argument("--test", required=True, help="flat folder of test images")
-    b.add_argument(
-        "--out", required=True, help="submission CSV (id,label); '-' for standard output"
-    )
-    b.add_argument("--codec", default="auto")
-    b.add_argument("--k", type=k_or_auto, default="auto")
-    b.add_argument("--proba", action="store_true", help="add one probability column per class")
-    b.add_argument("--skip-bad", action="store_true", help="skip unreadable test images (reported)")
-    b.add_argument("--color", choices=["auto", "gray", "rgb"], default="auto")
-    b.add_argument("--n-jobs", type=n_jobs, default=-1, help="threads (-1: every core)")
-    b.set_defaults(func=cmd_baseline)
-
-    d = sub.add_parser("distances", help="pairwise distance matrix to a .npy file")
-    d.add_argument("X")
-    d.add_argument("Y", nargs="?")
-    d.add_argument("--codec", default="ctx-ref", help="default ctx-ref (see `ncdvision --help`)")
-    d.add_argument("--serializer", default="auto",
-                   help="auto: binary planes for context coders, raw bytes otherwise")  # fmt: skip
-    d.add_argument("--distance", default="ncd")
-    d.add_argument("--out", required=True, help=".npy file; '-' for standard output")
-    d.set_defaults(func=cmd_distances)
-
-    f = sub.add_parser("filter", help="find mislabelled, junk and duplicate images; write a "
-                       "filtered copy and a report")  # fmt: skip
-    f.add_argument("dataset", help="dataset name or path (ImageFolder, .npz, IDX, CIFAR)")
-    f.add_argument("--out", required=True, help="report folder (never inside the input)")
-    f.add_argument("--issues", default="label,junk,duplicate",
-                   help="comma-separated: label, junk, duplicate (default all)")  # fmt: skip
-    f.add_argument("--against", default=None,
-                   help="a second set (e.g. the test images): flag training images that "
-                        "duplicate one of its images (leakage)")  # fmt: skip
-    f.add_argument("--dry-run", action="store_true", help="write the report only")
-    f.add_argument("--max-removed", type=fraction, default=0.5, metavar="FRACTION",
-                   help="refuse to write a filtered dataset that loses more than this share "
-                        "of the images (default 0.5; 1 accepts any)")  # fmt: skip
-    f.add_argument("--relabel", action="store_true",
-                   help="keep images flagged only for their label, under the suggested label")  # fmt: skip
-    f.add_argument("--codec", default="auto", help="distance of the label neighbours")
-    f.add_argument("--method", choices=["knn", "cleanlab"], default="knn",
-                   help="label flags from the vote margin or from cleanlab")  # fmt: skip
-    f.add_argument("--label-margin", type=float, default=None,
-                   help="flag a label when its vote margin is below this (default -0.3)")  # fmt: skip
-    f.add_argument("--near-threshold", type=float, default=None,
-                   help="near-duplicate compression distance (default 0.6)")  # fmt: skip
-    f.add_argument("--near-ratio", type=float, default=None,
-                   help="ratio test: nearest closer than this times the second (default 0.75)")  # fmt: skip
-    f.add_argument("--outlier-join", type=int_at_least(1), default=None,
-                   help="flagged outliers among an image's neighbours at which it joins them "
-                        "(default: what random flags at the seeds' rate reach by chance)")  # fmt: skip
-    f.add_argument("--n-jobs", type=n_jobs, default=-1, help="threads (-1: every core)")
-    f.set_defaults(func=cmd_filter)
-
-    st = sub.add_parser("study", help="measurement studies (learnability, noise)")
-    st_sub = st.add_subparsers(dest="study_command", required=True)
-    sl = st_sub.add_parser("learnability",
-                           help="does compressibility predict learnability? curves, fits, verdicts")  # fmt: skip
-    sl.add_argument("--panel", choices=["tiny", "quick", "full"], default="quick")
-    sl.add_argument("--learners", default="l2-knn,ncd-knn,logreg",
-                    help="comma-separated (cnn with the [neural] extra)")  # fmt: skip
-    sl.add_argument("--add", action="append", default=[], help="a dataset path to add")
-    sl.add_argument("--seeds", type=int_at_least(1), default=3, help="seeds per cell (default 3)")
-    sl.add_argument("--predictors", default="",
-                    help="extra compressibility predictors by name (pixelcnn with [neural])")  # fmt: skip
-    sl.add_argument("--out", default="ncdvision-study", help="report folder (cells cached in it)")
-    sl.set_defaults(func=cmd_study_learnability)
-    sn = st_sub.add_parser("noise", help="pixel and label noise: compressibility, accuracy, mCE")
-    sn.add_argument("--panel", choices=["tiny", "quick", "full"], default="quick",
-                    help="the grid: quick = mnist-5k, 3 corruptions x 5 severities + 3 label "
-                         "rates; full = every corruption, both label-noise kinds")  # fmt: skip
-    sn.add_argument("--dataset", default=None,
-                    help="a dataset name or path instead of the grid's (mnist-5k)")  # fmt: skip
-    sn.add_argument("--learners", default="l2-knn,ncd-knn,logreg",
-                    help="comma-separated, l2-knn included (the CE baseline); cnn with [neural]")  # fmt: skip
-    sn.add_argument("--seeds", type=int_at_least(1), default=3, help="seeds per cell (default 3)")
-    sn.add_argument("--predictors", default="",
-                    help="extra compressibility predictors by name (pixelcnn with [neural])")  # fmt: skip
-    sn.add_argument("--out", default="ncdvision-noise", help="report folder (cells cached in it)")
-    sn.set_defaults(func=cmd_study_noise)
-
-    for ep in entry_points(group=COMMANDS_GROUP):  # e.g. `neural`, from the [neural] package
-        ep.load()(sub)
-    return p
+    return build({
+        "datasets list": cmd_datasets_list, "datasets info": cmd_datasets_info,
+        "classify": cmd_classify, "baseline": cmd_baseline, "distances": cmd_distances,
+        "filter": cmd_filter, "study learnability": cmd_study_learnability,
+        "study noise": cmd_study_noise,
+    })  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     from ncdvision.datasets import DatasetError, printable
 
     from .distributed import ClusterError

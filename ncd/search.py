@@ -28,11 +28,11 @@ CANDIDATE_GRID: tuple[int, ...] = (10, 20, 30, 50, 75, 100, 150, 200, 300, 500, 
                                    1500, 2000, 3000, 5000, 7500, 10000, 15000, 20000)  # fmt: skip
 
 
-#: Leave-one-out training queries :func:`cascade_recall` measures recall on. 200 were too few
-#: to place 0.99: its k = 5 recall on full Fashion-MNIST is 0.991 at M = 5,000 and 0.995 at
-#: 7,500 (300 queries), and bootstrap draws of 200 of those queries chose anything from
-#: 2,000 to 15,000 (5,000 in 46%, 10,000 or more in 11%), of 500 queries 5,000 or 7,500 in
-#: 90% (scratch, session 11). The predict's cost is linear in M, the measurement's in queries.
+#: Leave-one-out training queries :func:`cascade_recall` measures recall on. On full
+#: Fashion-MNIST the k = 5 recall is 0.991 at M = 5,000 and 0.995 at 7,500 (300 queries);
+#: bootstrap draws of 200 of those queries choose anything from 2,000 to 15,000 (5,000 in 46%,
+#: 10,000 or more in 11%), draws of 500 choose 5,000 or 7,500 in 90%. The predict's cost is
+#: linear in M, the measurement's in queries.
 RECALL_QUERIES = 500
 
 

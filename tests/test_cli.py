@@ -42,3 +42,25 @@ def test_neural_command_is_registered_and_names_the_extra_without_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 2
     assert "pip install 'ncdvision[neural]'" in out.stderr
+
+
+def test_every_option_has_help_and_every_command_an_example():
+    import argparse
+
+    from ncdvision.ncd.cli import build_parser
+
+    def leaves(parser, path=()):
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if not subs:
+            yield path, parser
+        for action in subs:
+            for name, child in action.choices.items():
+                if name != "neural":  # registered by the [neural] extra's own module
+                    yield from leaves(child, (*path, name))
+
+    commands = list(leaves(build_parser()))
+    assert len(commands) == 8
+    for path, parser in commands:
+        assert parser.description and "example:\n  ncdvision " + " ".join(path) in parser.epilog
+        for action in parser._actions:
+            assert action.help, f"ncdvision {' '.join(path)} {action.option_strings}: no help"

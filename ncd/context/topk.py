@@ -32,10 +32,10 @@ from .kernels import _both_ways2, _conditional, _reset2, _step2, parallel_kernel
 WORD = 64  # pixels per word of an activity bitmap
 #: The largest mean share of active pixels of a reference set for which the search codes
 #: active pixels first. A speed choice only (results are identical either way), from
-#: same-process A/B runs in session 10 (scratch, 3,000-4,000 candidates per query, thermo:3):
-#: mnist-5k (0.31 active) ran 1.34x faster with it, fashion-mnist-10k (0.52) 0.96x (and 0.82x
-#: before the pixel list was built lazily). An active pixel's context misses cache and costs
-#: more than a raster step, so skipping the background pays only where there is much of it.
+#: same-process A/B runs (3,000-4,000 candidates per query, thermo:3): mnist-5k (0.31 active)
+#: runs 1.34x faster with it, fashion-mnist-10k (0.52) 0.96x. An active pixel's context
+#: misses cache and costs more than a raster step, so skipping the background pays only where
+#: there is much of it.
 ACTIVE_MAX = 0.4
 
 

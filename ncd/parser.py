@@ -1,0 +1,212 @@
+"""The ``ncdvision`` command line: every subcommand, option, default and example.
+
+The command functions live in :mod:`.cli`; this module only describes the interface, so
+``ncdvision --help`` reads as a user's manual. Subcommands beyond the core ones come from the
+``ncdvision.commands`` entry-point group (the ``[neural]`` extra registers ``neural``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from importlib.metadata import PackageNotFoundError, entry_points, version
+
+from .cliargs import fraction, int_at_least, k_or_auto, n_jobs
+
+COMMANDS_GROUP = "ncdvision.commands"
+
+DESCRIPTION = """\
+Compression-based image classification: nearest neighbours under the Normalized Compression
+Distance, with parameter-free defaults (the codec, serializer and k are chosen by
+leave-one-out on the training images, never on the test images).
+
+Start with `ncdvision classify` (the main job, about 2 minutes on 2 cores), or
+`ncdvision baseline --train DIR --test DIR --out submission.csv` for a competition.
+"""
+
+
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Shows each option's default (where it has one), and keeps the descriptions' and
+    examples' line breaks."""
+
+    def _get_help_string(self, action):
+        if action.default in (None, False) or isinstance(action.default, list):
+            return action.help
+        return super()._get_help_string(action)
+
+
+def _version() -> str:
+    try:
+        return version("ncdvision")
+    except PackageNotFoundError:  # running from a source tree without an install
+        return "unknown"
+
+
+def _sub(sub, name: str, help_: str, description: str, example: str):
+    return sub.add_parser(name, help=help_, description=description,
+                          epilog=f"example:\n  {example}", formatter_class=_Formatter)  # fmt: skip
+
+
+def build_parser(commands) -> argparse.ArgumentParser:
+    """The parser; ``commands`` maps each subcommand to its function (:mod:`.cli`)."""
+    p = argparse.ArgumentParser(prog="ncdvision", description=DESCRIPTION,
+                                formatter_class=_Formatter)  # fmt: skip
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ds = sub.add_parser("datasets", help="list the built-in datasets or describe one",
+                        description="List the built-in datasets, or describe a dataset "
+                        "(built-in or your files): shape, classes, counts, provenance.",
+                        formatter_class=_Formatter)  # fmt: skip
+    ds_sub = ds.add_subparsers(dest="datasets_command", required=True, metavar="COMMAND")
+    _sub(ds_sub, "list", "the built-in datasets", "The packaged and synthetic datasets.",
+         "ncdvision datasets list").set_defaults(func=commands["datasets list"])  # fmt: skip
+    info = _sub(ds_sub, "info", "shape, classes, counts and provenance of a dataset",
+                "Describe a dataset without computing anything: seconds.",
+                "ncdvision datasets info ./my-images")  # fmt: skip
+    info.add_argument("dataset", help="a built-in name or a path (ImageFolder, .npz, IDX folder, "
+                      "CIFAR batches)")  # fmt: skip
+    info.set_defaults(func=commands["datasets info"])
+
+    c = _sub(sub, "classify", "the main job: compression kNN against the baselines on a dataset",
+             "Split a dataset, choose the compression setting and k by leave-one-out on the "
+             "training images, and report test accuracy beside L2 pixel kNN and the published "
+             "gzip NCD kNN, with predictions, a confusion matrix and a JSON report in --out. "
+             "About 2 minutes for mnist-5k on 2 cores.",
+             "ncdvision classify --dataset ./my-images --out results")  # fmt: skip
+    c.add_argument("--dataset", default="mnist-5k", help="a built-in name or a path")
+    c.add_argument("--codec", default="auto",
+                   help="a codec name (`zlib`, `ctx-ref`, ...) or auto: chosen by leave-one-out")  # fmt: skip
+    c.add_argument("--serializer", default="auto",
+                   help="how an image becomes symbols: raw, q1..q8, binary, thermo:K, or auto")  # fmt: skip
+    c.add_argument("--k", type=k_or_auto, default="auto",
+                   help="neighbours that vote, or auto: chosen by leave-one-out")  # fmt: skip
+    c.add_argument("--test-size", type=int_at_least(1), default=None,
+                   help="test images; default: the benchmark protocol's for built-in sets, "
+                        "else the dataset's own split or 20%%")  # fmt: skip
+    c.add_argument("--seed", type=int_at_least(0), default=0, help="seed of the split")
+    c.add_argument("--out", default="ncdvision-out",
+                   help="report folder: new, empty or an earlier run's; replaced as a whole")  # fmt: skip
+    c.add_argument("--n-jobs", type=n_jobs, default=-1, help="threads (-1: every core)")
+    c.add_argument("--search", choices=["auto", "exact"], default="auto",
+                   help="auto: candidate cascade with the target recall on training queries; "
+                        "exact: every training image")  # fmt: skip
+    c.add_argument("--recall", type=fraction, default=0.99,
+                   help="cascade: target recall of the exact top k on training queries")  # fmt: skip
+    c.add_argument("--backend", choices=["local", "dask"], default="local",
+                   help="dask: neighbour searches on a Dask cluster")  # fmt: skip
+    c.add_argument("--scheduler", default=None,
+                   help="Dask scheduler address (default $NCDVISION_DASK_SCHEDULER, else a "
+                        "LocalCluster)")  # fmt: skip
+    c.add_argument("--no-baselines", action="store_true", help="skip the L2 and gzip baselines")
+    c.add_argument("--baseline-test", type=int_at_least(0), default=200,
+                   help="test images for the slow gzip baseline (stratified; 0 = all)")  # fmt: skip
+    c.set_defaults(func=commands["classify"])
+
+    b = _sub(sub, "baseline", "a competition submission from image folders",
+             "Train on an ImageFolder (one subfolder per class), predict a flat folder of test "
+             "images, and write `id,label` rows (id: the file name without its suffix). Images "
+             "are resized to the most common training size. Seconds to minutes, by size.",
+             "ncdvision baseline --train data/train --test data/test --out submission.csv")  # fmt: skip
+    b.add_argument("--train", required=True, help="ImageFolder: one subfolder per class")
+    b.add_argument("--test", required=True, help="flat folder of test images")
+    b.add_argument("--out", required=True,
+                   help="submission CSV; '-' or /dev/stdout for standard output")  # fmt: skip
+    b.add_argument("--codec", default="auto", help="a codec name, or auto")
+    b.add_argument("--k", type=k_or_auto, default="auto", help="neighbours that vote, or auto")
+    b.add_argument("--proba", action="store_true", help="add one probability column per class")
+    b.add_argument("--skip-bad", action="store_true", help="skip unreadable test images (listed)")
+    b.add_argument("--color", choices=["auto", "gray", "rgb"], default="auto",
+                   help="auto: gray when every image is single-channel")  # fmt: skip
+    b.add_argument("--n-jobs", type=n_jobs, default=-1, help="threads (-1: every core)")
+    b.set_defaults(func=commands["baseline"])
+
+    d = _sub(sub, "distances", "a pairwise distance matrix as a .npy file",
+             "The distance of every X image to every Y image (or X to itself), streamed to a "
+             "memory-mapped .npy file: bounded memory at any size.",
+             "ncdvision distances train.npz test.npz --codec ctx-ref --out D.npy")  # fmt: skip
+    d.add_argument("X", help="a built-in name or a path: the matrix's rows")
+    d.add_argument("Y", nargs="?", help="a built-in name or a path: its columns (default X)")
+    d.add_argument("--codec", default="ctx-ref", help="a codec name (see the user guide)")
+    d.add_argument("--serializer", default="auto",
+                   help="auto: binary planes for context coders, raw bytes otherwise")  # fmt: skip
+    d.add_argument("--distance", default="ncd", choices=["ncd", "cdm", "clm"],
+                   help="the formula over compressed lengths")  # fmt: skip
+    d.add_argument("--out", required=True, help=".npy file; '-' for standard output")
+    d.set_defaults(func=commands["distances"])
+
+    f = _sub(sub, "filter", "find mislabelled, junk and duplicate images; write a cleaner copy",
+             "Score every image for a likely wrong label (its compression neighbours vote "
+             "otherwise), junk (blank, noise, outliers) and near-duplicates; write issues.csv, "
+             "summary.json, galleries and a filtered copy in the input's form. Look at the "
+             "galleries before using the copy. Minutes for 10,000 images.",
+             "ncdvision filter ./my-images --out cleaned --dry-run")  # fmt: skip
+    f.add_argument("dataset", help="a built-in name or a path (ImageFolder, .npz, IDX, CIFAR)")
+    f.add_argument("--out", required=True,
+                   help="report folder (never holding or inside the input)")  # fmt: skip
+    f.add_argument("--issues", default="label,junk,duplicate",
+                   help="comma-separated: label, junk, duplicate")  # fmt: skip
+    f.add_argument("--against", default=None,
+                   help="a second set (e.g. the test images): flag training images that "
+                        "duplicate one of its images (leakage)")  # fmt: skip
+    f.add_argument("--dry-run", action="store_true", help="write the report only")
+    f.add_argument("--max-removed", type=fraction, default=0.5, metavar="FRACTION",
+                   help="refuse to write a filtered dataset that loses more than this share "
+                        "of the images (1 accepts any)")  # fmt: skip
+    f.add_argument("--relabel", action="store_true",
+                   help="keep images flagged only for their label, under the suggested label")  # fmt: skip
+    f.add_argument("--codec", default="auto", help="distance of the label neighbours")
+    f.add_argument("--method", choices=["knn", "cleanlab"], default="knn",
+                   help="label flags from the vote margin or from cleanlab")  # fmt: skip
+    f.add_argument("--label-margin", type=float, default=None,
+                   help="flag a label when its vote margin is below this (default -0.3)")  # fmt: skip
+    f.add_argument("--near-threshold", type=float, default=None,
+                   help="near-duplicate compression distance (default 0.6)")  # fmt: skip
+    f.add_argument("--near-ratio", type=float, default=None,
+                   help="ratio test: nearest closer than this times the second (default 0.75)")  # fmt: skip
+    f.add_argument("--outlier-join", type=int_at_least(1), default=None,
+                   help="flagged outliers among an image's neighbours at which it joins them "
+                        "(default: what random flags at the seeds' rate reach by chance)")  # fmt: skip
+    f.add_argument("--n-jobs", type=n_jobs, default=-1, help="threads (-1: every core)")
+    f.set_defaults(func=commands["filter"])
+
+    st = sub.add_parser("study", help="measurement studies: learnability and noise",
+                        description="Studies of how compressibility relates to learnability "
+                        "and to noise, with curves, fits, plots and verdicts with intervals. "
+                        "Finished cells are cached in --out, so a rerun resumes.",
+                        formatter_class=_Formatter)  # fmt: skip
+    st_sub = st.add_subparsers(dest="study_command", required=True, metavar="STUDY")
+    sl = _sub(st_sub, "learnability", "does compressibility predict learnability?",
+              "Learning curves of several learners on a panel of datasets, fitted power laws, "
+              "and rank correlations with compressibility predictors. quick: about 10 "
+              "minutes; full: hours.",
+              "ncdvision study learnability --panel quick --out study")  # fmt: skip
+    sl.add_argument("--panel", choices=["tiny", "quick", "full"], default="quick",
+                    help="the datasets and sizes")  # fmt: skip
+    sl.add_argument("--learners", default="l2-knn,ncd-knn,logreg",
+                    help="comma-separated (cnn with the [neural] extra)")  # fmt: skip
+    sl.add_argument("--add", action="append", default=[], help="a dataset path to add")
+    sl.add_argument("--seeds", type=int_at_least(1), default=3, help="seeds per cell")
+    sl.add_argument("--predictors", default="",
+                    help="extra compressibility predictors by name (pixelcnn with [neural])")  # fmt: skip
+    sl.add_argument("--out", default="ncdvision-study", help="report folder (cells cached in it)")
+    sl.set_defaults(func=commands["study learnability"])
+    sn = _sub(st_sub, "noise", "pixel and label noise: compressibility, accuracy, mCE",
+              "Accuracy and compressibility under pixel corruptions and label noise, with "
+              "the corruption error against L2 kNN. quick: about 10 minutes.",
+              "ncdvision study noise --panel quick --out noise")  # fmt: skip
+    sn.add_argument("--panel", choices=["tiny", "quick", "full"], default="quick",
+                    help="the grid: quick = mnist-5k, 3 corruptions x 5 severities + 3 label "
+                         "rates; full = every corruption, both label-noise kinds")  # fmt: skip
+    sn.add_argument("--dataset", default=None,
+                    help="a dataset name or path instead of the grid's (mnist-5k)")  # fmt: skip
+    sn.add_argument("--learners", default="l2-knn,ncd-knn,logreg",
+                    help="comma-separated, l2-knn included (the CE baseline); cnn with [neural]")  # fmt: skip
+    sn.add_argument("--seeds", type=int_at_least(1), default=3, help="seeds per cell")
+    sn.add_argument("--predictors", default="",
+                    help="extra compressibility predictors by name (pixelcnn with [neural])")  # fmt: skip
+    sn.add_argument("--out", default="ncdvision-noise", help="report folder (cells cached in it)")
+    sn.set_defaults(func=commands["study noise"])
+
+    for ep in entry_points(group=COMMANDS_GROUP):  # e.g. `neural`, from the [neural] package
+        ep.load()(sub)
+    return p
