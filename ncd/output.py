@@ -128,10 +128,11 @@ def check_not_input(
         elif os.path.exists(out) and os.path.samefile(out, real):
             why = "is a hard link to the input"
         elif folder and _inside(real, out):
-            why = "holds the input, and an output folder is replaced as a whole;"
+            why = "holds the input"
         if why:
-            raise OutputError(f"{what} {path}: {why} {src}; inputs are never written to, "
-                              "choose a path outside them")  # fmt: skip
+            whole = " (an output folder is replaced as a whole)" if why == "holds the input" else ""
+            raise OutputError(f"{what} {path}: {why} {src}{whole}; inputs are never written "
+                              "to, choose a path outside them")  # fmt: skip
 
 
 def check_output(
