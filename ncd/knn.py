@@ -310,6 +310,23 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         idx = self.kneighbors(X, return_distance=False)
         return self.classes_[vote(self._y[idx], len(self.classes_))]
 
+    def score(self, X, y, sample_weight=None) -> float:
+        """Mean accuracy of :meth:`predict` on ``X``: a prediction is correct only when its
+        single label is right (a tie is decided by the tie rule, never counted as a hit).
+
+        Parameters
+        ----------
+        X : array of uint8 images, shape (N, H, W) or (N, H, W, C)
+        y : array of shape (N,)
+            The true labels.
+        sample_weight : array of shape (N,), optional
+
+        Returns
+        -------
+        float
+        """
+        return super().score(X, y, sample_weight)
+
     def predict_proba(self, X) -> np.ndarray:
         """Vote fractions among the k nearest (columns in ``classes_`` order); a tie carries
         :data:`~ncdvision.ncd.neighbors.TIE_BREAK` extra on the class the tie rule picks, so
@@ -374,6 +391,23 @@ class PixelKNNClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X) -> np.ndarray:
         check_is_fitted(self, "knn_")
         return self.classes_[self.knn_.predict(self._flat(X))]
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """Mean accuracy of :meth:`predict` on ``X``: a prediction is correct only when its
+        single label is right (a tie is decided by the tie rule, never counted as a hit).
+
+        Parameters
+        ----------
+        X : array of uint8 images, shape (N, H, W) or (N, H, W, C)
+        y : array of shape (N,)
+            The true labels.
+        sample_weight : array of shape (N,), optional
+
+        Returns
+        -------
+        float
+        """
+        return super().score(X, y, sample_weight)
 
     def predict_proba(self, X) -> np.ndarray:
         check_is_fitted(self, "knn_")

@@ -20,3 +20,18 @@ def test_readme_examples_print_what_they_show():
         runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
         runner.run(test)
         assert runner.summarize(verbose=False).failed == 0
+
+
+def test_the_headline_table_is_the_one_the_bench_results_give():
+    import subprocess
+    import sys
+
+    text = (ROOT / "README.md").read_text()
+    table = re.search(r"<!-- headline: .*? -->\n(.*?)\n<!-- /headline -->", text, re.S).group(1)
+    made = subprocess.run([sys.executable, "bench/tables.py", "headline"], cwd=ROOT,
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    assert table.strip() == made
+
+
+def test_readme_is_short():
+    assert len((ROOT / "README.md").read_text().splitlines()) <= 200

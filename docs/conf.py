@@ -1,0 +1,88 @@
+"""Sphinx configuration of the ncdvision manual (``sphinx-build -b html docs docs/_build/html``)."""
+
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
+project = "ncdvision"
+author = "The ncdvision developers"
+copyright = "2026, The ncdvision developers"
+try:
+    release = _version("ncdvision")
+except PackageNotFoundError:
+    release = "unknown"
+
+extensions = [
+    "myst_parser",
+    "numpydoc",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx_gallery.gen_gallery",
+]
+source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
+exclude_patterns = [
+    "_build",
+    "examples",
+    "auto_examples/*.ipynb",
+    "auto_examples/*.py",
+    "auto_examples/*.zip",
+    "auto_examples/*.md5",
+    "sg_execution_times.rst",
+]
+myst_heading_anchors = 3
+myst_enable_extensions = ["dollarmath"]
+suppress_warnings = ["myst.xref_missing"]
+
+autosummary_generate = True
+autodoc_typehints = "none"
+numpydoc_show_class_members = False
+
+sphinx_gallery_conf = {
+    "examples_dirs": "examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    "download_all_examples": False,
+    "remove_config_comments": True,
+}
+
+html_theme = "pydata_sphinx_theme"
+html_title = f"ncdvision {release}"
+html_theme_options = {"navigation_with_keys": False, "show_toc_level": 2}
+
+
+def _write_api_pages() -> None:
+    """``api/*.rst``: one autosummary entry for every name in the ``__all__`` of
+    ``ncdvision.ncd`` and ``ncdvision.datasets``, and the public modules of
+    ``ncdvision.neural``; generated at each build so the reference never falls behind."""
+    import importlib
+    from pathlib import Path
+
+    def page(title: str, intro: str, current: str | None, entries: list[str]) -> str:
+        lines = [title, "=" * len(title), "", intro, ""]
+        if current:
+            lines += [f".. currentmodule:: {current}", ""]
+        lines += [".. autosummary::", "   :toctree: generated", ""]
+        return "\n".join(lines + [f"   {e}" for e in entries] + [""])
+
+    pages = {
+        "index": "API reference\n=============\n\n.. toctree::\n\n   ncd\n   datasets\n   neural\n"
+    }
+    for mod in ("ncdvision.ncd", "ncdvision.datasets"):
+        names = sorted(importlib.import_module(mod).__all__, key=str.lower)
+        pages[mod.split(".")[1]] = page(
+            f"``{mod}``", f"Every name in ``{mod}.__all__``.", mod, names
+        )
+    neural = ["pixelcnn", "coding", "lossless", "entropy", "bottleneck", "features", "cnn", "train"]
+    pages["neural"] = page(
+        "``ncdvision.neural``",
+        "Needs the ``[neural]`` extra.",
+        None,
+        [f"ncdvision.neural.{m}" for m in neural],
+    )
+    folder = Path(__file__).parent / "api"
+    for name, text in pages.items():
+        target = folder / f"{name}.rst"
+        if not target.exists() or target.read_text() != text:
+            target.write_text(text)
+
+
+_write_api_pages()
