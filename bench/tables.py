@@ -30,10 +30,12 @@ def headline() -> None:
         rows = {r["method"]: r for r in run["rows"]}
         ncd, l2 = rows["NCD kNN"], rows["L2 pixel kNN"]
         gz = rows["gzip NCD kNN (naive baseline)"]
-        print(f"| {name} | {run['n_train']:,} / {run['n_test']:,} | {ncd['accuracy']:.3f} | "
-              f"{ncd['codec']}, {ncd['serializer']}, k={ncd['k']} | {l2['accuracy']:.3f} | "
-              f"{gz['accuracy']:.3f} ({gz['n_test']} test images) | "
-              f"{run['wall_s'] / 60:.1f} min |")
+        print(
+            f"| {name} | {run['n_train']:,} / {run['n_test']:,} | {ncd['accuracy']:.3f} | "
+            f"{ncd['codec']}, {ncd['serializer']}, k={ncd['k']} | {l2['accuracy']:.3f} | "
+            f"{gz['accuracy']:.3f} ({gz['n_test']} test images) | "
+            f"{run['wall_s'] / 60:.1f} min |"
+        )
 
 
 def accuracy() -> None:

@@ -35,6 +35,12 @@ suppress_warnings = ["myst.xref_missing"]
 autosummary_generate = True
 autodoc_typehints = "none"
 numpydoc_show_class_members = False
+autodoc_default_options = {
+    "members": True,
+    "inherited-members": False,
+    # scikit-learn's metadata-routing setters, generated per estimator, refer to its own glossary
+    "exclude-members": "set_fit_request,set_predict_request,set_score_request",
+}
 
 sphinx_gallery_conf = {
     "examples_dirs": "examples",
@@ -45,6 +51,8 @@ sphinx_gallery_conf = {
 }
 
 html_theme = "pydata_sphinx_theme"
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]
 html_title = f"ncdvision {release}"
 html_theme_options = {"navigation_with_keys": False, "show_toc_level": 2}
 

@@ -79,7 +79,8 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
     codec : str, default="auto"
         A codec name (see :func:`ncdvision.ncd.available_codecs`) or ``"auto"``.
     serializer : str, default="auto"
-        ``raw``, ``q1``..``q8``, ``binary``, or ``"auto"`` (chosen with the codec).
+        ``raw``, ``q1`` to ``q8``, ``binary``, ``thermo:K``, or ``"auto"`` (chosen with the
+        codec).
     distance : {"ncd", "cdm", "clm"}, default="ncd"
     k : int or "auto", default="auto"
     n_jobs : int, default=-1
@@ -97,7 +98,7 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         (:meth:`candidates_for`).
     recall : float, default=0.99
         Target recall of the exact top k for ``search="auto"``.
-    exact_pairs : int, default=:data:`EXACT_PAIRS`
+    exact_pairs : int, default=EXACT_PAIRS
         The largest call (queries x training images) that ``search="auto"`` searches exactly;
         0 uses the cascade for every call. It applies per call: many small calls on a large
         training set are each searched exactly.
