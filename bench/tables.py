@@ -1,12 +1,14 @@
 """Print the result tables from bench/results/*.json (no computation).
 
-python bench/tables.py            # every table of the results pages
-python bench/tables.py headline   # the README's headline table
+python bench/tables.py                     # every table of the results pages
+python bench/tables.py headline            # one table by name (see TABLES)
+python bench/tables.py --write DIR         # each table to DIR/<name>.md (the docs build does)
 """
 
 from __future__ import annotations
 
 import json
+import re
 
 from _common import RESULTS
 
@@ -199,24 +201,107 @@ def filter_real() -> None:
             print("| " + " | ".join(str(c) for c in cells) + " |")
 
 
-if __name__ == "__main__":
-    import sys
+def _rows(name: str, columns: dict[str, str]) -> None:
+    """A bench file's rows as a table: ``columns`` maps each header to its key."""
+    run = json.loads((RESULTS / f"{name}.json").read_text())
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "---|" * len(columns))
+    for r in run["rows"]:
+        cells = []
+        for key in columns.values():
+            v = r.get(key)
+            if key == "method" and isinstance(v, str):  # the reference is an earlier kernel
+                v = re.sub(r"\(([0-9a-f]{7,40})\)", "(the reference: the earlier kernel)", v)
+            if isinstance(v, float) and key in ("pairs_per_s",):
+                v = f"{v:,.0f}"
+            cells.append(_f(v, 1 if key in ("seconds", "speedup", "x_reference", "x_local") else 3))
+        print("| " + " | ".join(str(c) for c in cells) + " |")
 
-    if sys.argv[1:] == ["headline"]:
-        headline()
+
+def search() -> None:
+    _rows("search", {"setting": "setting", "method": "method", "seconds": "seconds",
+                     "pairs/s": "pairs_per_s", "x reference": "x_reference",
+                     "pixels coded": "coded_fraction", "recall@3": "recall_at_k",
+                     "accuracy": "accuracy"})  # fmt: skip
+
+
+def pairwise() -> None:
+    _rows("pairwise", {"dataset": "dataset", "method": "method", "serializer": "serializer",
+                       "pairs/s": "pairs_per_s", "speedup": "speedup",
+                       "thread scaling": "thread_scaling"})  # fmt: skip
+
+
+def first_stage() -> None:
+    run = json.loads((RESULTS / "first-stage.json").read_text())
+    ms = [k for k in run["rows"][0] if k.startswith("M=")]
+    _rows("first-stage", {"dataset": "dataset", "first stage": "first stage",
+                          **{m: m for m in ms}, "M for 0.99": "M for 0.99"})  # fmt: skip
+
+
+def fullsize() -> None:
+    """Where the main job's time goes, per dataset and method (``bench/fullsize.py``)."""
+    print("| dataset | method | setting | search | fit s | predict s | pairs/s | test accuracy |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name in ("mnist-5k", "fashion-mnist"):
+        run = json.loads((RESULTS / f"fullsize-{name}.json").read_text())
+        for r in run["rows"]:
+            pps = f"{r['pairs_per_s']:,.0f}" if r.get("pairs_per_s") else ""
+            cells = [name, r["method"], f"{r['codec']}/{r['serializer']}, k={r['k']}",
+                     r["search"], f"{r['fit_s']:.0f}", f"{r['predict_s']:.0f}", pps,
+                     f"{r['accuracy']:.4f} ({r['n_test']})"]  # fmt: skip
+            print("| " + " | ".join(str(c) for c in cells) + " |")
+
+
+def selection_loo() -> None:
+    _rows("selection-loo", {"query draw": "seed", "setting": "setting", "candidates": "M",
+                            "k=1": "k=1", "k=3": "k=3", "k=5": "k=5", "k=7": "k=7"})  # fmt: skip
+
+
+def selection_pool() -> None:
+    _rows("selection-pool", {"setting": "setting", "M": "M", "k=1": "k=1", "k=3": "k=3",
+                             "k=5": "k=5", "k=7": "k=7"})  # fmt: skip
+
+
+def noise_mce(panel: str = "quick") -> None:
+    run = json.loads((RESULTS / f"noise-{panel}.json").read_text())
+    print("| regime | learner | clean accuracy | mCE | relative mCE |")
+    print("|---|---|---|---|---|")
+    for r in run["mce"]:
+        if r.get("corruption") != "mean":
+            continue
+        cells = [r["regime"], r["learner"], _f(1 - r["clean_error"]), _f(r["ce"]),
+                 _f(r["relative_ce"])]  # fmt: skip
+        print("| " + " | ".join(str(c) for c in cells) + " |")
+
+
+TABLES = {
+    "headline": headline, "accuracy": accuracy, "pairwise": pairwise, "search": search,
+    "first_stage": first_stage, "bpd": bpd, "pixelcnn_select": pixelcnn_select,
+    "filter_detection": filter_detection, "filter_downstream": filter_downstream,
+    "filter_downstream_k": filter_downstream_k,
+    "filter_downstream_margin": filter_downstream_margin, "filter_real": filter_real,
+    "fullsize": fullsize, "selection_loo": selection_loo, "selection_pool": selection_pool,
+    "noise_mce_quick": noise_mce, "noise_mce_full": lambda: noise_mce("full"),
+}  # fmt: skip
+
+
+if __name__ == "__main__":
+    import contextlib
+    import sys
+    from pathlib import Path
+
+    args = sys.argv[1:]
+    if args[:1] == ["--write"]:
+        out = Path(args[1])
+        out.mkdir(parents=True, exist_ok=True)
+        for name, table in TABLES.items():
+            with open(out / f"{name}.md", "w") as fh, contextlib.redirect_stdout(fh):
+                table()
         sys.exit()
-    accuracy()
-    print()
-    bpd()
-    print()
-    pixelcnn_select()
-    print()
-    filter_detection()
-    print()
-    filter_downstream()
-    print()
-    filter_downstream_k()
-    print()
-    filter_downstream_margin()
-    print()
-    filter_real()
+    unknown = [a for a in args if a not in TABLES]
+    if unknown:
+        sys.exit(f"unknown table(s) {unknown}; known: {', '.join(TABLES)}")
+    for i, name in enumerate(args or TABLES):
+        if i:
+            print()
+        TABLES[name]()

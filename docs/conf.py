@@ -22,6 +22,7 @@ source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
 exclude_patterns = [
     "_build",
     "examples",
+    "results/_generated",
     "auto_examples/*.ipynb",
     "auto_examples/*.py",
     "auto_examples/*.zip",
@@ -94,3 +95,18 @@ def _write_api_pages() -> None:
 
 
 _write_api_pages()
+
+
+def _write_result_tables() -> None:
+    """``results/_generated/*.md``: every results table, made from ``bench/results/*.json``
+    by ``bench/tables.py`` at each build, never copied by hand."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, str(root / "bench" / "tables.py"), "--write",
+                    str(root / "docs" / "results" / "_generated")], check=True, cwd=root)
+
+
+_write_result_tables()
