@@ -105,8 +105,16 @@ def _write_result_tables() -> None:
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    subprocess.run([sys.executable, str(root / "bench" / "tables.py"), "--write",
-                    str(root / "docs" / "results" / "_generated")], check=True, cwd=root)
+    subprocess.run(
+        [
+            sys.executable,
+            str(root / "bench" / "tables.py"),
+            "--write",
+            str(root / "docs" / "results" / "_generated"),
+        ],
+        check=True,
+        cwd=root,
+    )
 
 
 _write_result_tables()
