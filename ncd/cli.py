@@ -170,7 +170,8 @@ def cmd_filter(args: argparse.Namespace) -> int:
         res = filter_dataset(args.dataset, args.out, issues=issues, against=args.against,
                              dry_run=args.dry_run, relabel=args.relabel, codec=args.codec,
                              method=args.method, thresholds=th, n_jobs=args.n_jobs,
-                             progress=True, max_removed=args.max_removed)  # fmt: skip
+                             progress=True, max_removed=args.max_removed,
+                             link=args.link)  # fmt: skip
     s = res["summary"]
     for skip in s["settings"].get("skipped", []):
         _say(f"warning: the {skip['rule']} rule {skip['why']}", file=sys.stderr)
@@ -188,6 +189,17 @@ def cmd_filter(args: argparse.Namespace) -> int:
     _say(f"wrote {w['csv']}, {w['summary']}" + (f", {w['dataset']}" if "dataset" in w else ""))
     for g in w["galleries"]:
         _say(f"wrote {g}")
+    _say(f"review the flags in {w['review']} (open it in a browser), export decisions.csv, then "
+         f"`ncdvision filter apply {args.out} --decisions decisions.csv --out CLEAN`")  # fmt: skip
+    return 0
+
+
+def cmd_filter_apply(args: argparse.Namespace) -> int:
+    from .filter import apply_decisions
+
+    res = apply_decisions(args.report, args.decisions, args.out, link=args.link)
+    _say(f"kept {res['n_kept']} of {res['n_images']} images ({res['n_relabelled']} relabelled); "
+         f"wrote {res['dataset']}")  # fmt: skip
     return 0
 
 
@@ -246,12 +258,16 @@ def build_parser():
     return build({
         "datasets list": cmd_datasets_list, "datasets info": cmd_datasets_info,
         "classify": cmd_classify, "baseline": cmd_baseline, "distances": cmd_distances,
-        "filter": cmd_filter, "study learnability": cmd_study_learnability,
+        "filter": cmd_filter, "filter apply": cmd_filter_apply,
+        "study learnability": cmd_study_learnability,
         "study noise": cmd_study_noise,
     })  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:2] == ["filter", "apply"]:  # `filter DATASET` takes a positional argument
+        argv = ["filter-apply", *argv[2:]]
     args = build_parser().parse_args(argv)
     from ncdvision.datasets import DatasetError, printable
 

@@ -166,8 +166,26 @@ def build_parser(commands) -> argparse.ArgumentParser:
     f.add_argument("--outlier-join", type=int_at_least(1), default=None,
                    help="flagged outliers among an image's neighbours at which it joins them "
                         "(default: what random flags at the seeds' rate reach by chance)")  # fmt: skip
+    f.add_argument("--link", action="store_true",
+                   help="hard-link kept image files instead of copying them: an edit of the "
+                        "output then changes the input too")  # fmt: skip
     f.add_argument("--n-jobs", type=n_jobs, default=-1, help="threads (-1: every core)")
     f.set_defaults(func=commands["filter"])
+
+    fa = _sub(sub, "filter-apply", "also spelled `filter apply`: write the cleaned dataset "
+              "from the review page's decisions",
+              "Apply decisions.csv, exported from a filter report's review.html, to the "
+              "dataset the report was made from (it must not have changed since), and write "
+              "the cleaned copy in the input's form. Images without a decision are kept as "
+              "they are. Seconds.",
+              "ncdvision filter apply cleaned --decisions decisions.csv --out final")  # fmt: skip
+    fa.add_argument("report", help="the --out folder of an `ncdvision filter` run")
+    fa.add_argument("--decisions", required=True, help="decisions.csv from review.html")
+    fa.add_argument("--out", required=True, help="folder for the cleaned dataset")
+    fa.add_argument("--link", action="store_true",
+                    help="hard-link kept image files instead of copying them: an edit of the "
+                         "output then changes the input too")  # fmt: skip
+    fa.set_defaults(func=commands["filter apply"])
 
     st = sub.add_parser("study", help="measurement studies: learnability and noise",
                         description="Studies of how compressibility relates to learnability "

@@ -9,6 +9,7 @@
 The rules behind each score are in :mod:`.labels`, :mod:`.junk` and :mod:`.duplicates`.
 """
 
+from .apply import apply_decisions, read_decisions
 from .find import ISSUE_KINDS, REASONS, IssueReport, Thresholds, find_issues
 from .run import filter_dataset
 from .write import write_report
@@ -18,7 +19,9 @@ __all__ = [
     "REASONS",
     "IssueReport",
     "Thresholds",
+    "apply_decisions",
     "filter_dataset",
     "find_issues",
+    "read_decisions",
     "write_report",
 ]

@@ -86,6 +86,11 @@ class IssueReport:
     table: dict[str, np.ndarray]
     flags: dict[str, np.ndarray]
     settings: dict = field(default_factory=dict)
+    #: (distances, indices) of each image's leave-one-out label neighbours, (n, label_k) each,
+    #: when the label or junk check ran: why an image was flagged, for the review page
+    neighbours: tuple[np.ndarray, np.ndarray] | None = None
+    #: a content hash of the images and labels the report was made from
+    data_hash: str = ""
 
     @property
     def flagged(self) -> np.ndarray:
@@ -325,4 +330,6 @@ def find_issues(
             table["leak_distance"] = other["dist"][:, 0]
             flags["leak"] = table["leak_of"] >= 0
     order = [r for r in REASONS if r in flags]
-    return IssueReport(table, {r: flags[r] for r in order}, settings)
+    neighbours = (nb["dist"], nb["idx"]) if "label" in issues or "junk" in issues else None
+    return IssueReport(table, {r: flags[r] for r in order}, settings, neighbours,
+                       cache.data_key)  # fmt: skip

@@ -25,6 +25,7 @@ def filter_dataset(
     n_jobs: int | None = -1,
     progress: bool | None = None,
     max_removed: float = 0.5,
+    link: bool = False,
 ) -> dict:
     """Filter a dataset given by name or path into ``out``; returns the summary and paths.
 
@@ -37,6 +38,9 @@ def filter_dataset(
     A filtered dataset that would lose more than ``max_removed`` of the images (default half)
     is refused before anything is written: so many flags usually mean a rule does not fit the
     set. Look at the report of a ``dry_run``, or raise ``max_removed`` to 1 to accept it.
+    Kept image files are copies (``link=True``: hard links, which share edits with the input).
+    ``review.html`` in ``out`` shows every flag with its evidence; its exported decisions go to
+    :func:`~.apply.apply_decisions` (``ncdvision filter apply``).
     """
     if isinstance(max_removed, bool) or not 0 <= max_removed <= 1:
         raise ValueError(f"max_removed must be a fraction in 0..1, got {max_removed!r}")
@@ -48,7 +52,7 @@ def filter_dataset(
         res = _filter(folder, source, is_path, issues=issues, against=against,
                       dry_run=dry_run, relabel=relabel, codec=codec, method=method,
                       thresholds=thresholds, n_jobs=n_jobs, progress=progress,
-                      max_removed=max_removed)  # fmt: skip
+                      max_removed=max_removed, link=link)  # fmt: skip
         final = folder.final
     w = res["written"]
     res["written"] = {k: [final(p) for p in v] if isinstance(v, list) else final(v)
@@ -57,7 +61,7 @@ def filter_dataset(
 
 
 def _filter(folder: OutputFolder, source, is_path: bool, *, issues, against, dry_run, relabel,
-            codec, method, thresholds, n_jobs, progress, max_removed) -> dict:  # fmt: skip
+            codec, method, thresholds, n_jobs, progress, max_removed, link) -> dict:  # fmt: skip
     from ncdvision.datasets import detect_format, load
     from ncdvision.datasets.files import image_folder_files
 
@@ -78,5 +82,6 @@ def _filter(folder: OutputFolder, source, is_path: bool, *, issues, against, dry
             "issues.csv and the galleries, or pass --max-removed 1 to write it anyway"
         )
     res = write_report(folder.stage, report, ds, files=files, root=root, dry_run=dry_run,
-                       relabel=relabel, against=None if other is None else other.images)  # fmt: skip
+                       relabel=relabel, against=None if other is None else other.images,
+                       source=source, link=link)  # fmt: skip
     return {"summary": res["summary"], "written": res["paths"], "report": report}

@@ -17,6 +17,8 @@ lies inside an input, and swaps the run's files in as one set.
 from __future__ import annotations
 
 import csv
+import fcntl
+import os
 import shutil
 from pathlib import Path
 
@@ -25,6 +27,7 @@ import numpy as np
 from ..output import atomic_write, temp_beside
 from ..report import csv_safe, pyplot, save_png, write_json
 from .find import IssueReport
+from .review import write_review
 
 #: Images per gallery.
 GALLERY_SIZE = 32
@@ -122,10 +125,28 @@ def pairs_png(path, images, report: IssueReport, reason: str, other=None) -> Pat
     return save_png(fig, path)
 
 
+def _copy(src: Path, dst: Path, link: bool) -> None:
+    """A copy that shares no data with ``src`` once written: a copy-on-write clone where the
+    file system has them (Btrfs, XFS; ``cp --reflink=auto``), else a plain copy. ``link``:
+    a hard link (the same file under two names)."""
+    if link:
+        os.link(src, dst)
+        return
+    try:
+        with open(src, "rb") as fs, open(dst, "wb") as fd:
+            fcntl.ioctl(fd.fileno(), _FICLONE, fs.fileno())
+    except OSError:
+        shutil.copyfile(src, dst)
+
+
+_FICLONE = 0x40049409  # linux/fs.h: clone a whole file, copy-on-write
+
+
 def write_filtered(out: Path, dataset, keep: np.ndarray, labels: np.ndarray, files=None,
-                   root=None) -> Path:  # fmt: skip
+                   root=None, link: bool = False) -> Path:  # fmt: skip
     """The kept images with ``labels`` in the input's form: an ImageFolder when ``files``
-    (paths under ``root``) are given, else ``dataset.npz``."""
+    (paths under ``root``) are given, else ``dataset.npz``. Image files are copied (cloned
+    copy-on-write where the file system can), or hard-linked with ``link=True``."""
     keep = np.flatnonzero(keep)
     names = dataset.class_names
     if files is not None:
@@ -137,7 +158,7 @@ def write_filtered(out: Path, dataset, keep: np.ndarray, labels: np.ndarray, fil
             if labels[i] != dataset.labels[i]:
                 rel = Path(names[labels[i]]) / f"{names[dataset.labels[i]]}__{src.name}"
             (target / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, target / rel)
+            _copy(src, target / rel, link)
         return target
     target = out / "dataset.npz"
     with temp_beside(target, suffix=".npz") as tmp:
@@ -147,10 +168,13 @@ def write_filtered(out: Path, dataset, keep: np.ndarray, labels: np.ndarray, fil
 
 
 def write_report(out, report: IssueReport, dataset, *, files=None, root=None,
-                 dry_run: bool = False, relabel: bool = False, against=None) -> dict:  # fmt: skip
+                 dry_run: bool = False, relabel: bool = False, against=None,
+                 source=None, link: bool = False) -> dict:  # fmt: skip
     """Write ``issues.csv``, ``summary.json``, ``gallery-<reason>.png``, ``pairs-duplicate.png``
-    and ``pairs-leak.png`` (``against``: the images leaks refer to) and (unless ``dry_run``)
-    the filtered dataset into ``out``; returns ``{"paths": ..., "summary": ...}``."""
+    and ``pairs-leak.png`` (``against``: the images leaks refer to), ``review.html`` with its
+    ``thumbs/`` (:mod:`.review`) and (unless ``dry_run``) the filtered dataset into ``out``;
+    returns ``{"paths": ..., "summary": ...}``. ``source``, the input's name or path, goes
+    into ``summary.json`` with the data's content hash, for ``ncdvision filter apply``."""
     if relabel and "label" not in report.flags:
         raise ValueError("relabel needs the label check (issues including 'label')")
     out = Path(out)
@@ -174,13 +198,15 @@ def write_report(out, report: IssueReport, dataset, *, files=None, root=None,
     if relabel:
         labels = np.where(report.flags["label"], report.table["suggested"], labels)
     provenance = {k: v for k, v in dataset.provenance.items() if k != "files"}
-    summary = {"dataset": dataset.name, "provenance": provenance, **report.summary(),
+    summary = {"dataset": dataset.name, "input": None if source is None else str(source),
+               "data_hash": report.data_hash, "provenance": provenance, **report.summary(),
                "n_kept": int(keep.sum()), "n_relabelled": int((labels != dataset.labels).sum()),
                "label_pairs": [{"given": g, "suggested": s, "n": n}
                                for g, s, n in report.label_pairs(names)],
                "dry_run": dry_run}  # fmt: skip
     if not dry_run:
-        written["dataset"] = write_filtered(out, dataset, keep, labels, files, root)
+        written["dataset"] = write_filtered(out, dataset, keep, labels, files, root, link)
         summary["filtered"] = written["dataset"].name
     written["summary"] = write_json(out / "summary.json", summary)
+    written["review"] = write_review(out, report, dataset, summary, files=rel, against=against)
     return {"paths": written, "summary": summary}
