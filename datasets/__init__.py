@@ -19,6 +19,7 @@ from .files import (
     cifar_layout,
     idx_split_files,
     load_cifar,
+    load_flat_folder,
     load_idx_pair,
     load_idx_split,
     load_image_folder,
@@ -109,6 +110,8 @@ def load(name_or_path: str | os.PathLike, **kwargs) -> Dataset:
     elif fmt == "idx":
         imgs, labs = _idx_pair(path)
         ds = load_idx_pair(imgs, labs, name=path.name)
+    elif fmt == "flat":
+        ds = load_flat_folder(path, **kwargs)
     else:
         ds = load_image_folder(path, **kwargs)
     if len(ds) == 0 or 0 in ds.image_shape[:2]:
@@ -134,6 +137,9 @@ def detect_format(path: str | os.PathLike) -> tuple[str, str]:
                              "t10k-images, t10k-labels; the official split)")  # fmt: skip
     if any("idx" in p.name and p.is_file() for p in path.iterdir()):
         return "idx", "a folder with an images IDX file and a labels IDX file"
+    images, other = scan_folder(path)
+    if images and not any(why == "a folder" for _, why in other):
+        return "flat", "a flat folder of images without class subfolders (unlabelled)"
     return "imagefolder", "ImageFolder (one subfolder per class)"
 
 
@@ -174,6 +180,7 @@ __all__ = [
     "idx_split_files",
     "load_idx_pair",
     "load_idx_split",
+    "load_flat_folder",
     "load_image_folder",
     "load_mnist_5k",
     "load_npz",

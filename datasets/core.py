@@ -28,6 +28,11 @@ class Dataset:
     test_mask : ndarray of bool, shape (N,), optional
         The dataset's own train/test split (e.g. Fashion-MNIST's official 60k/10k), used by
         :meth:`split` when ``test_size`` is None.
+    labelled : bool
+        False for images without labels (a flat folder of test images): ``labels`` is then
+        -1 for every image and ``class_names`` is empty, so no label is ever invented, and
+        what needs labels (:meth:`split`, :meth:`class_counts`, a stratified
+        :meth:`subset`) refuses with a clear error.
     """
 
     images: np.ndarray
@@ -36,6 +41,7 @@ class Dataset:
     name: str
     provenance: dict = field(default_factory=dict)
     test_mask: np.ndarray | None = None
+    labelled: bool = True
 
     def __post_init__(self) -> None:
         images, labels = self.images, self.labels
@@ -60,7 +66,11 @@ class Dataset:
         labels = labels.astype(np.int64, copy=False)
         object.__setattr__(self, "labels", labels)
         object.__setattr__(self, "class_names", tuple(str(c) for c in self.class_names))
-        if labels.size and (labels.min() < 0 or labels.max() >= len(self.class_names)):
+        if not self.labelled:
+            if self.class_names or (labels != -1).any():
+                raise DatasetError(f"{self.name}: an unlabelled dataset has labels -1 and no "
+                                   "class names")  # fmt: skip
+        elif labels.size and (labels.min() < 0 or labels.max() >= len(self.class_names)):
             raise DatasetError(
                 f"{self.name}: labels must lie in [0, {len(self.class_names)}) "
                 f"(one per class name), got range [{labels.min()}, {labels.max()}]"
@@ -84,7 +94,13 @@ class Dataset:
     def image_shape(self) -> tuple[int, ...]:
         return tuple(self.images.shape[1:])
 
+    def _need_labels(self, what: str) -> None:
+        if not self.labelled:
+            raise DatasetError(f"{self.name}: {what} needs labels, and these images have none "
+                               "(a flat folder; use one subfolder per class)")  # fmt: skip
+
     def class_counts(self) -> dict[str, int]:
+        self._need_labels("counting classes")
         counts = np.bincount(self.labels, minlength=len(self.class_names))
         return {name: int(c) for name, c in zip(self.class_names, counts, strict=True)}
 
@@ -105,6 +121,7 @@ class Dataset:
             if n == len(self):
                 indices = np.arange(len(self))
             else:
+                self._need_labels("a stratified sample")
                 indices, _ = _stratified_indices(self.labels, len(self) - n, seed)
         idx = np.asarray(indices, dtype=np.int64)
         if idx.ndim != 1 or (idx.size and (idx.min() < -len(self) or idx.max() >= len(self))):
@@ -123,6 +140,7 @@ class Dataset:
         ``test_size`` is a count (int) or a fraction (float). With ``None``, the dataset's own
         split (``test_mask``) is used, and its absence is an error.
         """
+        self._need_labels("a stratified split")
         if test_size is None:
             if self.test_mask is None:
                 raise ValueError(f"{self.name} has no official split; pass test_size")

@@ -302,6 +302,33 @@ def load_image_folder(
     )
 
 
+def load_flat_folder(root: str | os.PathLike, *, color: str = "auto",
+                     resize: tuple[int, int] | str | None = None,
+                     name: str | None = None) -> Dataset:  # fmt: skip
+    """Load a flat folder of images (no class subfolders) as an unlabelled dataset, in file
+    name order: labels -1, no class names (:attr:`Dataset.labelled` is False). Entries that
+    are not read are listed in ``provenance["ignored"]``."""
+    root = Path(root)
+    paths, ignored = scan_folder(root)
+    if not paths:
+        raise DatasetError(f"{shown(root)}: no images (expected image files, or one subfolder "
+                           "per class)")  # fmt: skip
+    images, _, _ = read_images(paths, color=color, resize=resize)
+    return Dataset(
+        images=images,
+        labels=np.full(len(paths), -1, np.int64),
+        class_names=(),
+        name=name or root.name,
+        provenance={
+            "source": f"flat image folder {shown(root)} (unlabelled)",
+            "licence": "as given by the user",
+            "files": [shown(p) for p in paths],
+            "ignored": [(shown(p), why) for p, why in ignored],
+        },  # fmt: skip
+        labelled=False,
+    )
+
+
 # ----------------------------------------------------------------------------------- CIFAR
 
 #: The python-version layouts: (name, metadata file, label key, label-names key).

@@ -39,13 +39,16 @@ def cmd_datasets_info(args: argparse.Namespace) -> int:
     _say(
         f"images      {ds.images.shape} {ds.images.dtype}  (pixel range {ds.images.min()}..{ds.images.max()})"
     )
-    _say(f"labels      {ds.labels.shape} {ds.labels.dtype}")
+    if ds.labelled:
+        _say(f"labels      {ds.labels.shape} {ds.labels.dtype}")
+    else:
+        _say("labels      none (a flat folder of images)")
     if ds.test_mask is not None:
         _say(
             f"split       {int((~ds.test_mask).sum())} train / {int(ds.test_mask.sum())} test (the dataset's own)"
         )
     _say(f"classes     {len(ds.class_names)}")
-    for name, count in ds.class_counts().items():
+    for name, count in (ds.class_counts() if ds.labelled else {}).items():
         _say(f"  {name:18s} {count}")
     for key, value in ds.provenance.items():
         if key not in ("files", "ignored"):

@@ -169,3 +169,25 @@ def test_keyboard_decisions_export_and_apply_in_a_real_browser(report, browser, 
     body = browser.find_element(By.TAG_NAME, "body")
     body.send_keys(Keys.ARROW_DOWN, "u")
     assert first.find_element(By.CSS_SELECTOR, ".state").text == "undecided"
+
+
+def test_a_flat_folder_is_an_unlabelled_dataset_everywhere_images_suffice(tmp_path, capsys):
+    flat = tmp_path / "test"
+    flat.mkdir()
+    digits = load("digits")
+    for i, img in enumerate(digits.images[:12]):
+        Image.fromarray(img).save(flat / f"{i:02d}.png")
+    ds = load(flat)
+    assert not ds.labelled and ds.class_names == () and set(ds.labels) == {-1}
+    with pytest.raises(ValueError, match="needs labels, and these images have none"):
+        ds.split(test_size=3)
+    assert main(["datasets", "info", str(flat)]) == 0
+    assert "labels      none" in capsys.readouterr().out
+    assert main(["distances", str(flat), "--codec", "zlib", "--out", str(tmp_path / "D.npy")]) == 0
+    assert np.load(tmp_path / "D.npy").shape == (12, 12)
+    train, _ = digits_folder(tmp_path / "train", n=300)
+    Image.fromarray(digits.images[1]).save(train / "1" / "leaked.png")  # a test image, copied
+    assert main(["filter", str(train), "--out", str(tmp_path / "r"), "--dry-run", "--issues",
+                 "duplicate", "--against", str(flat)]) == 0  # fmt: skip
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert summary["by_reason"]["leak"] >= 1
