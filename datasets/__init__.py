@@ -13,12 +13,11 @@ from pathlib import Path
 
 from . import synthetic
 from .builtin import load_digits, load_fashion_mnist, load_fashion_mnist_10k, load_mnist_5k
+from .cifar import cifar_layout, load_cifar
 from .core import Dataset, DatasetError
 from .corrupt import LABEL_NOISE_KINDS, PIXEL_SEVERITIES, corrupt_labels, corrupt_pixels
 from .files import (
-    cifar_layout,
     idx_split_files,
-    load_cifar,
     load_flat_folder,
     load_idx_pair,
     load_idx_split,

@@ -83,7 +83,8 @@ def classify(
     kw = dict(codec=codec, k=k, serializer=serializer, test_size=test_size, seed=seed,
               n_jobs=n_jobs, search=search, recall=recall, backend=backend, scheduler=scheduler,
               baselines=baselines, baseline_test=baseline_test)  # fmt: skip
-    with OutputFolder(out, inputs=[dataset]) as folder:  # checked and locked before the work
+    known = ("report.json", "predictions.csv", "confusion.png")
+    with OutputFolder(out, inputs=[dataset], known=known) as folder:  # checked and locked first
         report = _classify(dataset, folder.stage, **kw)
     return report
 

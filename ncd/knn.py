@@ -71,7 +71,28 @@ EXACT_PAIRS = 20_000_000
 _K = [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})]
 
 
-class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
+class _SingleLabelClassifier(ClassifierMixin):
+    """scikit-learn's classifier mixin, with :meth:`score` documented for these classifiers."""
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """Mean accuracy of :meth:`predict` on ``X``: a prediction is correct only when its
+        single label is right (a tie is decided by the tie rule, never counted as a hit).
+
+        Parameters
+        ----------
+        X : array of uint8 images, shape (N, H, W) or (N, H, W, C)
+        y : array of shape (N,)
+            The true labels.
+        sample_weight : array of shape (N,), optional
+
+        Returns
+        -------
+        float
+        """
+        return super().score(X, y, sample_weight)
+
+
+class NCDKNNClassifier(_SingleLabelClassifier, BaseEstimator):
     """k-nearest-neighbour classifier under a compression distance.
 
     Parameters
@@ -311,23 +332,6 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         idx = self.kneighbors(X, return_distance=False)
         return self.classes_[vote(self._y[idx], len(self.classes_))]
 
-    def score(self, X, y, sample_weight=None) -> float:
-        """Mean accuracy of :meth:`predict` on ``X``: a prediction is correct only when its
-        single label is right (a tie is decided by the tie rule, never counted as a hit).
-
-        Parameters
-        ----------
-        X : array of uint8 images, shape (N, H, W) or (N, H, W, C)
-        y : array of shape (N,)
-            The true labels.
-        sample_weight : array of shape (N,), optional
-
-        Returns
-        -------
-        float
-        """
-        return super().score(X, y, sample_weight)
-
     def predict_proba(self, X) -> np.ndarray:
         """Vote fractions among the k nearest (columns in ``classes_`` order); a tie carries
         :data:`~ncdvision.ncd.neighbors.TIE_BREAK` extra on the class the tie rule picks, so
@@ -351,7 +355,7 @@ class NCDKNNClassifier(ClassifierMixin, BaseEstimator):
         }
 
 
-class PixelKNNClassifier(ClassifierMixin, BaseEstimator):
+class PixelKNNClassifier(_SingleLabelClassifier, BaseEstimator):
     """k nearest neighbours on raw pixels (L2 by default): the baseline every compression
     distance is compared with, with the same tie rule and leave-one-out k selection.
 
@@ -392,23 +396,6 @@ class PixelKNNClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X) -> np.ndarray:
         check_is_fitted(self, "knn_")
         return self.classes_[self.knn_.predict(self._flat(X))]
-
-    def score(self, X, y, sample_weight=None) -> float:
-        """Mean accuracy of :meth:`predict` on ``X``: a prediction is correct only when its
-        single label is right (a tie is decided by the tie rule, never counted as a hit).
-
-        Parameters
-        ----------
-        X : array of uint8 images, shape (N, H, W) or (N, H, W, C)
-        y : array of shape (N,)
-            The true labels.
-        sample_weight : array of shape (N,), optional
-
-        Returns
-        -------
-        float
-        """
-        return super().score(X, y, sample_weight)
 
     def predict_proba(self, X) -> np.ndarray:
         check_is_fitted(self, "knn_")

@@ -55,6 +55,9 @@ class OutputFolder:
         Top-level entries of ``out`` that survive the swap (e.g. ``.cache``).
     what : str
         How errors name ``out``.
+    known : names
+        Top-level files a run of this command writes: a folder holding only these (an
+        output of a version without the marker file) is taken as an earlier run's.
 
     Examples
     --------
@@ -63,9 +66,10 @@ class OutputFolder:
     """
 
     def __init__(self, out, *, inputs: Iterable = (), keep: Iterable[str] = (),
-                 what: str = "--out"):  # fmt: skip
+                 what: str = "--out", known: Iterable[str] = ()):  # fmt: skip
         self.out = Path(check_output_dir(out, what, inputs))
         self.keep = tuple(keep)
+        self.known = set(known)
         self.what = what
         self.stage: Path | None = None
         self._staged: Path | None = None
@@ -101,6 +105,8 @@ class OutputFolder:
                 listed = set(json.loads(marker.read_text())["files"])
             except (ValueError, KeyError, TypeError, OSError):
                 listed = set()
+        if not marker.is_file() and self.known and set(present) <= self.known:
+            return  # an earlier version's output of this command
         extra = [f for f in present if f not in listed]
         if extra or not marker.is_file():
             shown = ", ".join(extra[:5]) + (f" and {len(extra) - 5} more" if len(extra) > 5 else "")

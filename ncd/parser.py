@@ -46,6 +46,12 @@ def _sub(sub, name: str, help_: str, description: str, example: str):
                           epilog=f"example:\n  {example}", formatter_class=_Formatter)  # fmt: skip
 
 
+def _link_option(parser) -> None:
+    parser.add_argument("--link", action="store_true",
+                        help="hard-link kept image files instead of copying them: an edit of "
+                             "the output then changes the input too")  # fmt: skip
+
+
 def build_parser(commands) -> argparse.ArgumentParser:
     """The parser; ``commands`` maps each subcommand to its function (:mod:`.cli`)."""
     p = argparse.ArgumentParser(prog="ncdvision", description=DESCRIPTION,
@@ -166,9 +172,7 @@ def build_parser(commands) -> argparse.ArgumentParser:
     f.add_argument("--outlier-join", type=int_at_least(1), default=None,
                    help="flagged outliers among an image's neighbours at which it joins them "
                         "(default: what random flags at the seeds' rate reach by chance)")  # fmt: skip
-    f.add_argument("--link", action="store_true",
-                   help="hard-link kept image files instead of copying them: an edit of the "
-                        "output then changes the input too")  # fmt: skip
+    _link_option(f)
     f.add_argument("--n-jobs", type=n_jobs, default=-1, help="threads (-1: every core)")
     f.set_defaults(func=commands["filter"])
 
@@ -182,9 +186,7 @@ def build_parser(commands) -> argparse.ArgumentParser:
     fa.add_argument("report", help="the --out folder of an `ncdvision filter` run")
     fa.add_argument("--decisions", required=True, help="decisions.csv from review.html")
     fa.add_argument("--out", required=True, help="folder for the cleaned dataset")
-    fa.add_argument("--link", action="store_true",
-                    help="hard-link kept image files instead of copying them: an edit of the "
-                         "output then changes the input too")  # fmt: skip
+    _link_option(fa)
     fa.set_defaults(func=commands["filter apply"])
 
     st = sub.add_parser("study", help="measurement studies: learnability and noise",

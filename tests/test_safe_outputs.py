@@ -155,6 +155,20 @@ def test_output_folder_refuses_files_it_did_not_write(tmp_path):
     assert (out / "dataset" / "c3" / "added.png").read_bytes() == b"only copy"
 
 
+def test_an_earlier_versions_output_of_the_same_command_is_replaced(tmp_path):
+    old = tmp_path / "ncdvision-out"
+    old.mkdir()
+    for name in ("report.json", "predictions.csv", "confusion.png"):
+        (old / name).write_text("old")
+    with OutputFolder(old, known=("report.json", "predictions.csv", "confusion.png")) as f:
+        (f.stage / "report.json").write_text("new")
+    assert (old / "report.json").read_text() == "new"
+    (old / "notes.txt").write_text("mine")
+    (old / MARKER).unlink()
+    with pytest.raises(OutputError, match="notes.txt"):
+        OutputFolder(old, known=("report.json",))
+
+
 def test_a_second_concurrent_run_on_one_folder_is_refused(tmp_path):
     out = tmp_path / "out"
     with OutputFolder(out):
