@@ -112,7 +112,11 @@ def write_review(out: Path, report: IssueReport, dataset, summary: dict, *, file
         "n_images": int(len(dataset)),
         "by_reason": summary["by_reason"],
         "pairs": summary.get("label_pairs", []),
-        "settings": {k: v for k, v in summary["settings"].items() if k != "thresholds"},
+        "settings": {
+            k: round(v, 4) if isinstance(v, float) else v
+            for k, v in summary["settings"].items()
+            if k != "thresholds"
+        },
         "thresholds": summary["settings"].get("thresholds", {}),
         "cards": cards,
         "neighbour_labels": {str(j): int(dataset.labels[j]) for j in sorted(shown)},
