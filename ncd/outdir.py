@@ -152,6 +152,7 @@ class OutputFolder:
         return self.out / Path(path).relative_to(self.stage or self._staged)
 
     def _commit(self) -> None:
+        self._check_ours()  # again: a file added to ``out`` during the run is never lost
         stage = self.stage
         files = _files(stage, set())
         (stage / MARKER).write_text(json.dumps({"files": files}, indent=1))
