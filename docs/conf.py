@@ -88,6 +88,7 @@ def _write_api_pages() -> None:
         [f"ncdvision.neural.{m}" for m in neural],
     )
     folder = Path(__file__).parent / "api"
+    folder.mkdir(exist_ok=True)  # its pages are generated, so a fresh clone has no folder
     for name, text in pages.items():
         target = folder / f"{name}.rst"
         if not target.exists() or target.read_text() != text:
