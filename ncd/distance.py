@@ -146,7 +146,22 @@ class Compressor:
 def compressed_lengths(
     X, codec="ctx-ref", serializer="auto", n_jobs: int | None = -1, fit_on=None
 ) -> np.ndarray:
-    """C(x) in bits, header-corrected, for each image (serializer fitted on ``fit_on`` or X)."""
+    """C(x) in bits, header-corrected, for each image.
+
+    Parameters
+    ----------
+    X : uint8 array (N, H, W[, C])
+    codec : str or codec object, default="ctx-ref"
+    serializer : str or Serializer, default="auto"
+    n_jobs : int, default=-1
+    fit_on : uint8 array, optional
+        The images the serializer is fitted on (default X), e.g. a training set.
+
+    Returns
+    -------
+    ndarray of float64, shape (N,)
+        The real code lengths the distances use, before any clipping.
+    """
     comp = Compressor(codec, serializer, n_jobs=n_jobs).fit(X if fit_on is None else fit_on)
     return comp.prepare(X).lengths.copy()
 
@@ -198,22 +213,48 @@ def pairwise(
         diagonal holds NCD(x, x), which is small but not zero.
     codec : str or codec object, default="ctx-ref"
         See :func:`~ncdvision.ncd.codecs.available_codecs`.
-    serializer : str or Serializer
-        ``auto`` (``binary`` for context coders, ``raw`` otherwise), ``raw``, ``q1``..``q8``,
+    serializer : str or Serializer, default="auto"
+        ``auto`` (``binary`` for context coders, ``raw`` otherwise), ``raw``, ``q1`` to ``q8``,
         ``binary`` (Otsu threshold fitted on Y, or X when Y is None), ``binary:T``,
         ``thermo:K``.
-    distance : {"ncd", "cdm", "clm"}
-    n_jobs : int
+    distance : {"ncd", "cdm", "clm"}, default="ncd"
+    n_jobs : int, default=-1
         Threads for byte codecs, numba threads for context coders; -1 uses all cores.
     out : array, optional
         A float32 (n_x, n_y) array to fill, e.g. ``np.lib.format.open_memmap``; required when
         the matrix exceeds :data:`MAX_MATRIX_BYTES`.
+    block_rows : int, optional
+        Rows of X per block (default: about 32 MB of working memory per block).
+    progress : bool, optional
+        A progress bar; None shows one only for large matrices.
     compressor : Compressor, optional
         A fitted one (instead of codec/serializer/distance), e.g. ``ctx-ref-learned`` fitted
         with training labels.
-    backend : {"local", "dask"}
+    backend : {"local", "dask"}, default="local"
         ``"dask"`` computes row blocks on a Dask cluster (``scheduler``: an address or a
         ``distributed.Client``; see :mod:`.distributed`); the result is identical.
+    scheduler : str or distributed.Client, optional
+        The Dask cluster for ``backend="dask"``.
+
+    Returns
+    -------
+    ndarray of float32, shape (n_x, n_y)
+        ``out`` when given. Every distance is clipped at 0.
+
+    Raises
+    ------
+    MemoryError
+        When the matrix is larger than :func:`max_matrix_bytes` and ``out`` is not given.
+    ValueError
+        For images or arguments that are not what is expected (named in the message).
+
+    Examples
+    --------
+    >>> from ncdvision.datasets import load
+    >>> X = load("digits").images[:20]
+    >>> D = pairwise(X)
+    >>> D.shape, bool((D == D.T).all())
+    ((20, 20), True)
     """
     X = check_images(X, "X")
     sym = Y is None

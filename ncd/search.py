@@ -150,6 +150,24 @@ def kneighbors(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The k nearest Y images of each X image, without forming the full matrix.
 
+    Parameters
+    ----------
+    X, Y : uint8 arrays (N, H, W[, C])
+        Queries and the images they are searched in; ``Y=None`` searches X itself,
+        leaving each query out.
+    k : int, default=5
+    codec, serializer, distance, n_jobs, block_rows, progress, compressor, backend, scheduler
+        As for :func:`~ncdvision.ncd.pairwise`.
+    exclude : array of int, shape (n_x,), optional
+        For each query, one index of Y it must not return (its own copy).
+    prepared_y : optional
+        Y already prepared by ``compressor`` (its C(y)), reused.
+    candidates : int, optional
+        The cascade's M: rank only each query's M nearest Y images in pixel space. None:
+        the exact search.
+    stats : dict, optional
+        Filled with ``pairs`` and ``coded_fraction``.
+
     With ``Y=None`` the neighbours come from X itself, leaving each point out
     (leave-one-out). ``exclude[i]`` is an index of Y that row i must not return (its own copy,
     when X is drawn from Y). Ties in distance are broken by the lower index. ``compressor``
@@ -162,8 +180,18 @@ def kneighbors(
 
     Returns
     -------
-    distances : float32 (n_x, k), ascending
-    indices : int64 (n_x, k), into Y
+    distances : ndarray of float32, shape (n_x, k)
+        Ascending along each row.
+    indices : ndarray of int64, shape (n_x, k)
+        Into Y; ties in distance go to the lower index.
+
+    Examples
+    --------
+    >>> from ncdvision.datasets import load
+    >>> train, test = load("digits").split(test_size=100, seed=0)
+    >>> dist, idx = kneighbors(test.images, train.images, k=3)
+    >>> dist.shape, idx.shape
+    ((100, 3), (100, 3))
     """
     X = check_images(X, "X")
     loo = Y is None
@@ -245,8 +273,27 @@ def cascade_recall(
 def choose_candidates(
     compressor: Compressor, images: np.ndarray, k: int, target: float = 0.99, **kw
 ) -> tuple[int | None, dict[int, float]]:
-    """The smallest M whose cascade recall reaches ``target`` on training queries (None: no
-    M does, search exactly), and the recall of every M tried."""
+    """The smallest M whose cascade recall reaches ``target`` on training queries.
+
+    Parameters
+    ----------
+    compressor : Compressor
+        Fitted on ``images``.
+    images : uint8 array (N, H, W[, C])
+        The training images; the queries are drawn from them (leave-one-out).
+    k : int
+    target : float, default=0.99
+    **kw
+        ``n_queries``, ``seed``, ``prepared``, ``grid`` and ``backend`` / ``scheduler`` /
+        ``progress`` of :func:`cascade_recall`.
+
+    Returns
+    -------
+    m : int or None
+        None when no M of the grid reaches the target: search exactly.
+    recalls : dict
+        The recall of the exact top k at every M tried.
+    """
     recalls = cascade_recall(compressor, images, k, **kw)
     for m, r in recalls.items():
         if r >= target:

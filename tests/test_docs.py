@@ -40,3 +40,14 @@ def test_the_product_carries_no_development_history():
             if HISTORY.search(line):
                 found.append(f"{rel}:{i}: {line.strip()[:80]}")
     assert not found, "\n".join(found)
+
+
+def test_docstring_examples_print_what_they_show():
+    import doctest
+
+    import ncdvision.ncd.distance
+    import ncdvision.ncd.search
+
+    for module in (ncdvision.ncd.distance, ncdvision.ncd.search):
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.attempted > 0 and result.failed == 0, module.__name__
