@@ -152,6 +152,40 @@ def filter_downstream() -> None:
         print("| " + " | ".join(str(c) for c in cells) + " |")
 
 
+def filter_downstream_oracle() -> None:
+    """bench/downstream.py's cells: each treatment's gain as a share of what the oracle (removing
+    exactly the flipped images) gains, with 90% intervals over draws and test images."""
+    import numpy as np
+    from downstream import NAMES, _key, _unbits
+
+    from ncdvision.ncd.study.analysis import recovered_share
+
+    print("| dataset | learner | oracle's gain (points) | filtered / oracle | "
+          "relabelled / oracle |")  # fmt: skip
+    print("|---|---|---|---|---|")
+    for name in FILTER_ORDER:
+        path = RESULTS / f"downstream-{name}.json"
+        if not path.exists():
+            continue
+        run = json.loads(path.read_text())
+        cells, n = run["cells"], run["n_test"]
+        draws = {str(d["seed"]): d for d in run["draws"]}
+        for lk, learner in NAMES.items():
+            conds = {}
+            for cond in ("noisy", "filtered", "relabelled", "oracle"):
+                keys = [_key(lk, draws[str(s)], cond, s) for s in run["seeds"]]
+                if all(k in cells for k in keys):
+                    conds[cond] = np.stack([_unbits(cells[k]["bits"], n) for k in keys])
+            if "noisy" not in conds or "oracle" not in conds:
+                continue
+            res = recovered_share({"clean": conds.pop("oracle"), **conds})
+            share, ci = res["share"], res["share_ci"]
+            rec = [("" if share.get(w) is None else f"{share[w]:+.2f}") + _ci(ci.get(w))
+                   for w in ("filtered", "relabelled")]  # fmt: skip
+            gain = f"{100 * res['cost']:+.1f}" + _ci(res["cost_ci"], 1, 100)
+            print("| " + " | ".join([name, learner, gain, *rec]) + " |")
+
+
 def filter_downstream_k() -> None:
     """bench/downstream.py, the kNN learners: the k each chose, and the shares at the clean k."""
     print("| dataset | learner | k chosen: noisy / filtered / relabelled / oracle / clean | "
@@ -279,6 +313,7 @@ TABLES = {
     "first_stage": first_stage, "bpd": bpd, "pixelcnn_select": pixelcnn_select,
     "filter_detection": filter_detection, "filter_downstream": filter_downstream,
     "filter_downstream_k": filter_downstream_k,
+    "filter_downstream_oracle": filter_downstream_oracle,
     "filter_downstream_margin": filter_downstream_margin, "filter_real": filter_real,
     "fullsize": fullsize, "selection_loo": selection_loo, "selection_pool": selection_pool,
     "noise_mce_quick": noise_mce, "noise_mce_full": lambda: noise_mce("full"),
