@@ -71,9 +71,34 @@ def load(name_or_path: str | os.PathLike, **kwargs) -> Dataset:
     string that is both (a folder named ``noise`` in the working directory) is refused as
     ambiguous. Paths: an ImageFolder directory, a CIFAR python-batch directory, a directory
     with an IDX pair (``*images*`` and ``*labels*``; an MNIST-style folder's four files
-    give the official split), a ``.npz`` with ``images`` and ``labels``; :func:`detect_format` says
+    give the official split), a ``.npz`` with ``images`` and ``labels``, a flat folder of
+    images (unlabelled: :attr:`Dataset.labelled` is False); :func:`detect_format` says
     which rule matched (also in ``provenance["format"]``). Keyword arguments go to the loader
     (e.g. ``color=``/``resize=`` for image folders, ``seed=`` for synthetic sets).
+
+    Parameters
+    ----------
+    name_or_path : str or os.PathLike
+        A built-in name (:func:`list_datasets`) or the path of your files.
+    **kwargs
+        Passed to the loader.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    DatasetError
+        Naming the file or name and what was expected: an unknown name, a missing path, a
+        name that is also a path, a file that cannot be read, or one whose decoded size is
+        above the limits of :mod:`.limits`.
+
+    Examples
+    --------
+    >>> ds = load("digits")
+    >>> ds.images.shape, ds.class_names[:3]
+    ((1797, 8, 8), ('0', '1', '2'))
     """
     if not isinstance(name_or_path, (str, os.PathLike)):
         raise TypeError(f"expected a dataset name or a path, got {type(name_or_path).__name__}")

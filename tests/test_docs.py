@@ -45,9 +45,13 @@ def test_the_product_carries_no_development_history():
 def test_docstring_examples_print_what_they_show():
     import doctest
 
+    import ncdvision.datasets
+    import ncdvision.datasets.corrupt
     import ncdvision.ncd.distance
     import ncdvision.ncd.search
 
-    for module in (ncdvision.ncd.distance, ncdvision.ncd.search):
+    modules = (ncdvision.datasets, ncdvision.datasets.corrupt, ncdvision.ncd.distance,
+               ncdvision.ncd.search)  # fmt: skip
+    for module in modules:
         result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert result.attempted > 0 and result.failed == 0, module.__name__
