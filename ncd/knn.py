@@ -22,14 +22,23 @@ import time
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
 from .coder import Codec, get_codec
 from .distance import DISTANCES, Compressor, default_serializer
-from .neighbors import AUTO_K, VectorKNN, candidate_ks, loo_accuracies, vote, vote_proba
+from .neighbors import (
+    AUTO_K,
+    K_CONSTRAINT,
+    SingleLabelClassifier,
+    candidate_ks,
+    loo_accuracies,
+    vote,
+    vote_proba,
+)
+from .pixelknn import PixelKNNClassifier  # noqa: F401 - importable from here as before
 from .search import choose_candidates, kneighbors
 from .serialize import Serializer
 from .validation import check_images, check_no_bool_numbers, check_X_y
@@ -68,31 +77,8 @@ def selection_candidates(n_train: int) -> int:
 #: job this small is affordable exactly.
 EXACT_PAIRS = 20_000_000
 
-_K = [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})]
 
-
-class _SingleLabelClassifier(ClassifierMixin):
-    """scikit-learn's classifier mixin, with :meth:`score` documented for these classifiers."""
-
-    def score(self, X, y, sample_weight=None) -> float:
-        """Mean accuracy of :meth:`predict` on ``X``: a prediction is correct only when its
-        single label is right (a tie is decided by the tie rule, never counted as a hit).
-
-        Parameters
-        ----------
-        X : array of uint8 images, shape (N, H, W) or (N, H, W, C)
-        y : array of shape (N,)
-            The true labels.
-        sample_weight : array of shape (N,), optional
-
-        Returns
-        -------
-        float
-        """
-        return super().score(X, y, sample_weight)
-
-
-class NCDKNNClassifier(_SingleLabelClassifier, BaseEstimator):
+class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
     """k-nearest-neighbour classifier under a compression distance.
 
     Parameters
@@ -154,7 +140,7 @@ class NCDKNNClassifier(_SingleLabelClassifier, BaseEstimator):
         "codec": [StrOptions({"auto"}), str, dict, Codec],
         "serializer": [StrOptions({"auto"}), str, Serializer],
         "distance": [StrOptions(set(DISTANCES))],
-        "k": _K,
+        "k": K_CONSTRAINT,
         "n_jobs": [Integral, None],
         "loo_size": [Interval(Integral, 1, None, closed="left")],
         "search": [StrOptions({"auto", "exact"})],
@@ -197,6 +183,20 @@ class NCDKNNClassifier(_SingleLabelClassifier, BaseEstimator):
         self.verbose = verbose
 
     def fit(self, X, y) -> NCDKNNClassifier:
+        """Choose the setting and k by leave-one-out on ``X`` (where ``"auto"``), fit the
+        serializer and a learned prior, and prepare the training images.
+
+        Parameters
+        ----------
+        X : array of uint8 images, shape (N, H, W) or (N, H, W, C)
+        y : array of shape (N,)
+            Class labels of any type scikit-learn accepts.
+
+        Returns
+        -------
+        NCDKNNClassifier
+            ``self``, fitted.
+        """
         self._validate_params()
         check_no_bool_numbers(self)
         X, self.classes_, y_enc = check_X_y(X, y)
@@ -280,6 +280,17 @@ class NCDKNNClassifier(_SingleLabelClassifier, BaseEstimator):
         Measured at the first call that needs it and kept: it costs an exact search of
         :data:`~ncdvision.ncd.search.RECALL_QUERIES` training queries, which a job small
         enough to be searched exactly never pays. ``search="exact"``: ``(None, {})``.
+
+        Parameters
+        ----------
+        k : int, optional
+            Default ``k_``.
+
+        Returns
+        -------
+        m : int or None
+        recalls : dict
+            The recall at every candidate count tried.
         """
         check_is_fitted(self, "compressor_")
         k = self.k_ if k is None else int(k)
@@ -301,8 +312,19 @@ class NCDKNNClassifier(_SingleLabelClassifier, BaseEstimator):
         return self.cascade()[1]
 
     def candidates_for(self, n_queries: int, k: int | None = None) -> int | None:
-        """The cascade's candidates per query for a call with ``n_queries`` images and ``k``
-        neighbours (default ``k_``); None: the exact search."""
+        """The cascade's candidates per query for a call with ``n_queries`` images.
+
+        Parameters
+        ----------
+        n_queries : int
+        k : int, optional
+            Default ``k_``.
+
+        Returns
+        -------
+        int or None
+            None: the call is searched exactly.
+        """
         check_is_fitted(self, "compressor_")
         if self.search == "exact" or n_queries * len(self._X) <= self.exact_pairs:
             return None
@@ -312,9 +334,24 @@ class NCDKNNClassifier(_SingleLabelClassifier, BaseEstimator):
                    progress: bool | None = None):  # fmt: skip
         """Distances and training indices of the nearest training images, nearest first.
 
-        ``X=None``, as in scikit-learn: the neighbours of each training image among the other
-        training images (leave-one-out). The compressor is the one fitted on every training
-        image, so a learned prior (``ctx-ref-learned``) has seen each query."""
+        Parameters
+        ----------
+        X : array of uint8 images, optional
+            ``None``, as in scikit-learn: the neighbours of each training image among the
+            other training images (leave-one-out). The compressor is the one fitted on every
+            training image, so a learned prior (``ctx-ref-learned``) has seen each query.
+        n_neighbors : int, optional
+            Default ``k_``.
+        return_distance : bool, default=True
+        progress : bool, optional
+            A progress bar (default: as ``verbose`` says, else only on very long searches).
+
+        Returns
+        -------
+        distances : ndarray of float32, shape (n_queries, n_neighbors)
+            Only when ``return_distance``.
+        indices : ndarray of int64, shape (n_queries, n_neighbors)
+        """
         check_is_fitted(self, "compressor_")
         X = None if X is None else check_images(X, "X")
         k = self.k_ if n_neighbors is None else n_neighbors
@@ -329,18 +366,48 @@ class NCDKNNClassifier(_SingleLabelClassifier, BaseEstimator):
         return (dist, idx) if return_distance else idx
 
     def predict(self, X) -> np.ndarray:
+        """The majority label of each image's k nearest training images (a tie goes to the
+        tied class whose nearest member is closest).
+
+        Parameters
+        ----------
+        X : array of uint8 images, shape (N, H, W) or (N, H, W, C)
+
+        Returns
+        -------
+        ndarray of shape (N,)
+            Labels from ``classes_``.
+        """
         idx = self.kneighbors(X, return_distance=False)
         return self.classes_[vote(self._y[idx], len(self.classes_))]
 
     def predict_proba(self, X) -> np.ndarray:
-        """Vote fractions among the k nearest (columns in ``classes_`` order); a tie carries
-        :data:`~ncdvision.ncd.neighbors.TIE_BREAK` extra on the class the tie rule picks, so
-        ``predict == classes_[argmax(predict_proba)]`` always."""
+        """Vote fractions among the k nearest training images.
+
+        A tie carries :data:`~ncdvision.ncd.neighbors.TIE_BREAK` extra on the class the tie
+        rule picks, so ``predict == classes_[argmax(predict_proba)]`` always.
+
+        Parameters
+        ----------
+        X : array of uint8 images, shape (N, H, W) or (N, H, W, C)
+
+        Returns
+        -------
+        ndarray of float64, shape (N, n_classes)
+            Columns in ``classes_`` order.
+        """
         idx = self.kneighbors(X, return_distance=False)
         return vote_proba(self._y[idx], len(self.classes_))
 
     def settings(self) -> dict:
-        """The settings in use, for reports."""
+        """The settings in use, for reports.
+
+        Returns
+        -------
+        dict
+            ``codec``, ``serializer``, ``k``, ``distance``, ``loo_accuracy``, and the cascade's
+            ``n_candidates`` and ``cascade_recall`` at ``k_`` where a call needed it.
+        """
         check_is_fitted(self, "compressor_")
         # the cascade at k_ where a call has needed it (None: not measured, or exact search)
         m, recalls = self._cascades.get(self.k_, (None, {}))
@@ -353,55 +420,3 @@ class NCDKNNClassifier(_SingleLabelClassifier, BaseEstimator):
             "n_candidates": m,
             "cascade_recall": recalls.get(m),
         }
-
-
-class PixelKNNClassifier(_SingleLabelClassifier, BaseEstimator):
-    """k nearest neighbours on raw pixels (L2 by default): the baseline every compression
-    distance is compared with, with the same tie rule and leave-one-out k selection.
-
-    Parameters
-    ----------
-    k : int or "auto", default="auto"
-    metric : str, default="euclidean"
-        Any metric of :class:`sklearn.neighbors.NearestNeighbors`.
-    """
-
-    _parameter_constraints: dict = {"k": _K, "metric": [str]}
-
-    def __init__(self, k="auto", metric="euclidean"):
-        self.k = k
-        self.metric = metric
-
-    @staticmethod
-    def _flat(X) -> np.ndarray:
-        X = check_images(X, "X")
-        return X.reshape(len(X), -1).astype(np.float32)
-
-    def fit(self, X, y) -> PixelKNNClassifier:
-        self._validate_params()
-        check_no_bool_numbers(self)
-        X, self.classes_, y_enc = check_X_y(X, y)
-        self.knn_ = VectorKNN(self.k, self.metric).fit(self._flat(X), y_enc, len(self.classes_))
-        self.k_, self.loo_accuracy_ = self.knn_.k_, self.knn_.loo_accuracy_
-        return self
-
-    def kneighbors(self, X=None, n_neighbors: int | None = None, return_distance: bool = True):
-        """Distances and training indices of the nearest training images, nearest first;
-        ``X=None`` is leave-one-out over the training images, as in scikit-learn."""
-        check_is_fitted(self, "knn_")
-        F = None if X is None else self._flat(X)
-        k = self.k_ if n_neighbors is None else n_neighbors
-        return self.knn_.nn_.kneighbors(F, n_neighbors=k, return_distance=return_distance)
-
-    def predict(self, X) -> np.ndarray:
-        check_is_fitted(self, "knn_")
-        return self.classes_[self.knn_.predict(self._flat(X))]
-
-    def predict_proba(self, X) -> np.ndarray:
-        check_is_fitted(self, "knn_")
-        return self.knn_.predict_proba(self._flat(X))
-
-    def settings(self) -> dict:
-        check_is_fitted(self, "knn_")
-        return {"codec": "-", "serializer": "raw", "k": self.k_, "distance": self.metric,
-                "loo_accuracy": self.loo_accuracy_}  # fmt: skip

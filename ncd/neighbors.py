@@ -8,8 +8,12 @@ is closest (neighbours are ordered by distance, then by training index).
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
+from sklearn.base import ClassifierMixin
 from sklearn.neighbors import NearestNeighbors
+from sklearn.utils._param_validation import Interval, StrOptions
 
 #: The k values ``k="auto"`` chooses among.
 AUTO_K: tuple[int, ...] = (1, 3, 5, 7)
@@ -110,3 +114,28 @@ class VectorKNN:
 
     def predict_proba(self, F: np.ndarray) -> np.ndarray:
         return vote_proba(self.neighbor_labels(F), self.n_classes_)
+
+
+#: The constraint of a ``k`` parameter: a positive integer or ``"auto"``.
+K_CONSTRAINT = [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})]
+
+
+class SingleLabelClassifier(ClassifierMixin):
+    """scikit-learn's classifier mixin, with :meth:`score` documented for these classifiers."""
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """Mean accuracy of :meth:`predict` on ``X``: a prediction is correct only when its
+        single label is right (a tie is decided by the tie rule, never counted as a hit).
+
+        Parameters
+        ----------
+        X : array of uint8 images, shape (N, H, W) or (N, H, W, C)
+        y : array of shape (N,)
+            The true labels.
+        sample_weight : array of shape (N,), optional
+
+        Returns
+        -------
+        float
+        """
+        return super().score(X, y, sample_weight)
