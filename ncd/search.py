@@ -166,17 +166,11 @@ def kneighbors(
         The cascade's M: rank only each query's M nearest Y images in pixel space. None:
         the exact search.
     stats : dict, optional
-        Filled with ``pairs`` and ``coded_fraction``.
+        Filled with ``pairs`` (pairs considered) and ``coded_fraction`` (the share of their
+        pixels actually coded, below 1 where early abandoning saved work).
 
-    With ``Y=None`` the neighbours come from X itself, leaving each point out
-    (leave-one-out). ``exclude[i]`` is an index of Y that row i must not return (its own copy,
-    when X is drawn from Y). Ties in distance are broken by the lower index. ``compressor``
-    and ``prepared_y`` let a caller reuse a fitted serializer and Y's C(y). ``candidates=M``
-    ranks only each row's M nearest Y images in pixel space (the cascade); None is the exact
-    search. ``backend="dask"`` runs row blocks on a Dask cluster (``scheduler``: an address
-    or a Client; see :mod:`.distributed`) with identical results. ``stats``, if given,
-    receives ``pairs`` (pairs considered) and ``coded_fraction`` (share of their pixels
-    actually coded, below 1 where early abandoning saved work).
+    The Dask backend (``backend="dask"``, see :mod:`.distributed`) returns the same
+    neighbours and distances as the local one.
 
     Returns
     -------
