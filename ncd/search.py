@@ -150,6 +150,9 @@ def kneighbors(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The k nearest Y images of each X image, without forming the full matrix.
 
+    The Dask backend (``backend="dask"``, see :mod:`.distributed`) returns the same
+    neighbours and distances as the local one.
+
     Parameters
     ----------
     X, Y : uint8 arrays (N, H, W[, C])
@@ -168,9 +171,6 @@ def kneighbors(
     stats : dict, optional
         Filled with ``pairs`` (pairs considered) and ``coded_fraction`` (the share of their
         pixels actually coded, below 1 where early abandoning saved work).
-
-    The Dask backend (``backend="dask"``, see :mod:`.distributed`) returns the same
-    neighbours and distances as the local one.
 
     Returns
     -------
