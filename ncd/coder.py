@@ -118,8 +118,20 @@ _loaded = False
 
 
 def register_codec(cls: type[Codec], codec_id: str | None = None) -> type[Codec]:
-    """Add a :class:`Codec` subclass under ``codec_id`` (default ``cls.codec_id``); usable as
-    a class decorator."""
+    """Add a :class:`Codec` subclass to the registry; usable as a class decorator.
+
+    Parameters
+    ----------
+    cls : type
+        A :class:`Codec` subclass.
+    codec_id : str, optional
+        The name it is registered under (default ``cls.codec_id``); no ``:``.
+
+    Returns
+    -------
+    type
+        ``cls``, unchanged.
+    """
     if not (isinstance(cls, type) and issubclass(cls, Codec)):
         raise TypeError(f"register_codec expects a Codec subclass, got {cls!r}")
     key = codec_id or cls.codec_id
@@ -145,15 +157,46 @@ def _ensure_loaded() -> None:
 
 
 def available_codecs() -> list[str]:
-    """Every codec id :func:`get_codec` accepts."""
+    """Every codec id :func:`get_codec` accepts.
+
+    Returns
+    -------
+    list of str
+        The built-in ids first, then those of the ``ncdvision.codecs`` entry points.
+    """
     _ensure_loaded()
     return list(_REGISTRY)
 
 
 def get_codec(spec: str | dict | Codec, **params) -> Codec:
-    """A codec from an id (``"zstd"``), an id with a level suffix (``"zlib:6"``), an id with
-    parameters (``get_codec("zstd", level=3)``), a config dict, or a codec object (returned
-    as it is)."""
+    """A codec from its name, its config, or itself.
+
+    Parameters
+    ----------
+    spec : str, dict or Codec
+        An id (``"zstd"``), an id with a level suffix (``"zlib:6"``), a config dict
+        (``{"id": "zstd", "level": 3}``, as :meth:`Codec.get_config` gives), or a codec object
+        (returned as it is).
+    **params
+        Parameters for an id (``get_codec("zstd", level=3)``), checked against the codec's
+        declared ranges.
+
+    Returns
+    -------
+    Codec
+
+    Raises
+    ------
+    ValueError
+        For an unknown id (the message lists the known ones) or a parameter out of range.
+
+    Examples
+    --------
+    >>> get_codec("zlib:6").level
+    6
+    >>> get_codec(get_codec("ctx-ref").get_config()) == get_codec("ctx-ref")
+    True
+    """
     if isinstance(spec, Codec):
         if params:
             raise TypeError("parameters can only be given with a codec id")

@@ -97,6 +97,15 @@ class Compressor:
     is fitted once (on the training/reference images), each image's C(x) is computed once and
     reused, and :meth:`distances` gives a block of the distance matrix. Codec and serializer
     objects passed in are copied, never fitted in place (as scikit-learn clones estimators).
+
+    Parameters
+    ----------
+    codec : str, dict or Codec, default="ctx-ref"
+        See :func:`~ncdvision.ncd.get_codec`.
+    serializer : str or Serializer, default="auto"
+        ``binary`` for context coders, ``raw`` for the others.
+    distance : {"ncd", "cdm", "clm"}, default="ncd"
+    n_jobs : int, default=-1
     """
 
     def __init__(self, codec="ctx-ref", serializer="auto", distance="ncd",
@@ -110,7 +119,20 @@ class Compressor:
         self.n_jobs = n_jobs_count(n_jobs)
 
     def fit(self, images: np.ndarray, labels=None) -> Compressor:
-        """Fit the serializer (and a learned coder's prior counts, which need ``labels``)."""
+        """Fit the serializer (and a learned coder's prior counts, which need ``labels``).
+
+        Parameters
+        ----------
+        images : uint8 array (N, H, W[, C])
+            The reference (training) images.
+        labels : array of int, optional
+            Needed by a learned coder (``ctx-ref-learned``).
+
+        Returns
+        -------
+        Compressor
+            ``self``, fitted.
+        """
         X = check_images(images, "reference images")
         self.serializer.fit(X)
         if self.codec.learned:
@@ -124,18 +146,53 @@ class Compressor:
         return self
 
     def prepare(self, images: np.ndarray, name: str = "X"):
-        """Serialized images with their lengths C(x) (bits)."""
+        """Serialized images with their lengths C(x), for :meth:`distances`.
+
+        Parameters
+        ----------
+        images : uint8 array (N, H, W[, C])
+        name : str, default="X"
+            How errors name ``images``.
+
+        Returns
+        -------
+        object
+            The codec's prepared batch: ``.lengths`` holds C(x) in bits, ``.take(rows)``
+            selects rows.
+        """
         X = check_images(images, name)
         symbols = self.serializer.transform(X)
         return self.codec.prepare(symbols, self.serializer.levels, self.n_jobs)
 
     def distances(self, dx, dy) -> np.ndarray:
-        """The distance block between two prepared batches: float32 (len(dx), len(dy))."""
+        """The distance block between two prepared batches (:meth:`prepare`).
+
+        Parameters
+        ----------
+        dx, dy : prepared batches
+
+        Returns
+        -------
+        ndarray of float32, shape (len(dx), len(dy))
+            Clipped at 0.
+        """
         joint = self.codec.joint_block(dx, dy, self.n_jobs)
         return self._dist(dx.lengths[:, None], dy.lengths[None, :], joint).astype(np.float32)
 
     def pair_distances(self, dx, dy, cand: np.ndarray) -> np.ndarray:
-        """Distances of the pairs (i, cand[i, j]) only: float32 (len(dx), cand.shape[1])."""
+        """Distances of the listed pairs only.
+
+        Parameters
+        ----------
+        dx, dy : prepared batches
+        cand : ndarray of int, shape (len(dx), m)
+            For each row of ``dx``, the indices into ``dy`` to compare it with.
+
+        Returns
+        -------
+        ndarray of float32, shape (len(dx), m)
+            The distance of (i, cand[i, j]), clipped at 0.
+        """
         joint = self.codec.joint_pairs(dx, dy, cand, self.n_jobs)
         return self._dist(dx.lengths[:, None], dy.lengths[cand], joint).astype(np.float32)
 

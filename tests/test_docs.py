@@ -47,11 +47,12 @@ def test_docstring_examples_print_what_they_show():
 
     import ncdvision.datasets
     import ncdvision.datasets.corrupt
+    import ncdvision.ncd.coder
     import ncdvision.ncd.distance
     import ncdvision.ncd.search
 
-    modules = (ncdvision.datasets, ncdvision.datasets.corrupt, ncdvision.ncd.distance,
-               ncdvision.ncd.search)  # fmt: skip
+    modules = (ncdvision.datasets, ncdvision.datasets.corrupt, ncdvision.ncd.coder,
+               ncdvision.ncd.distance, ncdvision.ncd.search)  # fmt: skip
     for module in modules:
         result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert result.attempted > 0 and result.failed == 0, module.__name__
