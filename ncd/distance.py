@@ -373,8 +373,22 @@ def _distance_block(comp: Compressor, dy, dx_rows, col_start: int | None) -> np.
 
 def pairwise_naive(X, Y, *, codec="gzip", serializer="raw", distance: str = "ncd") -> np.ndarray:
     """The reference: a Python double loop that recompresses y and x+y for every pair, as
-    published compression-kNN code does. Same distances as :func:`pairwise`; for tests and
-    the speed baseline."""
+    published compression-kNN code does.
+
+    It gives the same distances as :func:`pairwise`, and serves the tests and the speed
+    baseline.
+
+    Parameters
+    ----------
+    X, Y : uint8 arrays (N, H, W[, C])
+    codec : str or Codec, default="gzip"
+    serializer : str or Serializer, default="raw"
+    distance : {"ncd", "cdm", "clm"}, default="ncd"
+
+    Returns
+    -------
+    ndarray of float32, shape (len(X), len(Y))
+    """
     codec = get_codec(codec)
     ser = get_serializer(serializer).fit(Y)
     fn = get_distance(distance)

@@ -89,7 +89,19 @@ def pixel_order(X: np.ndarray, Y: np.ndarray, m: int, exclude: np.ndarray | None
 
 
 def top_k(D: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row-wise k smallest, ascending, ties broken by the lower column index."""
+    """Row-wise k smallest of a distance matrix.
+
+    Parameters
+    ----------
+    D : ndarray, shape (n, m)
+    k : int
+
+    Returns
+    -------
+    distances : ndarray, shape (n, min(k, m))
+        Ascending; ties are broken by the lower column index.
+    indices : ndarray of int64, shape (n, min(k, m))
+    """
     if k < D.shape[1]:
         part = np.argpartition(D, k - 1, axis=1)[:, :k]
         # argpartition may cut a tie at the k-th value arbitrarily: take all columns that are

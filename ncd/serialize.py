@@ -92,7 +92,18 @@ class Thermometer(Serializer):
 
 
 def otsu_threshold(images: np.ndarray) -> int:
-    """Otsu's threshold over all pixels: maximises the between-class variance."""
+    """Otsu's threshold over all pixels: the one that maximises the between-class variance.
+
+    Parameters
+    ----------
+    images : uint8 array
+        Any shape; every pixel counts once.
+
+    Returns
+    -------
+    int
+        Pixels above it are foreground.
+    """
     hist = np.bincount(np.asarray(images, np.uint8).ravel(), minlength=256).astype(np.float64)
     w0 = np.cumsum(hist)
     w1 = w0[-1] - w0
@@ -106,8 +117,19 @@ def otsu_threshold(images: np.ndarray) -> int:
 
 
 def get_serializer(spec: str | Serializer) -> Serializer:
-    """``"raw"``, ``"q1"``..``"q8"``, ``"binary"`` (Otsu on the fit images), ``"binary:T"`` or
-    ``"thermo:K"``."""
+    """A serializer by name, or the object itself.
+
+    Parameters
+    ----------
+    spec : str or Serializer
+        ``"raw"``, ``"q1"`` to ``"q8"`` (the top bits), ``"binary"`` (Otsu's threshold on the
+        fit images), ``"binary:T"`` (a fixed threshold) or ``"thermo:K"`` (K thermometer
+        planes).
+
+    Returns
+    -------
+    Serializer
+    """
     if isinstance(spec, Serializer):
         return spec
     if not isinstance(spec, str):
