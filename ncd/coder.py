@@ -117,28 +117,28 @@ _REGISTRY: dict[str, type[Codec]] = {}
 _loaded = False
 
 
-def register_codec(cls: type[Codec], codec_id: str | None = None) -> type[Codec]:
+def register_codec(codec_class: type[Codec], codec_id: str | None = None) -> type[Codec]:
     """Add a :class:`Codec` subclass to the registry; usable as a class decorator.
 
     Parameters
     ----------
-    cls : type
+    codec_class : type
         A :class:`Codec` subclass.
     codec_id : str, optional
-        The name it is registered under (default ``cls.codec_id``); no ``:``.
+        The name it is registered under (default ``codec_class.codec_id``); no ``:``.
 
     Returns
     -------
     type
-        ``cls``, unchanged.
+        ``codec_class``, unchanged.
     """
-    if not (isinstance(cls, type) and issubclass(cls, Codec)):
-        raise TypeError(f"register_codec expects a Codec subclass, got {cls!r}")
-    key = codec_id or cls.codec_id
+    if not (isinstance(codec_class, type) and issubclass(codec_class, Codec)):
+        raise TypeError(f"register_codec expects a Codec subclass, got {codec_class!r}")
+    key = codec_id or codec_class.codec_id
     if not key or ":" in key:
         raise ValueError(f"codec id must be a non-empty name without ':', got {key!r}")
-    _REGISTRY[key] = cls
-    return cls
+    _REGISTRY[key] = codec_class
+    return codec_class
 
 
 def _ensure_loaded() -> None:
