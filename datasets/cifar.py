@@ -27,9 +27,21 @@ CIFAR_LAYOUTS = (
 
 
 def cifar_layout(root: Path) -> tuple[str, list[Path], list[Path], Path] | None:
-    """(name, training batches, test batches, metadata file) when ``root`` has a CIFAR python
-    layout: CIFAR-10's ``batches.meta``, ``data_batch_1``.. and ``test_batch``, or CIFAR-100's
-    ``meta``, ``train`` and ``test``, all regular files. None otherwise."""
+    """The files of a CIFAR python layout in a folder, if it has one.
+
+    CIFAR-10's layout is ``batches.meta``, ``data_batch_1``.. and ``test_batch``; CIFAR-100's
+    is ``meta``, ``train`` and ``test``; all regular files.
+
+    Parameters
+    ----------
+    root : Path
+        The folder.
+
+    Returns
+    -------
+    tuple or None
+        (name, training batches, test batches, metadata file), or None.
+    """
     ten = root / "batches.meta", root / "test_batch"
     if all(p.is_file() for p in ten) and (root / "data_batch_1").is_file():
         train = sorted(p for p in root.glob("data_batch_*") if p.is_file())
@@ -41,8 +53,23 @@ def cifar_layout(root: Path) -> tuple[str, list[Path], list[Path], Path] | None:
 
 
 def load_cifar(root: str | os.PathLike, name: str | None = None) -> Dataset:
-    """Load a CIFAR-10 or CIFAR-100 "python version" directory; train and test batches together,
-    with the official split in ``test_mask``."""
+    """Load a CIFAR-10 or CIFAR-100 "python version" directory.
+
+    The batches are pickles; they are read by an unpickler that builds only plain data
+    (lists, dicts, bytes and NumPy arrays), so a file can never run code.
+
+    Parameters
+    ----------
+    root : str or path-like
+        The directory.
+    name : str, optional
+        The dataset's name; default ``CIFAR-10`` or ``CIFAR-100``.
+
+    Returns
+    -------
+    Dataset
+        Train and test batches together, with the official split in ``test_mask``.
+    """
     root = Path(root)
     layout = cifar_layout(root)
     if layout is None:

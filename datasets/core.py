@@ -92,6 +92,7 @@ class Dataset:
 
     @property
     def image_shape(self) -> tuple[int, ...]:
+        """The shape of one image: (H, W) or (H, W, C)."""
         return tuple(self.images.shape[1:])
 
     def _need_labels(self, what: str) -> None:
@@ -100,6 +101,18 @@ class Dataset:
                                "(a flat folder; use one subfolder per class)")  # fmt: skip
 
     def class_counts(self) -> dict[str, int]:
+        """Images per class.
+
+        Returns
+        -------
+        dict of str to int
+            Class name to count, in the order of ``class_names``.
+
+        Raises
+        ------
+        DatasetError
+            When the images have no labels.
+        """
         self._need_labels("counting classes")
         counts = np.bincount(self.labels, minlength=len(self.class_names))
         return {name: int(c) for name, c in zip(self.class_names, counts, strict=True)}
@@ -112,7 +125,31 @@ class Dataset:
         seed: int = 0,
         name: str | None = None,
     ) -> Dataset:
-        """Select samples by ``indices``, or draw a stratified seeded sample of ``n``."""
+        """Select samples by ``indices``, or draw a stratified seeded sample of ``n``.
+
+        Parameters
+        ----------
+        indices : sequence of int, optional
+            Rows to keep, in order.
+        n : int, optional
+            Size of a stratified sample instead; needs labels.
+        seed : int, default=0
+            Seed of the sample.
+        name : str, optional
+            Name of the result; default this dataset's.
+
+        Returns
+        -------
+        Dataset
+            The selected images with their labels and test mask.
+
+        Raises
+        ------
+        ValueError
+            Unless exactly one of ``indices`` and ``n`` is given, or for ``n`` out of range.
+        IndexError
+            For indices out of range.
+        """
         if (indices is None) == (n is None):
             raise ValueError("subset: give exactly one of `indices` or `n`")
         if n is not None:
@@ -137,8 +174,25 @@ class Dataset:
     def split(self, test_size: int | float | None = None, seed: int = 0) -> tuple[Dataset, Dataset]:
         """Stratified, seeded train/test split.
 
-        ``test_size`` is a count (int) or a fraction (float). With ``None``, the dataset's own
-        split (``test_mask``) is used, and its absence is an error.
+        Parameters
+        ----------
+        test_size : int or float, optional
+            A count (int) or a fraction (float) of test images. With None, the dataset's own
+            split (``test_mask``) is used, and its absence is an error.
+        seed : int, default=0
+            Seed of the stratified draw.
+
+        Returns
+        -------
+        train, test : Dataset
+            The two parts, without a test mask.
+
+        Examples
+        --------
+        >>> from ncdvision.datasets import load
+        >>> train, test = load("digits").split(test_size=500, seed=0)
+        >>> len(train), len(test)
+        (1297, 500)
         """
         self._need_labels("a stratified split")
         if test_size is None:
@@ -160,7 +214,18 @@ class Dataset:
         return (replace(train, test_mask=None), replace(test, test_mask=None))
 
     def with_(self, **changes) -> Dataset:
-        """A copy with some fields replaced (validated again)."""
+        """A copy with some fields replaced, validated again.
+
+        Parameters
+        ----------
+        **changes
+            Field values by name (``images``, ``labels``, ``class_names``, ``name`` ...).
+
+        Returns
+        -------
+        Dataset
+            The copy.
+        """
         return replace(self, **changes)
 
 

@@ -34,6 +34,21 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     exactly the bytes the header promises; a gzipped one must be able to (expansion ratio,
     and the size recorded in the gzip trailer); and the body must fit the dataset limit
     (:mod:`.limits`). The body is read in chunks into one array.
+
+    Parameters
+    ----------
+    path : str or path-like
+        An IDX file, raw or gzipped.
+
+    Returns
+    -------
+    ndarray of uint8
+        The array with the header's shape.
+
+    Raises
+    ------
+    DatasetError
+        Naming the file: not IDX, not unsigned bytes, truncated, or larger than the limits.
     """
     path = Path(path)
     check_regular(path)
@@ -98,7 +113,20 @@ def _read_idx_stream(fh, path: Path, size: int, isize: int | None, gz: bool) -> 
 def load_idx_pair(
     images_path: str | os.PathLike, labels_path: str | os.PathLike, name: str | None = None
 ) -> Dataset:
-    """Load an images IDX file (N,H,W) and a labels IDX file (N,)."""
+    """Load an images IDX file (N,H,W) and a labels IDX file (N,).
+
+    Parameters
+    ----------
+    images_path, labels_path : str or path-like
+        The two IDX files.
+    name : str, optional
+        The dataset's name; default the images file's.
+
+    Returns
+    -------
+    Dataset
+        Classes named by their label values, ``0`` to the largest label.
+    """
     images = read_idx(images_path)
     labels = read_idx(labels_path)
     if images.ndim != 3:
@@ -133,10 +161,23 @@ _IDX_KIND = {"images": "idx3-ubyte", "labels": "idx1-ubyte"}
 
 
 def idx_split_files(folder: str | os.PathLike) -> dict[str, tuple[Path, Path]] | None:
-    """``{"train": (images, labels), "test": (images, labels)}`` when ``folder`` holds the
-    four files of an MNIST-style split, else None. Both spellings are read: the original
-    ``train-images-idx3-ubyte`` and the ``train-images.idx3-ubyte`` of common mirrors, each
-    raw or ``.gz``; nothing outside ``folder`` is looked at."""
+    """The four files of an MNIST-style split in a folder, if it holds them.
+
+    Both spellings are read: the original ``train-images-idx3-ubyte`` and the
+    ``train-images.idx3-ubyte`` of common mirrors, each raw or ``.gz``; nothing outside
+    ``folder`` is looked at.
+
+    Parameters
+    ----------
+    folder : str or path-like
+        The folder to look in.
+
+    Returns
+    -------
+    dict or None
+        ``{"train": (images, labels), "test": (images, labels)}`` as paths, or None unless
+        exactly one file of each is there.
+    """
     folder = Path(folder)
     found = {}
     for part, stems in IDX_SPLIT.items():
@@ -153,8 +194,21 @@ def idx_split_files(folder: str | os.PathLike) -> dict[str, tuple[Path, Path]] |
 
 
 def load_idx_split(folder: str | os.PathLike, name: str | None = None) -> Dataset:
-    """An MNIST-style folder (:func:`idx_split_files`): train and test parts together, the
-    official split in ``test_mask``, classes named by their label values."""
+    """Load an MNIST-style folder of four IDX files (:func:`idx_split_files`).
+
+    Parameters
+    ----------
+    folder : str or path-like
+        The folder.
+    name : str, optional
+        The dataset's name; default the folder's.
+
+    Returns
+    -------
+    Dataset
+        Train and test parts together, the official split in ``test_mask``, classes named by
+        their label values.
+    """
     folder = Path(folder)
     files = idx_split_files(folder)
     if files is None:
@@ -183,7 +237,20 @@ def load_npz(path: str | os.PathLike, name: str | None = None) -> Dataset:
     integers, optionally ``class_names``.
 
     Without ``class_names`` the classes are the distinct label values, sorted, and the labels
-    are encoded as their positions (nothing is sized by a label's value).
+    are encoded as their positions (nothing is sized by a label's value). The archive is read
+    without pickles, and its members' sizes are checked before they are decompressed.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The ``.npz`` file.
+    name : str, optional
+        The dataset's name; default the file's.
+
+    Returns
+    -------
+    Dataset
+        With a ``test_mask`` when the archive has one.
     """
     path = Path(path)
     what = "an .npz archive with arrays `images` (uint8, (N,H,W) or (N,H,W,C)) and `labels` (N,)"
@@ -283,6 +350,22 @@ def load_image_folder(
 
     Entries that are not read (hidden files, other suffixes, nested folders, loose files in
     ``root``) are listed in ``provenance["ignored"]``.
+
+    Parameters
+    ----------
+    root : str or path-like
+        The folder.
+    color : {"auto", "gray", "rgb"}, default="auto"
+        ``auto`` keeps grayscale when every image is gray, else converts all to RGB.
+    resize : (height, width), "most-common" or None, default=None
+        None refuses mixed sizes, listing the files that differ from the most common size.
+    name : str, optional
+        The dataset's name; default the folder's.
+
+    Returns
+    -------
+    Dataset
+        One class per subfolder, in name order.
     """
     root = Path(root)
     paths, labels, class_names, ignored = image_folder_files(root)
@@ -304,9 +387,27 @@ def load_image_folder(
 def load_flat_folder(root: str | os.PathLike, *, color: str = "auto",
                      resize: tuple[int, int] | str | None = None,
                      name: str | None = None) -> Dataset:  # fmt: skip
-    """Load a flat folder of images (no class subfolders) as an unlabelled dataset, in file
-    name order: labels -1, no class names (:attr:`Dataset.labelled` is False). Entries that
-    are not read are listed in ``provenance["ignored"]``."""
+    """Load a flat folder of images (no class subfolders) as an unlabelled dataset.
+
+    Images are in file name order. Entries that are not read are listed in
+    ``provenance["ignored"]``.
+
+    Parameters
+    ----------
+    root : str or path-like
+        The folder.
+    color : {"auto", "gray", "rgb"}, default="auto"
+        ``auto`` keeps grayscale when every image is gray, else converts all to RGB.
+    resize : (height, width), "most-common" or None, default=None
+        None refuses mixed sizes, listing the files that differ from the most common size.
+    name : str, optional
+        The dataset's name; default the folder's.
+
+    Returns
+    -------
+    Dataset
+        Labels -1 and no class names (:attr:`Dataset.labelled` is False).
+    """
     root = Path(root)
     paths, ignored = scan_folder(root)
     if not paths:

@@ -40,7 +40,18 @@ _GRAY_MODES = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
 
 
 def shown(path: Path) -> str:
-    """A path as text that can always be printed (undecodable bytes as ``\\x..`` escapes)."""
+    """A path as text that can always be printed.
+
+    Parameters
+    ----------
+    path : path-like
+        Any path.
+
+    Returns
+    -------
+    str
+        The path, with undecodable bytes as ``\\x..`` escapes.
+    """
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
@@ -48,8 +59,18 @@ _CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)] if c no
 
 
 def printable(text: str) -> str:
-    """``text`` safe for a terminal: control characters (escape sequences a file or class name
-    may carry) as ``\\xNN``, line breaks and tabs kept."""
+    """Text made safe for a terminal.
+
+    Parameters
+    ----------
+    text : str
+        A file or class name, say, which may carry escape sequences.
+
+    Returns
+    -------
+    str
+        Control characters as ``\\xNN``; line breaks and tabs kept.
+    """
     return str(text).translate(_CONTROL)
 
 
@@ -59,6 +80,18 @@ def scan_folder(folder: str | os.PathLike) -> tuple[list[Path], list[tuple[Path,
 
     A file name that is not valid UTF-8 is an error naming the file: it could not be written
     to a CSV or a report faithfully.
+
+    Parameters
+    ----------
+    folder : str or path-like
+        The folder; nothing below it is looked at.
+
+    Returns
+    -------
+    images : list of Path
+        The image files, sorted by name.
+    ignored : list of (Path, str)
+        Every other entry with the reason.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -81,7 +114,18 @@ def scan_folder(folder: str | os.PathLike) -> tuple[list[Path], list[tuple[Path,
 
 
 def list_images(folder: str | os.PathLike) -> list[Path]:
-    """Image files directly inside ``folder``, sorted by name (see :func:`scan_folder`)."""
+    """Image files directly inside ``folder``, sorted by name (see :func:`scan_folder`).
+
+    Parameters
+    ----------
+    folder : str or path-like
+        The folder.
+
+    Returns
+    -------
+    list of Path
+        The image files.
+    """
     return scan_folder(folder)[0]
 
 

@@ -41,8 +41,26 @@ def _copy(im: np.ndarray, kind: str, rng) -> np.ndarray:
 
 
 def plant_duplicates(ds: Dataset, fraction: float = 0.05, seed: int = 0):
-    """Append near-duplicate copies of ``round(fraction * N)`` random images, cycling through
-    :data:`COPY_KINDS`. Returns the dataset, the source index of each copy and its kind."""
+    """Append near-duplicate copies of random images, cycling through :data:`COPY_KINDS`.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The clean dataset.
+    fraction : float, default=0.05
+        ``round(fraction * len(ds))`` images are copied.
+    seed : int, default=0
+        Seed of the choice and of the copies' changes.
+
+    Returns
+    -------
+    dataset : Dataset
+        ``ds`` with the copies appended, without a test mask.
+    sources : ndarray of int
+        The index of each copy's original.
+    kinds : ndarray of str
+        Each copy's kind.
+    """
     rng = np.random.default_rng(seed)
     n = len(ds)
     src = np.sort(rng.choice(n, int(round(fraction * n)), replace=False))
@@ -59,10 +77,29 @@ def plant_duplicates(ds: Dataset, fraction: float = 0.05, seed: int = 0):
 
 def plant_junk(ds: Dataset, fraction: float = 0.02, foreign: np.ndarray | None = None,
                seed: int = 0):  # fmt: skip
-    """Append ``round(fraction * N)`` images of each junk kind with random labels: uniform
-    noise, blank or constant images (half all-zero, half one random gray level), and images
-    drawn from ``foreign`` (another dataset's images of the same shape; skipped when None).
-    Returns the dataset and the kind of each image ('' for the originals)."""
+    """Append junk images with random labels, ``round(fraction * len(ds))`` of each kind.
+
+    The kinds are uniform noise, blank or constant images (half all-zero, half one random gray
+    level), and images drawn from ``foreign``.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The clean dataset.
+    fraction : float, default=0.02
+        Share of each kind.
+    foreign : ndarray of uint8, optional
+        Another dataset's images of the same shape; that kind is skipped when None.
+    seed : int, default=0
+        Seed of the images and labels.
+
+    Returns
+    -------
+    dataset : Dataset
+        ``ds`` with the junk appended.
+    kinds : ndarray of str
+        The kind of each image, ``""`` for the originals.
+    """
     rng = np.random.default_rng(seed)
     n, m, shape = len(ds), int(round(fraction * len(ds))), ds.image_shape
     parts = {

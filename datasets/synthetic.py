@@ -33,8 +33,28 @@ def shapes(
     noise: float = 0.0,
     seed: int = 0,
 ) -> Dataset:
-    """White shapes on black; ``jitter`` is the fraction of ``size`` by which centre and scale
-    vary; ``noise`` is the std of added gaussian pixel noise as a fraction of 255."""
+    """White shapes on black, one shape per class, at a jittered centre and scale.
+
+    Parameters
+    ----------
+    n_per_class : int, default=100
+        Images per class.
+    size : int, default=28
+        Side of the square images.
+    n_classes : int, default=8
+        The first ``n_classes`` of :data:`SHAPE_CLASSES`.
+    jitter : float, default=0.15
+        The fraction of ``size`` by which centre and scale vary.
+    noise : float, default=0.0
+        Standard deviation of added gaussian pixel noise, as a fraction of 255.
+    seed : int, default=0
+        Seed of everything drawn.
+
+    Returns
+    -------
+    Dataset
+        ``n_per_class * n_classes`` grayscale images.
+    """
     if not 1 <= n_classes <= len(SHAPE_CLASSES):
         raise ValueError(f"n_classes must be in [1, {len(SHAPE_CLASSES)}]")
     rng = np.random.default_rng(seed)
@@ -89,7 +109,26 @@ def textures(
 ) -> Dataset:
     """Texture classes at a random phase and an integer period of 3..6 pixels, in two grey
     levels from a small palette. Nothing is aligned, so pixel-space neighbours are weak, while
-    byte codecs find the exactly repeated runs of a same-class image in the concatenation."""
+    byte codecs find the exactly repeated runs of a same-class image in the concatenation.
+
+    Parameters
+    ----------
+    n_per_class : int, default=100
+        Images per class.
+    size : int, default=28
+        Side of the square images.
+    n_classes : int, default=8
+        The first ``n_classes`` of :data:`TEXTURE_CLASSES`.
+    noise : float, default=0.0
+        Standard deviation of added gaussian pixel noise, as a fraction of 255.
+    seed : int, default=0
+        Seed of everything drawn.
+
+    Returns
+    -------
+    Dataset
+        ``n_per_class * n_classes`` grayscale images.
+    """
     if not 1 <= n_classes <= len(TEXTURE_CLASSES):
         raise ValueError(f"n_classes must be in [1, {len(TEXTURE_CLASSES)}]")
     rng = np.random.default_rng(seed)
@@ -148,7 +187,24 @@ def textures(
 
 
 def noise(n: int = 1000, size: int = 28, *, n_classes: int = 10, seed: int = 0) -> Dataset:
-    """Uniform random uint8 pixels with uniformly random labels: nothing to compress or learn."""
+    """Uniform random uint8 pixels with uniformly random labels: nothing to compress or learn.
+
+    Parameters
+    ----------
+    n : int, default=1000
+        Number of images.
+    size : int, default=28
+        Side of the square images.
+    n_classes : int, default=10
+        Number of classes.
+    seed : int, default=0
+        Seed of pixels and labels.
+
+    Returns
+    -------
+    Dataset
+        The control set of the studies.
+    """
     rng = np.random.default_rng(seed)
     return Dataset(
         rng.integers(0, 256, (n, size, size), dtype=np.uint8),

@@ -11,6 +11,24 @@ try:
 except PackageNotFoundError:
     release = "unknown"
 
+
+def _constants() -> list[str]:
+    """Patterns of the module constants among the documented names."""
+    import importlib
+    import inspect
+    import re
+
+    out = []
+    for mod in ("ncdvision.ncd", "ncdvision.datasets", "ncdvision.neural.coding"):
+        m = importlib.import_module(mod)
+        for n in m.__all__:
+            if not (
+                inspect.isclass(obj := getattr(m, n)) or callable(obj) or inspect.ismodule(obj)
+            ):
+                out.append(re.escape(f"{mod}.{n}") + "$")
+    return out
+
+
 extensions = [
     "myst_parser",
     "numpydoc",
@@ -34,8 +52,15 @@ myst_enable_extensions = ["dollarmath"]
 suppress_warnings = ["myst.xref_missing"]
 
 autosummary_generate = True
+# The neural submodules' pages list what their __all__ exports, not what they import.
+autosummary_ignore_module_all = False
 autodoc_typehints = "none"
 numpydoc_show_class_members = False
+# Every documented function, class and method has a summary, Parameters and Returns. Module
+# constants are documented by their ``#:`` comments, which numpydoc does not read, and a
+# constructor's parameters are in its class's docstring (numpydoc's convention).
+numpydoc_validation_checks = {"PR01", "PR02", "RT01", "GL08", "SS01"}
+numpydoc_validation_exclude = {r"\.__init__$", *_constants()}
 autodoc_default_options = {
     "members": True,
     "inherited-members": False,

@@ -36,6 +36,18 @@ class CodecData:
     lengths: np.ndarray
 
     def take(self, rows) -> CodecData:
+        """The prepared batch of some rows.
+
+        Parameters
+        ----------
+        rows : slice or array-like of int
+            Rows to keep, in order.
+
+        Returns
+        -------
+        CodecData
+            Their items and lengths.
+        """
         idx = range(len(self.items))[rows] if isinstance(rows, slice) else rows
         return CodecData([self.items[i] for i in idx], self.lengths[rows])
 
@@ -59,13 +71,37 @@ class ByteCodec(Codec):
 
     @abstractmethod
     def compress(self, data) -> bytes:
-        """The compressed representation of ``data``."""
+        """Compress one item.
+
+        Parameters
+        ----------
+        data : bytes or ndarray
+            Bytes for byte codecs, a 2-D or 3-D uint8 image for image codecs.
+
+        Returns
+        -------
+        bytes
+            The compressed representation, container included.
+        """
 
     def decompress(self, blob: bytes):  # pragma: no cover - codec specific
+        """Invert :meth:`compress`.
+
+        Parameters
+        ----------
+        blob : bytes
+            What :meth:`compress` returned.
+
+        Returns
+        -------
+        bytes or ndarray
+            The original item.
+        """
         raise NotImplementedError
 
     @property
     def header_bits(self) -> int:
+        """The container's fixed cost in bits: the length of compressing empty input."""
         if not hasattr(self, "_header_bits"):
             self._header_bits = 8 * len(self.compress(self._empty()))
         return self._header_bits
@@ -74,31 +110,84 @@ class ByteCodec(Codec):
         return b""
 
     def length(self, data) -> float:
-        """Header-corrected compressed length of ``data`` in bits."""
+        """Header-corrected compressed length of one item.
+
+        Parameters
+        ----------
+        data : bytes or ndarray
+            One item, as :meth:`items` gives it.
+
+        Returns
+        -------
+        float
+            Bits of the compressed item less :attr:`header_bits`.
+        """
         return 8 * len(self.compress(data)) - self.header_bits
 
     def concat(self, x, y):
-        """How two inputs are joined for C(xy)."""
+        """Join two items for the joint length C(xy).
+
+        Parameters
+        ----------
+        x, y : bytes or ndarray
+            Two items, as :meth:`items` gives them.
+
+        Returns
+        -------
+        bytes or ndarray
+            ``x + y`` for byte codecs; the two images side by side for image codecs.
+        """
         return x + y
 
     def joint_lengths(self, x, ys: Sequence) -> np.ndarray:
-        """C(x y) in bits for each ``y`` in ``ys``."""
+        """Joint lengths of one item with each of several.
+
+        Parameters
+        ----------
+        x : bytes or ndarray
+            One item.
+        ys : sequence
+            Items to join with ``x``.
+
+        Returns
+        -------
+        ndarray of float64, shape (len(ys),)
+            Header-corrected C(x y) in bits.
+        """
         h = self.header_bits
         return np.array([8 * len(self.compress(self.concat(x, y))) - h for y in ys], np.float64)
 
     def items(self, symbols: np.ndarray) -> list:
-        """What is compressed for each symbol image: its bytes, row-major."""
+        """What is compressed for each symbol image.
+
+        Parameters
+        ----------
+        symbols : ndarray of uint8, shape (n_images, ...)
+            Symbol images from a serializer.
+
+        Returns
+        -------
+        list
+            Each image's bytes, row-major (byte codecs), or each image as a 2-D or 3-D array
+            (image codecs).
+        """
         return [s.tobytes() for s in symbols]
 
-    def prepare(self, symbols: np.ndarray, levels: int, n_jobs: int = 1) -> CodecData:
+    def prepare(
+        self, symbols: np.ndarray, levels: int, n_jobs: int = 1
+    ) -> CodecData:  # numpydoc ignore=GL08
         items = self.items(symbols)
         return CodecData(items, np.asarray(_map(self.length, items, n_jobs), np.float64))
 
-    def joint_block(self, dx: CodecData, dy: CodecData, n_jobs: int = 1) -> np.ndarray:
+    def joint_block(
+        self, dx: CodecData, dy: CodecData, n_jobs: int = 1
+    ) -> np.ndarray:  # numpydoc ignore=GL08
         rows = _map(lambda x: self.joint_lengths(x, dy.items), dx.items, n_jobs)
         return np.stack(rows) if rows else np.empty((0, len(dy.items)))
 
-    def joint_pairs(self, dx: CodecData, dy: CodecData, cand, n_jobs: int = 1) -> np.ndarray:
+    def joint_pairs(
+        self, dx: CodecData, dy: CodecData, cand, n_jobs: int = 1
+    ) -> np.ndarray:  # numpydoc ignore=GL08
         def row(i):
             return self.joint_lengths(dx.items[i], [dy.items[j] for j in cand[i]])
 
@@ -246,13 +335,13 @@ class ImageCodec(ByteCodec):
     kind = "image"
     format = ""
 
-    def items(self, symbols: np.ndarray) -> list:
+    def items(self, symbols: np.ndarray) -> list:  # numpydoc ignore=GL08
         return list(symbols[..., 0] if symbols.ndim == 4 and symbols.shape[3] == 1 else symbols)
 
     def _save_kwargs(self) -> dict:
         return {}
 
-    def compress(self, data: np.ndarray) -> bytes:
+    def compress(self, data: np.ndarray) -> bytes:  # numpydoc ignore=GL08
         from PIL import Image
 
         buf = io.BytesIO()
@@ -262,13 +351,26 @@ class ImageCodec(ByteCodec):
         return buf.getvalue()
 
     def decompress(self, blob: bytes, gray: bool = False) -> np.ndarray:
-        """Decode; ``gray=True`` for images that were 2-D (WebP stores them as RGB)."""
+        """Decode one compressed image.
+
+        Parameters
+        ----------
+        blob : bytes
+            What :meth:`compress` returned.
+        gray : bool, default=False
+            True for images that were 2-D: WebP stores them as RGB.
+
+        Returns
+        -------
+        ndarray of uint8
+            The image.
+        """
         from PIL import Image
 
         with Image.open(io.BytesIO(blob)) as im:
             return np.asarray(im.convert("L") if gray else im)
 
-    def length(self, data: np.ndarray) -> float:
+    def length(self, data: np.ndarray) -> float:  # numpydoc ignore=GL08
         return 8 * len(self.compress(data)) - self._header_for(data)
 
     def _header_for(self, data: np.ndarray) -> int:
@@ -279,14 +381,17 @@ class ImageCodec(ByteCodec):
 
     @property
     def header_bits(self) -> int:
+        """The fixed cost in bits: the length of a 1x1 black grayscale image."""
         return self._header_for(np.zeros((1, 1), np.uint8))
 
-    def concat(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def concat(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:  # numpydoc ignore=GL08
         if x.shape[0] != y.shape[0]:
             raise ValueError(f"side-by-side join needs equal heights, got {x.shape} and {y.shape}")
         return np.concatenate([x, y], axis=1)
 
-    def joint_lengths(self, x: np.ndarray, ys: Sequence[np.ndarray]) -> np.ndarray:
+    def joint_lengths(
+        self, x: np.ndarray, ys: Sequence[np.ndarray]
+    ) -> np.ndarray:  # numpydoc ignore=GL08
         h = self._header_for(x)
         return np.array([8 * len(self.compress(self.concat(x, y))) - h for y in ys], np.float64)
 

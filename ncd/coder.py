@@ -56,20 +56,78 @@ class Codec(ABC):
         return self.codec_id
 
     def fit(self, symbols: np.ndarray, levels: int, labels=None) -> Codec:
-        """Learn from training symbol images; a no-op unless the coder is ``learned``."""
+        """Learn from training symbol images; a no-op unless the coder is ``learned``.
+
+        Parameters
+        ----------
+        symbols : ndarray of uint8, shape (n_images, height, width[, planes])
+            Training images as a serializer gives them, each value below ``levels``.
+        levels : int
+            Number of symbol levels (2 for binary images).
+        labels : array-like of shape (n_images,), optional
+            Class labels; required by the ``learned`` coders, which learn from same-class pairs.
+
+        Returns
+        -------
+        Codec
+            ``self``.
+        """
         return self
 
     @abstractmethod
     def prepare(self, symbols: np.ndarray, levels: int, n_jobs: int = 1) -> Any:
-        """Per-batch data for :meth:`joint_block`, with ``.lengths`` (C(x) in bits) and
-        ``.take(rows)``."""
+        """Per-batch data for :meth:`joint_block`: what is coded, and each image's C(x).
+
+        Parameters
+        ----------
+        symbols : ndarray of uint8, shape (n_images, height, width[, planes])
+            Images as a serializer gives them, each value below ``levels``.
+        levels : int
+            Number of symbol levels.
+        n_jobs : int, default=1
+            Threads to use.
+
+        Returns
+        -------
+        object
+            A prepared batch with ``.lengths`` (C(x) in bits, float64 of shape (n_images,))
+            and ``.take(rows)`` (the prepared batch of some rows).
+        """
 
     @abstractmethod
     def joint_block(self, dx, dy, n_jobs: int = 1) -> np.ndarray:
-        """C(x_i y_j) in bits for every pair: float64 (len(dx), len(dy))."""
+        """Joint lengths C(x_i y_j) of every pair of two prepared batches.
+
+        Parameters
+        ----------
+        dx, dy : object
+            Prepared batches from :meth:`prepare`.
+        n_jobs : int, default=1
+            Threads to use.
+
+        Returns
+        -------
+        ndarray of float64, shape (len(dx), len(dy))
+            C(x_i y_j) in bits.
+        """
 
     def joint_pairs(self, dx, dy, cand: np.ndarray, n_jobs: int = 1) -> np.ndarray:
-        """C(x_i y_cand[i, j]) in bits for listed pairs only: float64 ``cand.shape``."""
+        """Joint lengths of listed pairs only: C(x_i y_cand[i, j]).
+
+        Parameters
+        ----------
+        dx, dy : object
+            Prepared batches from :meth:`prepare`.
+        cand : ndarray of int, shape (len(dx), n_candidates)
+            For each row of ``dx``, the rows of ``dy`` to pair it with.
+        n_jobs : int, default=1
+            Threads to use.
+
+        Returns
+        -------
+        ndarray of float64, shape ``cand.shape``
+            C(x_i y_cand[i, j]) in bits.
+        """
         rows = [self.joint_block(dx.take([i]), dy.take(c), n_jobs)[0] for i, c in enumerate(cand)]
         return np.stack(rows) if rows else np.empty(cand.shape)
 
@@ -92,11 +150,30 @@ class Codec(ABC):
         return []
 
     def get_config(self) -> dict:
-        """``{"id": ..., **parameters}``: everything :meth:`from_config` needs."""
+        """The codec's id and parameters: everything :meth:`from_config` needs.
+
+        Returns
+        -------
+        dict
+            ``{"id": codec_id, **parameters}``, JSON-serializable.
+        """
         return {"id": self.codec_id, **{k: getattr(self, k) for k in self._param_names()}}
 
     @classmethod
     def from_config(cls, config: dict) -> Codec:
+        """The codec a :meth:`get_config` dict describes.
+
+        Parameters
+        ----------
+        config : dict
+            ``{"id": codec_id, **parameters}``; the id is not checked here
+            (:func:`get_codec` dispatches on it).
+
+        Returns
+        -------
+        Codec
+            A new codec with those parameters.
+        """
         params = {k: v for k, v in config.items() if k != "id"}
         return cls(**params)
 

@@ -305,10 +305,12 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
 
     @property
     def n_candidates_(self) -> int | None:
+        """Candidates per query of the cascade at the fitted k, or None for exact search."""
         return self.cascade()[0]
 
     @property
     def cascade_recall_(self) -> dict[int, float]:
+        """Measured recall of the exact top k at each candidate count tried."""
         return self.cascade()[1]
 
     def candidates_for(self, n_queries: int, k: int | None = None) -> int | None:

@@ -21,6 +21,7 @@ class PixelKNNClassifier(SingleLabelClassifier, BaseEstimator):
     Parameters
     ----------
     k : int or "auto", default="auto"
+        Neighbours that vote; ``"auto"`` chooses it by leave-one-out on the training set.
     metric : str, default="euclidean"
         Any metric of :class:`sklearn.neighbors.NearestNeighbors`.
     """
@@ -37,6 +38,20 @@ class PixelKNNClassifier(SingleLabelClassifier, BaseEstimator):
         return X.reshape(len(X), -1).astype(np.float32)
 
     def fit(self, X, y) -> PixelKNNClassifier:
+        """Store the training images and choose k (where ``"auto"``) by leave-one-out.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_images, height, width[, channels])
+            Training images, uint8.
+        y : array-like of shape (n_images,)
+            Their labels.
+
+        Returns
+        -------
+        PixelKNNClassifier
+            ``self``, fitted.
+        """
         self._validate_params()
         check_no_bool_numbers(self)
         X, self.classes_, y_enc = check_X_y(X, y)
@@ -45,22 +60,71 @@ class PixelKNNClassifier(SingleLabelClassifier, BaseEstimator):
         return self
 
     def kneighbors(self, X=None, n_neighbors: int | None = None, return_distance: bool = True):
-        """Distances and training indices of the nearest training images, nearest first;
-        ``X=None`` is leave-one-out over the training images, as in scikit-learn."""
+        """Distances and training indices of the nearest training images, nearest first.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_queries, height, width[, channels]), optional
+            Query images; None is leave-one-out over the training images, as in scikit-learn.
+        n_neighbors : int, optional
+            Neighbours per query; default the fitted ``k_``.
+        return_distance : bool, default=True
+            Return the distances too.
+
+        Returns
+        -------
+        distances : ndarray of shape (n_queries, n_neighbors)
+            Only when ``return_distance``.
+        indices : ndarray of int, shape (n_queries, n_neighbors)
+            Indices into the training images.
+        """
         check_is_fitted(self, "knn_")
         F = None if X is None else self._flat(X)
         k = self.k_ if n_neighbors is None else n_neighbors
         return self.knn_.nn_.kneighbors(F, n_neighbors=k, return_distance=return_distance)
 
     def predict(self, X) -> np.ndarray:
+        """The majority label of each image's k nearest training images (the tie rule of
+        :mod:`.neighbors`).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_queries, height, width[, channels])
+            Query images.
+
+        Returns
+        -------
+        ndarray of shape (n_queries,)
+            One label each.
+        """
         check_is_fitted(self, "knn_")
         return self.classes_[self.knn_.predict(self._flat(X))]
 
     def predict_proba(self, X) -> np.ndarray:
+        """Vote fractions among the k nearest training images.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_queries, height, width[, channels])
+            Query images.
+
+        Returns
+        -------
+        ndarray of shape (n_queries, n_classes)
+            Columns in the order of ``classes_``.
+        """
         check_is_fitted(self, "knn_")
         return self.knn_.predict_proba(self._flat(X))
 
     def settings(self) -> dict:
+        """The settings in use, for reports.
+
+        Returns
+        -------
+        dict
+            ``codec`` (``"-"``), ``serializer``, ``k``, ``distance`` (the metric) and
+            ``loo_accuracy``.
+        """
         check_is_fitted(self, "knn_")
         return {"codec": "-", "serializer": "raw", "k": self.k_, "distance": self.metric,
                 "loo_accuracy": self.loo_accuracy_}  # fmt: skip

@@ -21,16 +21,63 @@ import numpy as np
 
 
 class Serializer:
+    """Maps uint8 images to symbol images; the base class is the identity (``raw``).
+
+    Attributes
+    ----------
+    name : str
+        The name :func:`get_serializer` accepts (``raw``, ``q4``, ``binary``, ``thermo:3`` ...).
+    levels : int
+        Number of symbol levels in the output, the ``levels`` every codec method takes.
+    """
+
     name = "raw"
     levels = 256
 
     def fit(self, images: np.ndarray) -> Serializer:
+        """Learn from training images; only ``binary`` learns (its Otsu threshold).
+
+        Parameters
+        ----------
+        images : ndarray of uint8, shape (n_images, height, width[, channels])
+            Training images.
+
+        Returns
+        -------
+        Serializer
+            ``self``.
+        """
         return self
 
     def transform(self, images: np.ndarray) -> np.ndarray:
+        """The symbol images of some images.
+
+        Parameters
+        ----------
+        images : ndarray of uint8, shape (n_images, height, width[, channels])
+            Images to serialize.
+
+        Returns
+        -------
+        ndarray of uint8
+            Symbols below :attr:`levels`; same shape, except that ``thermo:K`` adds K planes
+            as channels.
+        """
         return images
 
     def fit_transform(self, images: np.ndarray) -> np.ndarray:
+        """:meth:`fit`, then :meth:`transform`, on the same images.
+
+        Parameters
+        ----------
+        images : ndarray of uint8, shape (n_images, height, width[, channels])
+            Training images.
+
+        Returns
+        -------
+        ndarray of uint8
+            Their symbol images.
+        """
         return self.fit(images).transform(images)
 
     def __repr__(self) -> str:
@@ -49,7 +96,7 @@ class Quantize(Serializer):
         self.levels = 1 << bits
         self.name = f"q{bits}"
 
-    def transform(self, images: np.ndarray) -> np.ndarray:
+    def transform(self, images: np.ndarray) -> np.ndarray:  # numpydoc ignore=GL08
         return images >> np.uint8(8 - self.bits)
 
 
@@ -63,12 +110,12 @@ class Binarize(Serializer):
         self.fixed = threshold is not None
         self.name = "binary" if threshold is None else f"binary:{threshold}"
 
-    def fit(self, images: np.ndarray) -> Binarize:
+    def fit(self, images: np.ndarray) -> Binarize:  # numpydoc ignore=GL08
         if not self.fixed:
             self.threshold = otsu_threshold(images)
         return self
 
-    def transform(self, images: np.ndarray) -> np.ndarray:
+    def transform(self, images: np.ndarray) -> np.ndarray:  # numpydoc ignore=GL08
         if self.threshold is None:
             raise RuntimeError("Binarize: call fit() on the training images first (Otsu threshold)")
         return (images > self.threshold).astype(np.uint8)
@@ -84,7 +131,7 @@ class Thermometer(Serializer):
         self.thresholds = np.array([round(256 * (i + 1) / (planes + 1)) for i in range(planes)])
         self.name = f"thermo:{planes}"
 
-    def transform(self, images: np.ndarray) -> np.ndarray:
+    def transform(self, images: np.ndarray) -> np.ndarray:  # numpydoc ignore=GL08
         planes = [(images > t).astype(np.uint8) for t in self.thresholds]
         if images.ndim == 3:
             return np.stack(planes, axis=-1)  # (N, H, W, K)

@@ -16,7 +16,34 @@ def check_images(X, name: str = "X", allow_empty: bool = False, gray: bool = Fal
 
     Float images are refused: whether they are in [0, 1] or [0, 255] cannot be told safely.
     Integer arrays within 0..255 are converted; anything else names what was expected.
-    ``gray=True`` accepts only (N, H, W).
+
+    Parameters
+    ----------
+    X : array-like
+        An array, a list of equal-shape arrays, or a pandas column of them.
+    name : str, default="X"
+        The argument's name in error messages.
+    allow_empty : bool, default=False
+        Accept a batch of no images.
+    gray : bool, default=False
+        Accept only (N, H, W).
+
+    Returns
+    -------
+    ndarray of uint8
+        C-contiguous, (N, H, W) or (N, H, W, C) with C in 1, 3, 4.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name`` and what was expected: for floats, NaN, booleans, values outside
+        0..255, mixed shapes, a 2-D array (with a hint to reshape) or no pixels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_images(np.zeros((2, 8, 8), np.int64)).dtype
+    dtype('uint8')
     """
     if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray):  # a pandas Series or frame
         X = X.to_numpy()
@@ -78,7 +105,29 @@ def _shape_hint(shape: tuple[int, int]) -> str:
 
 
 def check_X_y(X, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Validated images, the sorted classes and the encoded labels of a training set."""
+    """Validate a training set: images and one label per image.
+
+    Parameters
+    ----------
+    X : array-like
+        Images, as :func:`check_images` accepts them.
+    y : array-like of shape (n_images,)
+        Class labels of any sortable type.
+
+    Returns
+    -------
+    X : ndarray of uint8
+        The validated images.
+    classes : ndarray
+        The sorted distinct labels.
+    y_encoded : ndarray of int
+        Each image's index into ``classes``.
+
+    Raises
+    ------
+    ValueError
+        For invalid images, labels that are not 1-D class labels, or counts that differ.
+    """
     X = check_images(X, "X")
     y = np.asarray(y)
     if y.ndim != 1:

@@ -13,9 +13,21 @@ from ncdvision.ncd.validation import check_images, check_X_y
 
 from .train import cache_dir, fit, run_key
 
+__all__ = ["CNNClassifier", "SmallCNN"]
+
 
 class SmallCNN(nn.Module):
-    """Two conv blocks and a linear head; grayscale or colour input of any size."""
+    """Two conv blocks and a linear head; grayscale or colour input of any size.
+
+    Parameters
+    ----------
+    in_channels : int
+        1 for grayscale, 3 or 4 for colour.
+    n_classes : int
+        Outputs of the head.
+    width : int, default=32
+        Channels of the first block; the second has twice as many.
+    """
 
     def __init__(self, in_channels: int, n_classes: int, width: int = 32):
         super().__init__()
@@ -27,6 +39,18 @@ class SmallCNN(nn.Module):
         self.head = nn.Sequential(nn.Dropout(0.25), nn.Linear(2 * width * 16, n_classes))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Class logits of a batch.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (N, in_channels, H, W)
+            Images scaled to [0, 1].
+
+        Returns
+        -------
+        torch.Tensor of shape (N, n_classes)
+            Logits.
+        """
         return self.head(self.features(x))
 
 
@@ -40,10 +64,20 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    epochs, batch_size, lr, width, seed : training settings
+    epochs : int, default=10
+        Passes over the training images.
+    batch_size : int, default=64
+        Images per step.
+    lr : float, default=2e-3
+        Adam's learning rate, annealed on a cosine schedule.
+    width : int, default=32
+        :class:`SmallCNN`'s width.
+    seed : int, default=0
+        Seed of the weights and the batches.
     cache : str, optional
         Checkpoint folder (see :func:`ncdvision.neural.train.cache_dir`); ``None`` for default.
-    progress : bool
+    progress : bool, default=False
+        Show a progress bar and a line per epoch.
     """
 
     def __init__(self, epochs=10, batch_size=64, lr=2e-3, width=32, seed=0, cache=None,
@@ -57,6 +91,20 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         self.progress = progress
 
     def fit(self, X, y) -> CNNClassifier:
+        """Train the network on the images, resuming from a checkpoint when one matches.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_images, height, width[, channels])
+            uint8 training images.
+        y : array-like of shape (n_images,)
+            Their labels.
+
+        Returns
+        -------
+        CNNClassifier
+            ``self``, fitted.
+        """
         X, self.classes_, y_enc = check_X_y(X, y)
         torch.manual_seed(self.seed)
         in_ch = 1 if X.ndim == 3 else X.shape[3]
@@ -75,6 +123,18 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def predict_proba(self, X) -> np.ndarray:
+        """Softmax class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_queries, height, width[, channels])
+            uint8 images.
+
+        Returns
+        -------
+        ndarray of shape (n_queries, n_classes)
+            Columns in the order of ``classes_``.
+        """
         check_is_fitted(self, "model_")
         X = check_images(X, "X")
         with torch.no_grad():
@@ -85,5 +145,17 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         return torch.cat(out).numpy()
 
     def predict(self, X) -> np.ndarray:
+        """The most probable class of each image.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_queries, height, width[, channels])
+            uint8 images.
+
+        Returns
+        -------
+        ndarray of shape (n_queries,)
+            One label each.
+        """
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]

@@ -22,19 +22,48 @@ import constriction
 import numpy as np
 import torch
 
+__all__ = ["HEADER_WORDS", "Code", "check_symbols", "decode", "encode", "likelihood_bits",
+           "pack", "unpack"]  # fmt: skip
+
+#: uint32 words before the range coder's: count, height, width, and batch size or channels.
 HEADER_WORDS = 4
 
 
 def pack(header: tuple[int, ...], stream: np.ndarray) -> np.ndarray:
-    """The stream format of every neural coder: :data:`HEADER_WORDS` uint32 header words
-    (what the decoder must know: counts and shapes), then the range coder's words."""
+    """Build a stream in the format of every neural coder.
+
+    Parameters
+    ----------
+    header : tuple of int
+        :data:`HEADER_WORDS` values the decoder must know: counts and shapes.
+    stream : ndarray of uint32
+        The range coder's words.
+
+    Returns
+    -------
+    ndarray of uint32
+        The header words, then the stream.
+    """
     if len(header) != HEADER_WORDS:
         raise ValueError(f"a header has {HEADER_WORDS} words, got {len(header)}")
     return np.concatenate([np.asarray(header, np.uint32), np.asarray(stream, np.uint32)])
 
 
 def unpack(words: np.ndarray) -> tuple[tuple[int, ...], np.ndarray]:
-    """(header, range-coder words) of a stream made by :func:`pack`."""
+    """Split a stream made by :func:`pack`.
+
+    Parameters
+    ----------
+    words : ndarray of uint32
+        The stream.
+
+    Returns
+    -------
+    header : tuple of int
+        The header values.
+    stream : ndarray of uint32
+        The range coder's words.
+    """
     words = np.asarray(words, np.uint32)
     if len(words) < HEADER_WORDS:
         raise ValueError(f"a coded stream starts with {HEADER_WORDS} header words")
@@ -43,13 +72,22 @@ def unpack(words: np.ndarray) -> tuple[tuple[int, ...], np.ndarray]:
 
 @dataclass
 class Code:
-    """A coded set of images."""
+    """A coded set of images.
 
-    words: np.ndarray  # uint32: header + range-coder stream
-    likelihood_bits: float  # -log2 p(images) under the model
+    Parameters
+    ----------
+    words : ndarray of uint32
+        Header and range-coder stream.
+    likelihood_bits : float
+        -log2 p(images) under the model, what an ideal coder would spend.
+    """
+
+    words: np.ndarray
+    likelihood_bits: float
 
     @property
     def bits(self) -> int:
+        """The code's actual length in bits, header included."""
         return 32 * len(self.words)
 
 
@@ -67,7 +105,25 @@ def _probabilities(model, batch: torch.Tensor) -> np.ndarray:
 
 
 def check_symbols(images: np.ndarray, levels: int) -> np.ndarray:
-    """uint8 grayscale images (N, H, W) with every value below ``levels``."""
+    """Validate images for a model: uint8 grayscale (N, H, W), every value below ``levels``.
+
+    Parameters
+    ----------
+    images : array-like
+        The images.
+    levels : int
+        The model's number of pixel values.
+
+    Returns
+    -------
+    ndarray of uint8, shape (N, H, W)
+        The images.
+
+    Raises
+    ------
+    ValueError
+        For another type or shape, or a value of ``levels`` or more.
+    """
     images = np.asarray(images)
     if images.ndim != 3 or images.dtype != np.uint8:
         raise ValueError(
@@ -81,7 +137,22 @@ def check_symbols(images: np.ndarray, levels: int) -> np.ndarray:
 
 
 def encode(model, images: np.ndarray, batch_size: int = 256) -> Code:
-    """Range-code ``images`` (uint8, values < model.levels) with ``model``."""
+    """Range-code images with an autoregressive model.
+
+    Parameters
+    ----------
+    model : GatedPixelCNN
+        A trained model; its ``levels`` bound the pixel values.
+    images : ndarray of uint8, shape (N, H, W)
+        The images.
+    batch_size : int, default=256
+        Images per forward pass; stored in the header, since decoding must use the same.
+
+    Returns
+    -------
+    Code
+        The stream and the model's ideal length.
+    """
     images = check_symbols(images, model.levels)
     n, h, w = images.shape
     model.eval()
@@ -103,7 +174,20 @@ def encode(model, images: np.ndarray, batch_size: int = 256) -> Code:
 
 
 def decode(model, words: np.ndarray) -> np.ndarray:
-    """Decode images coded by :func:`encode` with the same model."""
+    """Decode images coded by :func:`encode` with the same model.
+
+    Parameters
+    ----------
+    model : GatedPixelCNN
+        The model that coded them.
+    words : ndarray of uint32
+        ``Code.words``.
+
+    Returns
+    -------
+    ndarray of uint8, shape (N, H, W)
+        The images, bit-exact.
+    """
     (n, h, w, batch_size), stream = unpack(words)
     dec = constriction.stream.queue.RangeDecoder(stream)
     cat = constriction.stream.model.Categorical(perfect=False)
@@ -121,7 +205,22 @@ def decode(model, words: np.ndarray) -> np.ndarray:
 
 
 def likelihood_bits(model, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """-log2 p(x) of each image under the model (no coding): (N,)."""
+    """-log2 p(x) of each image under the model, without coding.
+
+    Parameters
+    ----------
+    model : GatedPixelCNN
+        A trained model.
+    images : ndarray of uint8, shape (N, H, W)
+        The images.
+    batch_size : int, default=256
+        Images per forward pass.
+
+    Returns
+    -------
+    ndarray of float64, shape (N,)
+        Bits per image.
+    """
     images = check_symbols(images, model.levels)
     model.eval()
     out = []

@@ -19,6 +19,8 @@ from torch import nn
 
 from .coding import Code, pack, unpack
 
+__all__ = ["EntropyBottleneck"]
+
 
 class EntropyBottleneck(nn.Module):
     """Factorized learned density over the channels of a latent tensor (N, C, H, W).
@@ -27,6 +29,15 @@ class EntropyBottleneck(nn.Module):
     :meth:`forward` (noisy latents and their likelihoods); :meth:`update` computes and caches
     the integer probability tables the range coder needs; :meth:`compress` and
     :meth:`decompress` code rounded latents with those tables.
+
+    Parameters
+    ----------
+    channels : int
+        Latent channels; each has its own density.
+    filters : tuple of int, default=(3, 3, 3)
+        Widths of the hidden layers of the monotone cumulative function.
+    init_scale : float, default=10.0
+        Initial scale of the density.
     """
 
     def __init__(
@@ -57,7 +68,18 @@ class EntropyBottleneck(nn.Module):
         return v
 
     def likelihood(self, y: torch.Tensor) -> torch.Tensor:
-        """Probability mass of the unit interval around each value of y (N, C, H, W)."""
+        """Probability mass of the unit interval around each value of the latents.
+
+        Parameters
+        ----------
+        y : torch.Tensor of shape (N, C, H, W)
+            Latents.
+
+        Returns
+        -------
+        torch.Tensor of shape (N, C, H, W)
+            c(y + 1/2) - c(y - 1/2), at least 1e-9.
+        """
         n, c, h, w = y.shape
         v = y.permute(1, 0, 2, 3).reshape(c, 1, -1)
         lo, hi = self._logits_cdf(v - 0.5), self._logits_cdf(v + 0.5)
@@ -67,12 +89,36 @@ class EntropyBottleneck(nn.Module):
         return p.reshape(c, n, h, w).permute(1, 0, 2, 3)
 
     def forward(self, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(noisy or rounded latents, their likelihoods)."""
+        """Quantize latents for training (uniform noise) or evaluation (rounding).
+
+        Parameters
+        ----------
+        y : torch.Tensor of shape (N, C, H, W)
+            Latents.
+
+        Returns
+        -------
+        y_hat : torch.Tensor of shape (N, C, H, W)
+            Noisy latents in training mode, rounded ones in eval mode.
+        likelihoods : torch.Tensor of shape (N, C, H, W)
+            Their probability masses; ``-log2`` of them summed is the rate.
+        """
         y_hat = y + torch.empty_like(y).uniform_(-0.5, 0.5) if self.training else torch.round(y)
         return y_hat, self.likelihood(y_hat)
 
     def pmf_table(self, radius: int) -> np.ndarray:
-        """Probabilities of the integers -radius..radius per channel: (C, 2*radius + 1)."""
+        """Probabilities of the integers -radius..radius per channel.
+
+        Parameters
+        ----------
+        radius : int
+            The support's half width.
+
+        Returns
+        -------
+        ndarray of float64, shape (C, 2 * radius + 1)
+            One row per channel.
+        """
         c = self.matrices[0].shape[0]
         grid = torch.arange(-radius, radius + 1, dtype=torch.float32)
         with torch.no_grad():
@@ -82,8 +128,21 @@ class EntropyBottleneck(nn.Module):
     # -- coding (CompressAI's update / compress / decompress) -------------------------------
 
     def update(self, tail: float = 1e-7, limit: int = 512) -> bool:
-        """Cache the probability table of the integers -r..r, with r the smallest power of two
-        (>= 4) outside which each channel has mass < ``tail``; call after training."""
+        """Cache the probability table the range coder uses; call after training.
+
+        Parameters
+        ----------
+        tail : float, default=1e-7
+            The table covers the integers -r..r, with r the smallest power of two (at least
+            4) outside which each channel has mass below ``tail``.
+        limit : int, default=512
+            The largest r tried.
+
+        Returns
+        -------
+        bool
+            True, as CompressAI's ``update`` returns when the tables changed.
+        """
         r = 4
         while r < limit and np.any(1.0 - self.pmf_table(r).sum(axis=1) >= tail):
             r *= 2
@@ -99,8 +158,22 @@ class EntropyBottleneck(nn.Module):
         return r, np.ascontiguousarray(rows.reshape(-1, pmf.shape[1]))
 
     def compress(self, y: torch.Tensor, header: tuple[int, ...]) -> Code:
-        """Range-code ``round(y)``, clipped to the table's support (part of the quantization),
-        behind ``header``; the stream format is :mod:`.coding`'s."""
+        """Range-code rounded latents behind a header, in :mod:`.coding`'s stream format.
+
+        Values are clipped to the table's support, as part of the quantization.
+
+        Parameters
+        ----------
+        y : torch.Tensor of shape (N, C, H, W)
+            Latents.
+        header : tuple of int
+            The stream's header words.
+
+        Returns
+        -------
+        Code
+            The stream and its ideal length.
+        """
         q = torch.round(y).numpy()
         r, probs = self._probs(q.shape)
         sym = np.clip(q, -r, r).astype(np.int32) + r
@@ -110,7 +183,20 @@ class EntropyBottleneck(nn.Module):
         return Code(pack(header, enc.get_compressed()), float(lik))
 
     def decompress(self, code: Code | np.ndarray, shape: tuple[int, int, int, int]) -> np.ndarray:
-        """The integer latents (N, C, H, W) of a stream made by :meth:`compress`."""
+        """Decode the integer latents of a stream made by :meth:`compress`.
+
+        Parameters
+        ----------
+        code : Code or ndarray of uint32
+            The stream.
+        shape : tuple of int
+            The latents' shape (N, C, H, W).
+
+        Returns
+        -------
+        ndarray of int32, shape ``shape``
+            The rounded, clipped latents.
+        """
         _, stream = unpack(code.words if isinstance(code, Code) else code)
         r, probs = self._probs(shape)
         dec = constriction.stream.queue.RangeDecoder(stream)

@@ -12,12 +12,30 @@ from ncdvision.ncd.validation import check_images, check_X_y
 
 from .bottleneck import Autoencoder, train_autoencoder
 
+__all__ = ["LatentKNNClassifier", "latent_features"]
+
 
 def latent_features(
     model: Autoencoder, images: np.ndarray, rate: bool = True, quantized: bool = False
 ) -> np.ndarray:
-    """Latents of each image, flattened (continuous, or rounded as coded), with the rate of the
-    rounded latents (bits) appended."""
+    """Latents of each image, flattened, as features.
+
+    Parameters
+    ----------
+    model : Autoencoder
+        A trained autoencoder.
+    images : ndarray of uint8, shape (N, H, W)
+        Grayscale images.
+    rate : bool, default=True
+        Append the rate of the rounded latents (bits) as the last feature.
+    quantized : bool, default=False
+        Rounded latents, as coded, instead of continuous ones.
+
+    Returns
+    -------
+    ndarray of float32, shape (N, n_features)
+        One row per image.
+    """
     model.eval()
     out = []
     with torch.no_grad():
@@ -43,10 +61,14 @@ class LatentKNNClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    metric : {"l2", "cosine"}
-    k : int or "auto"
+    metric : {"l2", "cosine"}, default="l2"
+        The distance between latent vectors.
+    k : int or "auto", default="auto"
+        Neighbours that vote.
     model : Autoencoder, optional
-    epochs, lmbda, seed, cache, progress : autoencoder training settings
+        A trained model; without it one is trained at ``fit``.
+    epochs, lmbda, seed, cache, progress
+        Training settings of :func:`~ncdvision.neural.bottleneck.train_autoencoder`.
     """
 
     def __init__(self, metric="l2", k="auto", model=None, epochs=10, lmbda=0.01, seed=0,
@@ -68,6 +90,20 @@ class LatentKNNClassifier(ClassifierMixin, BaseEstimator):
         return f
 
     def fit(self, X, y) -> LatentKNNClassifier:
+        """Train the autoencoder (unless given), then choose k by leave-one-out.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_images, height, width)
+            uint8 training images.
+        y : array-like of shape (n_images,)
+            Their labels.
+
+        Returns
+        -------
+        LatentKNNClassifier
+            ``self``, fitted.
+        """
         if self.metric not in ("l2", "cosine"):
             raise ValueError(f"metric must be 'l2' or 'cosine', got {self.metric!r}")
         X, self.classes_, y_enc = check_X_y(X, y)
@@ -83,13 +119,44 @@ class LatentKNNClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def predict(self, X) -> np.ndarray:
+        """The majority label of each image's k nearest training images.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_queries, height, width)
+            uint8 images.
+
+        Returns
+        -------
+        ndarray of shape (n_queries,)
+            One label each; a tie goes to the tied class whose nearest member is closest.
+        """
         check_is_fitted(self, "model_")
         return self.classes_[self.knn_.predict(self._features(check_images(X, "X", gray=True)))]
 
     def predict_proba(self, X) -> np.ndarray:
+        """Vote fractions among the k nearest training images.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_queries, height, width)
+            uint8 images.
+
+        Returns
+        -------
+        ndarray of shape (n_queries, n_classes)
+            Columns in the order of ``classes_``.
+        """
         check_is_fitted(self, "model_")
         return self.knn_.predict_proba(self._features(check_images(X, "X", gray=True)))
 
     def settings(self) -> dict:
+        """The settings in use, for reports.
+
+        Returns
+        -------
+        dict
+            ``codec``, ``serializer``, ``k``, ``distance`` and ``loo_accuracy``.
+        """
         return {"codec": "autoencoder latents", "serializer": "-", "k": self.k_,
                 "distance": self.metric, "loo_accuracy": self.loo_accuracy_}  # fmt: skip

@@ -9,6 +9,8 @@ from . import coding
 from .pixelcnn import GatedPixelCNN
 from .train import cache_dir, fit, run_key
 
+__all__ = ["bits_per_dim", "train_pixelcnn"]
+
 
 def train_pixelcnn(
     images: np.ndarray,
@@ -32,9 +34,38 @@ def train_pixelcnn(
     The default model was chosen on a validation split of mnist-5k's training set
     (``bench/pixelcnn_select.py``).
 
-    Checkpoints under :func:`~ncdvision.neural.train.cache_dir`; a rerun resumes. With
-    ``bf16`` the forward and backward passes run under bfloat16 autocast (about 2x faster on
-    CPUs with AVX-512 BF16); the loss, the weights and all coding stay float32/float64.
+    Checkpoints under :func:`~ncdvision.neural.train.cache_dir`; a rerun resumes.
+
+    Parameters
+    ----------
+    images : ndarray of uint8, shape (N, H, W)
+        Training images with values below ``levels``.
+    levels : int, default=256
+        Number of pixel values.
+    channels, layers, head, mixtures, coords
+        The model's settings (:class:`GatedPixelCNN`).
+    epochs : int, default=8
+        Passes over the images.
+    batch_size : int, default=32
+        Images per step.
+    lr : float, default=2e-3
+        Adam's learning rate, annealed to zero on a cosine schedule.
+    bf16 : bool, default=True
+        Run the forward and backward passes under bfloat16 autocast (about 2x faster on CPUs
+        with AVX-512 BF16); the loss, the weights and all coding stay float32/float64.
+    seed : int, default=0
+        Seed of the weights and the batches.
+    cache : str, optional
+        Checkpoint folder; default :func:`~ncdvision.neural.train.cache_dir`.
+    progress : bool, default=True
+        Show a progress bar and a line per epoch.
+
+    Returns
+    -------
+    model : GatedPixelCNN
+        The trained model, in eval mode.
+    history : list of dict
+        Per epoch: ``epoch``, ``loss`` (bits per dimension) and ``seconds``.
     """
     images = coding.check_symbols(images, levels)
     torch.manual_seed(seed)
@@ -58,8 +89,23 @@ def train_pixelcnn(
 
 
 def bits_per_dim(model: GatedPixelCNN, images: np.ndarray, verify: int = 0) -> dict:
-    """Bits per dimension of ``images`` from the likelihood and from the actual range code of
-    the whole set (header included); ``verify`` images are also decoded and compared."""
+    """Bits per dimension of images from the likelihood and from their actual range code.
+
+    Parameters
+    ----------
+    model : GatedPixelCNN
+        A trained model.
+    images : ndarray of uint8, shape (N, H, W)
+        The images, coded as one stream (header included).
+    verify : int, default=0
+        This many images are also coded alone, decoded and compared.
+
+    Returns
+    -------
+    dict
+        ``likelihood_bpd``, ``actual_bpd``, ``overhead`` (relative) and ``overhead_bits``;
+        with ``verify``, ``verified_images`` and ``round_trip_exact``.
+    """
     images = coding.check_symbols(images, model.levels)
     dims = images.size
     code = coding.encode(model, images)

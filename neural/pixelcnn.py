@@ -56,6 +56,9 @@ def _gate(x: torch.Tensor) -> torch.Tensor:
     return torch.tanh(a) * torch.sigmoid(b)
 
 
+__all__ = ["GatedPixelCNN"]
+
+
 class GatedPixelCNN(nn.Module):
     """Autoregressive model over single-channel images with ``levels`` pixel values.
 
@@ -71,6 +74,8 @@ class GatedPixelCNN(nn.Module):
         Output distribution; ``logistic`` needs ``levels > 2``.
     mixtures : int
         Logistic components per pixel (``head="logistic"`` only).
+    first_kernel : int
+        Side of the first layer's receptive field.
     coords : bool
         Feed the pixel's row and column as two extra input planes. They are known before
         any pixel is decoded, so causality holds; they tell a centred-object model where it is.
@@ -98,6 +103,13 @@ class GatedPixelCNN(nn.Module):
         )  # fmt: skip
 
     def config(self) -> dict:
+        """The settings that define the model, for checkpoint keys and reports.
+
+        Returns
+        -------
+        dict
+            ``levels``, ``channels``, ``layers``, and the head and ``coords`` where not default.
+        """
         cfg = {"levels": self.levels, "channels": self.channels, "layers": self.n_layers}
         if self.head_kind != "softmax":
             cfg.update(head=self.head_kind, mixtures=self.mixtures)
@@ -106,8 +118,18 @@ class GatedPixelCNN(nn.Module):
         return cfg
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Head outputs (N, C, H, W) for integer images ``x`` (N, H, W) with values < levels:
-        logits over the levels (softmax head) or mixture parameters (logistic head)."""
+        """Head outputs for a batch of images.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (N, H, W)
+            Integer images with values below ``levels``.
+
+        Returns
+        -------
+        torch.Tensor of shape (N, C, H, W)
+            Logits over the levels (softmax head) or mixture parameters (logistic head).
+        """
         inp = (x.float() / max(self.levels - 1, 1) * 2 - 1).unsqueeze(1)
         if self.coords:
             n, _, h, w = inp.shape
@@ -120,7 +142,18 @@ class GatedPixelCNN(nn.Module):
         return self.head(h)
 
     def nll_bits(self, x: torch.Tensor) -> torch.Tensor:
-        """Negative log2-likelihood per image (N,), the training loss."""
+        """Negative log2-likelihood per image, the training loss.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (N, H, W)
+            Integer images with values below ``levels``.
+
+        Returns
+        -------
+        torch.Tensor of shape (N,)
+            Bits per image.
+        """
         out = self.forward(x).float()
         if self.head_kind == "softmax":
             nll = F.cross_entropy(out, x.long(), reduction="none")
@@ -129,7 +162,18 @@ class GatedPixelCNN(nn.Module):
         return nll.flatten(1).sum(1) / math.log(2)
 
     def probabilities(self, x: torch.Tensor) -> torch.Tensor:
-        """Every pixel's distribution over the levels, (N, levels, H, W) float64 summing to 1."""
+        """Every pixel's distribution over the levels, what the range coder codes with.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (N, H, W)
+            Integer images with values below ``levels``.
+
+        Returns
+        -------
+        torch.Tensor of shape (N, levels, H, W)
+            float64, summing to 1 over the levels.
+        """
         out = self.forward(x).double()
         if self.head_kind == "softmax":
             return torch.softmax(out, dim=1)

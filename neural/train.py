@@ -23,14 +23,43 @@ from tqdm.auto import tqdm
 
 from ncdvision.ncd.output import temp_beside
 
+__all__ = ["cache_dir", "fit", "run_key"]
+
 
 def cache_dir(path: str | os.PathLike | None = None) -> Path:
+    """Where checkpoints go.
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        A folder; without it ``$NCDVISION_CACHE``, else ``~/.cache/ncdvision``.
+
+    Returns
+    -------
+    Path
+        The folder (not created here).
+    """
     root = path or os.environ.get("NCDVISION_CACHE") or Path.home() / ".cache" / "ncdvision"
     return Path(root)
 
 
 def run_key(kind: str, config: dict, arrays: list[np.ndarray]) -> str:
-    """A short name for a training run: its settings and a hash of its data."""
+    """A short name for a training run: its settings and a hash of its data.
+
+    Parameters
+    ----------
+    kind : str
+        The model's kind, the name's prefix.
+    config : dict
+        Model and training settings, JSON-serializable.
+    arrays : list of ndarray
+        The training data.
+
+    Returns
+    -------
+    str
+        ``"<kind>-<16 hex digits>"``.
+    """
     h = hashlib.sha256(json.dumps([kind, config], sort_keys=True).encode())
     for a in arrays:
         h.update(np.ascontiguousarray(a).tobytes())
@@ -52,9 +81,38 @@ def fit(
 ) -> list[dict]:
     """Adam over shuffled mini-batches of ``tensors``; returns the per-epoch history.
 
-    With ``checkpoint``, training resumes from it and saves after every epoch (atomically).
     The shuffling of epoch e is seeded by (seed, e), so a resumed run draws the same batches
     as an uninterrupted one.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model, trained in place.
+    loss_fn : callable
+        ``loss_fn(model, batch)`` with ``batch`` a tuple of row slices of ``tensors``; returns
+        a scalar tensor.
+    tensors : tuple of torch.Tensor
+        Training data, equal first dimensions.
+    epochs : int
+        Passes over the data.
+    batch_size : int, default=64
+        Rows per step.
+    lr : float, default=1e-3
+        Adam's learning rate, annealed to zero on a cosine schedule.
+    seed : int, default=0
+        Seed of the weights and the batches.
+    checkpoint : Path, optional
+        Resume from it and save after every epoch, atomically. A file that is not a
+        checkpoint of this model is reported and replaced.
+    progress : bool, default=True
+        Show a progress bar and a line per epoch.
+    desc : str, default="train"
+        The progress bar's label.
+
+    Returns
+    -------
+    list of dict
+        Per epoch: ``epoch``, ``loss`` (mean over rows) and ``seconds``.
     """
     torch.manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr)

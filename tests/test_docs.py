@@ -1,5 +1,6 @@
-"""The manual builds without a warning, its API reference covers every public name, and the
-product speaks of itself only (no development history)."""
+"""The manual builds without a warning (numpydoc validates every documented docstring), its
+API reference covers every public name, and the product speaks of itself only (no development
+history)."""
 
 import importlib
 import re
@@ -24,6 +25,12 @@ def test_docs_build_without_warnings(tmp_path):
             n for n in importlib.import_module(mod).__all__ if f"{mod}.{n}.html" not in pages
         ]
         assert not missing, f"{mod}: no API page for {missing}"
+    for sub in ("pixelcnn", "coding", "lossless", "entropy", "bottleneck", "features", "cnn",
+                "train"):  # fmt: skip
+        mod = f"ncdvision.neural.{sub}"
+        page = (tmp_path / "html" / "api" / "generated" / f"{mod}.html").read_text()
+        missing = [n for n in importlib.import_module(mod).__all__ if f'id="{mod}.{n}"' not in page]
+        assert not missing, f"{mod}: not documented on its page: {missing}"
     assert (tmp_path / "html" / "auto_examples" / "plot_distance_matrix.html").exists()
 
 
@@ -46,13 +53,37 @@ def test_docstring_examples_print_what_they_show():
     import doctest
 
     import ncdvision.datasets
+    import ncdvision.datasets.core
     import ncdvision.datasets.corrupt
     import ncdvision.ncd.coder
     import ncdvision.ncd.distance
     import ncdvision.ncd.search
+    import ncdvision.ncd.validation
 
-    modules = (ncdvision.datasets, ncdvision.datasets.corrupt, ncdvision.ncd.coder,
-               ncdvision.ncd.distance, ncdvision.ncd.search)  # fmt: skip
+    modules = (ncdvision.datasets, ncdvision.datasets.core, ncdvision.datasets.corrupt,
+               ncdvision.ncd.coder, ncdvision.ncd.distance, ncdvision.ncd.search,
+               ncdvision.ncd.validation)  # fmt: skip
     for module in modules:
         result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert result.attempted > 0 and result.failed == 0, module.__name__
+
+
+def test_the_manuals_examples_print_what_they_show():
+    """Every ``>>>`` block of the manual's pages runs; blocks the README also has run there."""
+    import doctest
+
+    readme = set(re.findall(r"```python\n(.*?)\n```", (ROOT / "README.md").read_text(), re.S))
+    ran = 0
+    for page in sorted((ROOT / "docs").rglob("*.md")):
+        if "_generated" in page.parts:
+            continue
+        for i, block in enumerate(re.findall(r"```python\n(.*?)\n```", page.read_text(), re.S)):
+            if not block.startswith(">>>") or block in readme:
+                continue
+            name = f"{page.relative_to(ROOT)} block {i}"
+            test = doctest.DocTestParser().get_doctest(block, {}, name, str(page), 0)
+            runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+            runner.run(test)
+            assert runner.failures == 0, name
+            ran += 1
+    assert ran > 0

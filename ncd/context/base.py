@@ -39,9 +39,23 @@ class ContextData:
 
     @property
     def symbols(self) -> np.ndarray:
+        """The planes flattened per image: (N, P)."""
         return self.planes.reshape(self.planes.shape[0], -1)
 
     def take(self, rows) -> ContextData:
+        """The prepared data of some rows.
+
+        Parameters
+        ----------
+        rows : slice or array-like of int
+            Rows to keep, in order.
+
+        Returns
+        -------
+        ContextData
+            Those rows of every array.
+        """
+
         def pick(a):
             return None if a is None else a[rows]
 
@@ -68,7 +82,17 @@ def scaled_counts(raw: np.ndarray, levels: int, strength: int, cap: int) -> np.n
 
 
 class ContextCodec(Codec):
-    """Shared machinery: templates, index precomputation, prior counts, the coder."""
+    """Shared machinery of the context coders: templates, indices, prior counts, the coder.
+
+    Parameters
+    ----------
+    uncond : sequence of (dy, dx), optional
+        Causal template of the unconditional model; default from the template family.
+    cap : int
+        Count total at which a context's counts are halved.
+    family : str, optional
+        Template family of :data:`TEMPLATES`; default ``binary`` for 2 levels, else ``multi``.
+    """
 
     kind = "context"
     #: the log table holds 2 cap + levels entries and counts widen to int64 above 65535, so
@@ -100,6 +124,18 @@ class ContextCodec(Codec):
         return "binary" if levels == 2 else "multi"
 
     def templates(self, levels: int) -> dict[str, np.ndarray]:
+        """The context templates used for a number of levels.
+
+        Parameters
+        ----------
+        levels : int
+            Number of symbol levels, 2..16.
+
+        Returns
+        -------
+        dict of str to ndarray of int64, shape (n_offsets, 2)
+            (dy, dx) offsets by model: ``uncond``, and ``causal`` and ``ref`` for ``ctx-ref``.
+        """
         fam = TEMPLATES[self._family(levels)]
         return {"uncond": as_offsets(self.uncond or fam["uncond"], True, "uncond template")}
 
@@ -149,7 +185,22 @@ class ContextCodec(Codec):
         return planes, self._indices(planes, t["uncond"], levels)
 
     def prepare(self, symbols: np.ndarray, levels: int, n_jobs: int = 1) -> ContextData:
-        """Planes, context indices and unconditional lengths C(x) of a set of symbol images."""
+        """Planes, context indices and unconditional lengths C(x) of a set of symbol images.
+
+        Parameters
+        ----------
+        symbols : ndarray of uint8, shape (n_images, height, width[, planes])
+            Symbol images, each value below ``levels``.
+        levels : int
+            Number of symbol levels, 2..16.
+        n_jobs : int, default=1
+            Threads to use.
+
+        Returns
+        -------
+        ContextData
+            What :meth:`joint_block` reads, with ``lengths`` = C(x) in bits.
+        """
         set_threads(n_jobs)
         planes, uncond = self._uncond_indices(symbols, levels)
         t = self.templates(levels)

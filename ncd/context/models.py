@@ -68,10 +68,22 @@ class ContextCoder(ContextCodec):
         self.check_params()
 
     def fit_counts(self, symbols: np.ndarray, levels: int) -> np.ndarray:
-        """Symbol counts per context summed over a set of images: (n_ctx * levels,) int64.
+        """Symbol counts per context summed over a set of images.
 
         Used as class-level statistics by
         :class:`~ncdvision.ncd.classcond.ClassCompressionClassifier`.
+
+        Parameters
+        ----------
+        symbols : ndarray of uint8, shape (n_images, height, width[, planes])
+            Symbol images, each value below ``levels``.
+        levels : int
+            Number of symbol levels.
+
+        Returns
+        -------
+        ndarray of int64, shape (n_contexts * levels,)
+            How often each symbol followed each context.
         """
         planes, uncond = self._uncond_indices(symbols, levels)
         every = np.arange(len(planes))
@@ -81,9 +93,27 @@ class ContextCoder(ContextCodec):
     def lengths_given_counts(
         self, data: ContextData, raw: np.ndarray, strength: int = 1 << 30, n_jobs: int = 1
     ) -> np.ndarray:
-        """C(x) of each prepared image when the model starts from counts ``raw`` (scaled so
-        no context's total exceeds ``strength``) and keeps adapting: the length of x appended
-        to the corpus those counts summarise."""
+        """C(x) of each prepared image coded after a corpus: the model starts from its counts.
+
+        The model keeps adapting from there, so this is the length of x appended to the
+        corpus those counts summarise.
+
+        Parameters
+        ----------
+        data : ContextData
+            Prepared images from :meth:`prepare`.
+        raw : ndarray of int64, shape (n_contexts * levels,)
+            Counts from :meth:`fit_counts`.
+        strength : int, default=2**30
+            Counts are scaled so that no context's total exceeds it.
+        n_jobs : int, default=1
+            Threads to use.
+
+        Returns
+        -------
+        ndarray of float64, shape (len(data),)
+            Each image's length in bits.
+        """
         set_threads(n_jobs)
         totals = raw.reshape(-1, data.levels).sum(axis=1)
         cap = max(self.cap, 2 * int(min(totals.max(initial=0), strength)) + 2)
@@ -95,7 +125,20 @@ class ContextCoder(ContextCodec):
         return out
 
     def joint_block(self, dx: ContextData, dy: ContextData, n_jobs: int = 1) -> np.ndarray:
-        """C(x_i y_j) for every pair, in bits."""
+        """Joint lengths C(x_i y_j): x_i coded, then y_j with the same adaptive counts.
+
+        Parameters
+        ----------
+        dx, dy : ContextData
+            Prepared batches from :meth:`prepare`.
+        n_jobs : int, default=1
+            Threads to use.
+
+        Returns
+        -------
+        ndarray of float64, shape (len(dx), len(dy))
+            C(x_i y_j) in bits.
+        """
         set_threads(n_jobs)
         L = dx.levels
         t = self.templates(L)
@@ -106,11 +149,42 @@ class ContextCoder(ContextCodec):
         return out
 
     def encode(self, image: np.ndarray, levels: int) -> tuple[bytes, float]:
-        """Arithmetic-code one symbol image; returns the bytes and the model's length in bits."""
+        """Arithmetic-code one symbol image.
+
+        Parameters
+        ----------
+        image : ndarray of uint8, shape (height, width[, planes])
+            Symbols below ``levels``.
+        levels : int
+            Number of symbol levels.
+
+        Returns
+        -------
+        blob : bytes
+            The arithmetic code.
+        bits : float
+            The model's length of the image, which ``8 * len(blob)`` exceeds by a few bits.
+        """
         t = self.templates(levels)
         return self._code(image, None, levels, "uncond", t["uncond"], np.zeros((0, 2), np.int64))
 
     def decode(self, blob: bytes, shape: tuple[int, ...], levels: int) -> np.ndarray:
+        """Invert :meth:`encode`.
+
+        Parameters
+        ----------
+        blob : bytes
+            What :meth:`encode` returned.
+        shape : tuple of int
+            The image's shape.
+        levels : int
+            Number of symbol levels.
+
+        Returns
+        -------
+        ndarray of uint8
+            The image.
+        """
         t = self.templates(levels)
         ps = plane_shape(shape)
         out = self._decode(blob, ps, np.zeros(ps, np.uint8), levels, "uncond", t["uncond"],
@@ -178,11 +252,12 @@ class RefContextCoder(ContextCodec):
 
     @property
     def name(self) -> str:
+        """``ctx-ref``, ``ctx-ref-asym`` or ``ctx-ref-learned``, from the parameters."""
         return (
             "ctx-ref-learned" if self.learned else ("ctx-ref" if self.symmetric else "ctx-ref-asym")
         )
 
-    def templates(self, levels: int) -> dict[str, np.ndarray]:
+    def templates(self, levels: int) -> dict[str, np.ndarray]:  # numpydoc ignore=GL08
         fam = TEMPLATES[self._family(levels)]
         t = super().templates(levels)
         t["causal"] = as_offsets(self.causal or fam["causal"], True, "causal template")
@@ -194,6 +269,20 @@ class RefContextCoder(ContextCodec):
 
         A no-op unless ``learned``. Each image is coded given ``pairs_per_image`` random other
         images of its class as references (seeded).
+
+        Parameters
+        ----------
+        symbols : ndarray of uint8, shape (n_images, height, width[, planes])
+            Training symbol images, each value below ``levels``.
+        levels : int
+            Number of symbol levels.
+        labels : array-like of shape (n_images,)
+            Class labels; required when ``learned``.
+
+        Returns
+        -------
+        RefContextCoder
+            ``self``.
         """
         if not self.learned:
             return self
@@ -243,7 +332,9 @@ class RefContextCoder(ContextCodec):
         ref = self._indices(planes, t["ref"], levels)
         return causal, ref, levels ** t["causal"].shape[0]
 
-    def prepare(self, symbols: np.ndarray, levels: int, n_jobs: int = 1) -> ContextData:
+    def prepare(
+        self, symbols: np.ndarray, levels: int, n_jobs: int = 1
+    ) -> ContextData:  # numpydoc ignore=GL08
         data = super().prepare(symbols, levels, n_jobs)
         data.uncond = None  # only C(x) was needed from it; it is as large as the planes
         data.causal, data.ref, data.mult = self._ref_indices(data.planes, levels)
@@ -272,7 +363,20 @@ class RefContextCoder(ContextCodec):
         return d.cs if d.cs is not None else np.zeros((len(d.lengths), 0), np.uint8)
 
     def conditional_block(self, dx: ContextData, dy: ContextData, n_jobs: int = 1) -> np.ndarray:
-        """C(y_j | x_i) for every pair, in bits."""
+        """Conditional lengths C(y_j | x_i) for every pair.
+
+        Parameters
+        ----------
+        dx, dy : ContextData
+            Prepared batches from :meth:`prepare`.
+        n_jobs : int, default=1
+            Threads to use.
+
+        Returns
+        -------
+        ndarray of float64, shape (len(dx), len(dy))
+            C(y_j | x_i) in bits.
+        """
         set_threads(n_jobs)
         mult, shift, prior, cap, log2tab = self._kernel_args(dx)
         out = np.empty((len(dx.lengths), len(dy.lengths)), np.float64)
@@ -281,7 +385,20 @@ class RefContextCoder(ContextCodec):
         return out
 
     def joint_block(self, dx: ContextData, dy: ContextData, n_jobs: int = 1) -> np.ndarray:
-        """C(x_i y_j) = C(x_i) + C(y_j | x_i), or its symmetrised form, in bits."""
+        """Joint lengths C(x_i y_j) = C(x_i) + C(y_j | x_i), or their symmetrised form.
+
+        Parameters
+        ----------
+        dx, dy : ContextData
+            Prepared batches from :meth:`prepare`.
+        n_jobs : int, default=1
+            Threads to use.
+
+        Returns
+        -------
+        ndarray of float64, shape (len(dx), len(dy))
+            C(x_i y_j) in bits.
+        """
         out = self.conditional_block(dx, dy, n_jobs) + dx.lengths[:, None]
         if self.symmetric:  # rev[i, j] = C(x_i | y_j), parallel over the coded x_i
             mult, shift, prior, cap, log2tab = self._kernel_args(dx)
@@ -293,10 +410,33 @@ class RefContextCoder(ContextCodec):
 
     def kneighbors_block(self, dx: ContextData, dy: ContextData, cand: np.ndarray, k: int,
                          distance: str, n_jobs: int = 1):  # fmt: skip
-        """Exact top-k of each ``dx`` row among its candidates ``cand[i]`` (indices into
-        ``dy``, most promising first) with early abandoning (:func:`.topk.ref_kneighbors`):
-        the same neighbours and distances as the exhaustive block, less work. Returns
-        (float32 distances, int64 indices, pixels coded per row)."""
+        """Exact top-k of each ``dx`` row among its candidates, with early abandoning.
+
+        The same neighbours and distances as the exhaustive block, for less work
+        (:func:`.topk.ref_kneighbors`).
+
+        Parameters
+        ----------
+        dx, dy : ContextData
+            Prepared queries and candidates from :meth:`prepare`.
+        cand : ndarray of int, shape (len(dx), n_candidates)
+            For each query, indices into ``dy``, most promising first.
+        k : int
+            Number of neighbours.
+        distance : {"ncd", "cdm", "clm"}
+            The distance to rank by.
+        n_jobs : int, default=1
+            Threads to use.
+
+        Returns
+        -------
+        distances : ndarray of float32, shape (len(dx), k)
+            Ascending.
+        indices : ndarray of int64, shape (len(dx), k)
+            Indices into ``dy``.
+        coded : ndarray of int64, shape (len(dx),)
+            Pixels coded per query, the work early abandoning left.
+        """
         set_threads(n_jobs)
         mult, shift, prior, cap, log2tab = self._kernel_args(dx)
         n = len(cand)
@@ -328,11 +468,43 @@ class RefContextCoder(ContextCodec):
         return prior_total + d.symbols.shape[1] < self.cap
 
     def encode(self, image: np.ndarray, reference: np.ndarray, levels: int) -> tuple[bytes, float]:
-        """Arithmetic-code ``image`` given ``reference``; returns bytes and model bits C(y|x)."""
+        """Arithmetic-code ``image`` given ``reference``.
+
+        Parameters
+        ----------
+        image, reference : ndarray of uint8, shape (height, width[, planes])
+            Symbols below ``levels``; the decoder needs ``reference`` too.
+        levels : int
+            Number of symbol levels.
+
+        Returns
+        -------
+        blob : bytes
+            The arithmetic code.
+        bits : float
+            The model's length C(image | reference), which ``8 * len(blob)`` exceeds by a
+            few bits.
+        """
         t = self.templates(levels)
         return self._code(image, reference, levels, "cond", t["causal"], t["ref"])
 
     def decode(self, blob: bytes, reference: np.ndarray, levels: int) -> np.ndarray:
+        """Invert :meth:`encode`.
+
+        Parameters
+        ----------
+        blob : bytes
+            What :meth:`encode` returned.
+        reference : ndarray of uint8
+            The reference it was coded with; the image has its shape.
+        levels : int
+            Number of symbol levels.
+
+        Returns
+        -------
+        ndarray of uint8
+            The image.
+        """
         t = self.templates(levels)
         ref = as_planes(np.asarray(reference, np.uint8)[None])[0]
         return unplane(
