@@ -19,10 +19,13 @@ class Dataset:
     Parameters
     ----------
     images : ndarray of uint8, shape (N, H, W) or (N, H, W, C)
+        The images.
     labels : ndarray of int64, shape (N,)
         Values in ``range(len(class_names))``.
     class_names : tuple of str
+        Name of each class, indexed by label.
     name : str
+        What reports call the dataset.
     provenance : dict
         ``source`` (where the data came from) and ``licence`` at least.
     test_mask : ndarray of bool, shape (N,), optional

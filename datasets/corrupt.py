@@ -47,6 +47,7 @@ def corrupt_pixels(
     Parameters
     ----------
     ds : Dataset
+        The clean dataset, left unchanged.
     kind : str
         A key of :data:`PIXEL_SEVERITIES`: ``gaussian``, ``impulse``, ``uniform``, ``blur``,
         ``jpeg``, or one of MNIST-C's (``rotate``, ``fog``, ...).
@@ -54,6 +55,7 @@ def corrupt_pixels(
     fraction : float, default=1.0
         The share of images corrupted.
     seed : int, default=0
+        Seed of everything drawn.
 
     Returns
     -------
@@ -126,11 +128,13 @@ def corrupt_labels(
     Parameters
     ----------
     ds : Dataset
+        The clean dataset, left unchanged.
     rate : float
         The share of labels flipped.
     kind : {"symmetric", "pairwise"}, default="symmetric"
         ``symmetric``: to a uniformly random *other* class. ``pairwise``: c -> (c + 1) mod K.
     seed : int, default=0
+        Seed of everything drawn.
 
     Returns
     -------

@@ -224,7 +224,8 @@ def read_images(
 
     Parameters
     ----------
-    paths : image files.
+    paths : sequence of path-like
+        Image files.
     color : {"auto", "gray", "rgb"}
     resize : (height, width), ``"most-common"`` or None
         None refuses mixed sizes, listing the files that differ from the most common size.

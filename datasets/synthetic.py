@@ -14,7 +14,11 @@ import numpy as np
 
 from .core import Dataset
 
+__all__ = ["SHAPE_CLASSES", "TEXTURE_CLASSES", "noise", "shapes", "textures"]
+
+#: The classes of :func:`shapes`, in label order.
 SHAPE_CLASSES = ("circle", "square", "triangle", "cross", "ring", "hbar", "vbar", "diamond")
+#: The classes of :func:`textures`, in label order.
 TEXTURE_CLASSES = ("hstripes", "vstripes", "dstripes", "checks", "dots", "blobs", "grain", "waves")
 
 

@@ -19,7 +19,12 @@ def _constants() -> list[str]:
     import re
 
     out = []
-    for mod in ("ncdvision.ncd", "ncdvision.datasets", "ncdvision.neural.coding"):
+    for mod in (
+        "ncdvision.ncd",
+        "ncdvision.datasets",
+        "ncdvision.datasets.synthetic",
+        "ncdvision.neural.coding",
+    ):
         m = importlib.import_module(mod)
         for n in m.__all__:
             if not (
@@ -59,7 +64,7 @@ numpydoc_show_class_members = False
 # Every documented function, class and method has a summary, Parameters and Returns. Module
 # constants are documented by their ``#:`` comments, which numpydoc does not read, and a
 # constructor's parameters are in its class's docstring (numpydoc's convention).
-numpydoc_validation_checks = {"PR01", "PR02", "RT01", "GL08", "SS01"}
+numpydoc_validation_checks = {"PR01", "PR02", "PR07", "RT01", "GL08", "SS01"}
 numpydoc_validation_exclude = {r"\.__init__$", *_constants()}
 autodoc_default_options = {
     "members": True,
@@ -77,6 +82,7 @@ sphinx_gallery_conf = {
 }
 
 html_theme = "pydata_sphinx_theme"
+templates_path = ["_templates"]  # a class page: its docstring, then each public method in full
 html_static_path = ["_static"]
 html_css_files = ["custom.css"]
 html_title = f"ncdvision {release}"

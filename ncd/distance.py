@@ -105,7 +105,9 @@ class Compressor:
     serializer : str or Serializer, default="auto"
         ``binary`` for context coders, ``raw`` for the others.
     distance : {"ncd", "cdm", "clm"}, default="ncd"
+        The distance :meth:`distances` computes.
     n_jobs : int, default=-1
+        Threads; -1 uses every core.
     """
 
     def __init__(self, codec="ctx-ref", serializer="auto", distance="ncd",
@@ -151,6 +153,7 @@ class Compressor:
         Parameters
         ----------
         images : uint8 array (N, H, W[, C])
+            Images to serialize and measure.
         name : str, default="X"
             How errors name ``images``.
 
@@ -170,6 +173,7 @@ class Compressor:
         Parameters
         ----------
         dx, dy : prepared batches
+            From :meth:`prepare`.
 
         Returns
         -------
@@ -185,6 +189,7 @@ class Compressor:
         Parameters
         ----------
         dx, dy : prepared batches
+            From :meth:`prepare`.
         cand : ndarray of int, shape (len(dx), m)
             For each row of ``dx``, the indices into ``dy`` to compare it with.
 
@@ -208,9 +213,13 @@ def compressed_lengths(
     Parameters
     ----------
     X : uint8 array (N, H, W[, C])
+        Images.
     codec : str or codec object, default="ctx-ref"
+        See :func:`~ncdvision.ncd.get_codec`.
     serializer : str or Serializer, default="auto"
+        See :func:`~ncdvision.ncd.get_serializer`.
     n_jobs : int, default=-1
+        Threads; -1 uses every core.
     fit_on : uint8 array, optional
         The images the serializer is fitted on (default X), e.g. a training set.
 
@@ -269,7 +278,7 @@ def pairwise(
         (as x_i followed by x_j, i < j) and mirrored, so the result is exactly symmetric. The
         diagonal holds NCD(x, x), which is small but not zero.
     codec : str or codec object, default="ctx-ref"
-        See :func:`~ncdvision.ncd.codecs.available_codecs`.
+        See :func:`~ncdvision.ncd.available_codecs`.
     serializer : str or Serializer, default="auto"
         ``auto`` (``binary`` for context coders, ``raw`` otherwise), ``raw``, ``q1`` to ``q8``,
         ``binary`` (Otsu threshold fitted on Y, or X when Y is None), ``binary:T``,
@@ -381,8 +390,11 @@ def pairwise_naive(X, Y, *, codec="gzip", serializer="raw", distance: str = "ncd
     Parameters
     ----------
     X, Y : uint8 arrays (N, H, W[, C])
+        Two image batches.
     codec : str or Codec, default="gzip"
+        See :func:`~ncdvision.ncd.get_codec`.
     serializer : str or Serializer, default="raw"
+        See :func:`~ncdvision.ncd.get_serializer`.
     distance : {"ncd", "cdm", "clm"}, default="ncd"
 
     Returns

@@ -89,8 +89,11 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         ``raw``, ``q1`` to ``q8``, ``binary``, ``thermo:K``, or ``"auto"`` (chosen with the
         codec).
     distance : {"ncd", "cdm", "clm"}, default="ncd"
+        The compression distance (:data:`~ncdvision.ncd.DISTANCES`).
     k : int or "auto", default="auto"
+        Neighbours that vote; ``"auto"`` chooses among 1, 3, 5 and 7 by leave-one-out.
     n_jobs : int, default=-1
+        Threads; -1 uses every core.
     loo_size : int, default=2000
         Training queries used for the leave-one-out selection of fast codecs (a tenth of it
         for byte codecs).
@@ -114,6 +117,7 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         address or a ``distributed.Client``; default ``$NCDVISION_DASK_SCHEDULER`` or a
         ``LocalCluster``), with identical results.
     scheduler : str or Client, default=None
+        The Dask scheduler for ``backend="dask"``.
     random_state : int, default=0
         Seed of the leave-one-out query samples.
     verbose : bool, default=False
@@ -189,6 +193,7 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         Parameters
         ----------
         X : array of uint8 images, shape (N, H, W) or (N, H, W, C)
+            The images.
         y : array of shape (N,)
             Class labels of any type scikit-learn accepts.
 
@@ -319,6 +324,7 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         Parameters
         ----------
         n_queries : int
+            Images in the call.
         k : int, optional
             Default ``k_``.
 
@@ -345,6 +351,7 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         n_neighbors : int, optional
             Default ``k_``.
         return_distance : bool, default=True
+            Return the distances too.
         progress : bool, optional
             A progress bar (default: as ``verbose`` says, else only on very long searches).
 
@@ -374,6 +381,7 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         Parameters
         ----------
         X : array of uint8 images, shape (N, H, W) or (N, H, W, C)
+            The images.
 
         Returns
         -------
@@ -392,6 +400,7 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         Parameters
         ----------
         X : array of uint8 images, shape (N, H, W) or (N, H, W, C)
+            The images.
 
         Returns
         -------

@@ -94,7 +94,9 @@ def top_k(D: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     Parameters
     ----------
     D : ndarray, shape (n, m)
+        Distances.
     k : int
+        Neighbours per row.
 
     Returns
     -------
@@ -171,6 +173,7 @@ def kneighbors(
         Queries and the images they are searched in; ``Y=None`` searches X itself,
         leaving each query out.
     k : int, default=5
+        Neighbours per query.
     codec, serializer, distance, n_jobs, block_rows, progress, compressor, backend, scheduler
         As for :func:`~ncdvision.ncd.pairwise`.
     exclude : array of int, shape (n_x,), optional
@@ -288,7 +291,9 @@ def choose_candidates(
     images : uint8 array (N, H, W[, C])
         The training images; the queries are drawn from them (leave-one-out).
     k : int
+        Neighbours whose recall is measured.
     target : float, default=0.99
+        The recall of the exact top k to reach.
     **kw
         ``n_queries``, ``seed``, ``prepared``, ``grid`` and ``backend`` / ``scheduler`` /
         ``progress`` of :func:`cascade_recall`.
