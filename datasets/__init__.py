@@ -16,6 +16,7 @@ from .builtin import load_digits, load_fashion_mnist, load_fashion_mnist_10k, lo
 from .cifar import cifar_layout, load_cifar
 from .core import Dataset, DatasetError
 from .corrupt import LABEL_NOISE_KINDS, PIXEL_SEVERITIES, corrupt_labels, corrupt_pixels
+from .glyphs import glyphs
 from .files import (
     idx_split_files,
     load_flat_folder,
@@ -42,6 +43,7 @@ REGISTRY: dict[str, tuple[Callable[..., Dataset], str]] = {
         synthetic.textures,
         "synthetic textures, 8 classes x 100, 28x28 (image statistics)",
     ),
+    "glyphs": (glyphs, "synthetic digits in 21 typefaces on varied backgrounds, 10 x 100, 28x28"),
     "noise": (synthetic.noise, "uniform noise with random labels (unlearnable control)"),
 }
 
@@ -237,5 +239,6 @@ __all__ = [
     "scan_folder",
     "printable",
     "shown",
+    "glyphs",
     "synthetic",
 ]
