@@ -16,7 +16,6 @@ from .builtin import load_digits, load_fashion_mnist, load_fashion_mnist_10k, lo
 from .cifar import cifar_layout, load_cifar
 from .core import Dataset, DatasetError
 from .corrupt import LABEL_NOISE_KINDS, PIXEL_SEVERITIES, corrupt_labels, corrupt_pixels
-from .glyphs import glyphs
 from .files import (
     idx_split_files,
     load_flat_folder,
@@ -26,6 +25,7 @@ from .files import (
     load_npz,
     read_idx,
 )
+from .glyphs import glyphs
 from .images import check_regular, list_images, printable, read_images, scan_folder, shown
 from .plant import COPY_KINDS, JUNK_KINDS, plant_duplicates, plant_junk
 

@@ -4,11 +4,11 @@ variety, generated without downloading anything.
 Each image draws a typeface among the text faces that matplotlib ships (DejaVu Sans, Serif
 and Mono, STIX and Computer Modern, in their weights and slants), a size, a rotation, an
 offset and a stroke weight; the glyph is drawn at four times the resolution and reduced, so
-its edges are anti-aliased as a real rendering is. The background is a gray level with a
-gradient in a random direction and smooth noise, and the glyph's gray level differs from it
-by at least :data:`MIN_CONTRAST` either way, so half the images are light on dark. Classes
-are told apart by shape alone, and two images of one class can differ in every pixel, which
-is what the filter's neighbour rules find hardest.
+its edges are anti-aliased as a real rendering is. The background is a light gray level with
+a gradient in a random direction and smooth noise, and the ink is darker than it by at least
+:data:`MIN_CONTRAST` (``inverted`` draws that share of the images light on dark instead).
+Classes are told apart by shape alone, and two images of one class can differ in most
+pixels: the within-class variety the filter's neighbour rules find hardest.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def _background(size: int, rng: np.random.Generator) -> np.ndarray:
 
     coarse = rng.normal(0, rng.uniform(0, 18), (4, 4)).astype(np.float32)
     smooth = np.asarray(Image.fromarray(coarse, "F").resize((size, size), Image.BICUBIC))
-    return rng.uniform(30, 225) + ramp + smooth
+    return rng.uniform(140, 235) + ramp + smooth
 
 
 def _mask(char: str, font: Path, size: int, rng: np.random.Generator) -> np.ndarray:
@@ -69,22 +69,27 @@ def _mask(char: str, font: Path, size: int, rng: np.random.Generator) -> np.ndar
     from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
     big = 4 * size
-    face = ImageFont.truetype(str(font), int(big * rng.uniform(0.55, 0.85)))
+    face = ImageFont.truetype(str(font), int(big * rng.uniform(0.65, 0.8)))
     canvas = Image.new("L", (big, big), 0)
     draw = ImageDraw.Draw(canvas)
     left, top, right, bottom = draw.textbbox((0, 0), char, font=face)
-    dx, dy = rng.normal(0, 0.06 * big, 2)
+    dx, dy = rng.normal(0, 0.03 * big, 2)
     draw.text(((big - (right - left)) / 2 - left + dx, (big - (bottom - top)) / 2 - top + dy),
               char, fill=255, font=face)  # fmt: skip
     weight = int(rng.integers(-1, 3))  # thinner, as drawn, or up to two steps bolder
     for _ in range(abs(weight)):
         canvas = canvas.filter(ImageFilter.MaxFilter(3) if weight > 0 else ImageFilter.MinFilter(3))
-    canvas = canvas.rotate(rng.uniform(-18, 18), resample=Image.BILINEAR)
+    canvas = canvas.rotate(rng.uniform(-8, 8), resample=Image.BILINEAR)
     return np.asarray(canvas.resize((size, size), Image.BOX), np.float64) / 255.0
 
 
 def glyphs(
-    n_per_class: int = 100, size: int = 28, *, n_classes: int = 10, seed: int = 0
+    n_per_class: int = 100,
+    size: int = 28,
+    *,
+    n_classes: int = 10,
+    inverted: float = 0.0,
+    seed: int = 0,
 ) -> Dataset:
     """Digits in many typefaces, sizes, angles and weights, on varied backgrounds.
 
@@ -96,6 +101,8 @@ def glyphs(
         Side of the square images.
     n_classes : int, default=10
         The first ``n_classes`` digits.
+    inverted : float, default=0.0
+        Share of the images drawn light on dark (their gray levels reversed).
     seed : int, default=0
         Seed of everything drawn.
 
@@ -123,11 +130,10 @@ def glyphs(
         for _ in range(n_per_class):
             mask = _mask(GLYPH_CLASSES[c], fonts[rng.integers(len(fonts))], size, rng)
             back = _background(size, rng)
-            level = back.mean()
-            can_light, can_dark = level + MIN_CONTRAST <= 255, level - MIN_CONTRAST >= 0
-            light = can_light and (not can_dark or rng.random() < 0.5)
-            ink = rng.uniform(level + MIN_CONTRAST, 255) if light else rng.uniform(0, level - MIN_CONTRAST)
+            ink = rng.uniform(0, back.mean() - MIN_CONTRAST)
             img = back * (1 - mask) + ink * mask
+            if rng.random() < inverted:
+                img = 255 - img
             images.append(np.clip(np.round(img), 0, 255).astype(np.uint8))
             labels.append(c)
     return Dataset(
@@ -137,7 +143,7 @@ def glyphs(
         "glyphs",
         {
             "source": f"ncdvision.datasets.glyphs.glyphs(n_per_class={n_per_class}, size={size}, "
-            f"n_classes={n_classes}, seed={seed}); typefaces: matplotlib's bundled DejaVu, "
+            f"n_classes={n_classes}, inverted={inverted}, seed={seed}); typefaces: matplotlib's bundled DejaVu, "
             "STIX and Computer Modern",
             "licence": "generated; fonts: DejaVu (Bitstream Vera licence), STIX (SIL OFL), "
             "Computer Modern (Knuth's licence)",

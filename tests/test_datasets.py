@@ -273,3 +273,20 @@ def test_corruption_bad_arguments():
         corrupt_pixels(ds, "blur", 6)
     with pytest.raises(ValueError, match="unknown label noise"):
         corrupt_labels(ds, 0.1, kind="weird")
+
+
+def test_glyphs_are_seeded_varied_and_dark_on_light():
+    from ncdvision.datasets import glyphs
+
+    a, b = glyphs(n_per_class=5, seed=3), glyphs(n_per_class=5, seed=3)
+    assert np.array_equal(a.images, b.images) and a.labels.tolist() == sorted(a.labels.tolist())
+    assert a.images.shape == (50, 28, 28) and a.class_names == tuple("0123456789")
+    # within a class, no two images are alike: typeface, size, angle and background vary
+    ones = a.images[a.labels == 1].reshape(5, -1).astype(int)
+    assert min(np.abs(ones[i] - ones[j]).mean() for i in range(5) for j in range(i)) > 5
+    # ink darker than the background unless inverted
+    border = np.concatenate([a.images[:, 0], a.images[:, -1]], axis=1).mean()
+    assert border > a.images.mean()
+    assert glyphs(n_per_class=5, inverted=1.0, seed=3).images.mean() > 255 - a.images.mean() - 1
+    with pytest.raises(ValueError, match="n_classes"):
+        glyphs(n_classes=11)

@@ -55,12 +55,14 @@ def test_docstring_examples_print_what_they_show():
     import ncdvision.datasets
     import ncdvision.datasets.core
     import ncdvision.datasets.corrupt
+    import ncdvision.datasets.glyphs
     import ncdvision.ncd.coder
     import ncdvision.ncd.distance
     import ncdvision.ncd.search
     import ncdvision.ncd.validation
 
     modules = (ncdvision.datasets, ncdvision.datasets.core, ncdvision.datasets.corrupt,
+               importlib.import_module("ncdvision.datasets.glyphs"),  # the function shadows it
                ncdvision.ncd.coder, ncdvision.ncd.distance, ncdvision.ncd.search,
                ncdvision.ncd.validation)  # fmt: skip
     for module in modules:
