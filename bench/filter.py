@@ -2,6 +2,7 @@
 
     python bench/filter.py                                   # mnist-5k, fashion-mnist-10k, digits
     python bench/filter.py --datasets mnist-5k --scenarios label
+    python bench/filter.py --datasets glyphs --scenarios label,junk   # a set of varied glyphs
     python bench/filter.py --imagededup-python /path/to/venv/bin/python
     python bench/filter.py --fashion-full                    # near-duplicates in Fashion-MNIST
     python bench/filter.py --command fashion-mnist-10k       # `ncdvision filter` as a user runs it
@@ -59,7 +60,11 @@ from ncdvision.ncd.filter.junk import chance_consensus, robust_z
 from ncdvision.ncd.filter.write import gallery_png
 from ncdvision.ncd.study.learners import PixelLogisticRegression
 
-OTHER = {"mnist-5k": "fashion-mnist-10k", "fashion-mnist-10k": "mnist-5k"}
+OTHER = {
+    "mnist-5k": "fashion-mnist-10k",
+    "fashion-mnist-10k": "mnist-5k",
+    "glyphs": "fashion-mnist-10k",
+}
 ALL_SCENARIOS = "label,duplicate,junk,cnn"
 SCENARIO_ORDER = ("label", "near-duplicates", "junk", "cnn")  # rows' first words
 LABEL_NOISE = (("symmetric", 0.1), ("symmetric", 0.2), ("symmetric", 0.4), ("pairwise", 0.2))

@@ -95,7 +95,7 @@ def pixelcnn_select() -> None:
             print("| " + " | ".join(str(c) for c in cells) + " |")
 
 
-FILTER_ORDER = ("mnist-5k", "fashion-mnist-10k", "digits")
+FILTER_ORDER = ("mnist-5k", "fashion-mnist-10k", "digits", "glyphs")
 
 
 def _filter_rows():

@@ -54,6 +54,7 @@ BENCHMARK_TEST_SIZE: dict[str, int | None] = {
     "mnist-5k": 1000,
     "fashion-mnist": None,
     "fashion-mnist-10k": None,
+    "glyphs": 200,
 }
 
 
