@@ -54,11 +54,11 @@ def glyph_fonts() -> tuple[Path, ...]:
 
 def _background(size: int, rng: np.random.Generator) -> np.ndarray:
     """A gray level, a gradient in a random direction, and smooth noise."""
+    from PIL import Image
+
     yy, xx = np.mgrid[0:size, 0:size] / max(size - 1, 1) - 0.5
     angle = rng.uniform(0, 2 * np.pi)
     ramp = rng.uniform(0, 60) * (np.cos(angle) * xx + np.sin(angle) * yy)
-    from PIL import Image
-
     coarse = rng.normal(0, rng.uniform(0, 18), (4, 4)).astype(np.float32)
     smooth = np.asarray(Image.fromarray(coarse, "F").resize((size, size), Image.BICUBIC))
     return rng.uniform(140, 235) + ramp + smooth
