@@ -25,10 +25,10 @@ import numpy as np
 from _common import machine, read_rows, table, write_json
 
 from ncdvision.datasets import BENCHMARK_TEST_SIZE, load
-from ncdvision.ncd import Compressor, kneighbors
+from ncdvision.ncd import Compressor, NCDKNNClassifier, PixelKNNClassifier, kneighbors
 from ncdvision.ncd.classcond import ClassCompressionClassifier
-from ncdvision.ncd.knn import AUTO_CANDIDATES, NCDKNNClassifier, PixelKNNClassifier
 from ncdvision.ncd.neighbors import vote
+from ncdvision.ncd.selection import AUTO_CANDIDATES
 
 SETTINGS = [
     ("ctx-ref-learned", "binary"),

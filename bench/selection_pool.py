@@ -9,11 +9,11 @@ each query's M nearest under the cascade's first stage, with L2 pixel kNN on the
 The official test split is never read: the training set is split (stratified, seed 1) into a
 part that fits the learned priors and is searched, and ``--queries`` validation images. If
 the settings' order changes with M, a selection that ranks too few candidates picks the wrong
-one (``ncdvision.ncd.knn.selection_candidates``). Writes bench/results/selection-pool.json.
+one (``ncdvision.ncd.selection.selection_candidates``). Writes bench/results/selection-pool.json.
 
 ``--loo-seeds`` instead repeats what ``NCDKNNClassifier(codec="auto")`` measures: leave-one-out
 accuracy on 2,000 random training queries (prior fitted without them), each ranking its
-:func:`~ncdvision.ncd.knn.selection_candidates` nearest, once per seed of the query draw, to
+:func:`~ncdvision.ncd.selection.selection_candidates` nearest, once per seed of the query draw, to
 show how much the choice depends on the draw. Writes bench/results/selection-loo.json.
 """
 
@@ -28,9 +28,9 @@ from sklearn.model_selection import train_test_split
 from sklearn.neighbors import NearestNeighbors
 
 from ncdvision.datasets import load
-from ncdvision.ncd import Compressor, kneighbors
-from ncdvision.ncd.knn import NCDKNNClassifier, selection_candidates
+from ncdvision.ncd import Compressor, NCDKNNClassifier, kneighbors
 from ncdvision.ncd.neighbors import loo_accuracies
+from ncdvision.ncd.selection import selection_candidates
 
 SETTINGS = (("ctx-ref-learned", "binary"), ("ctx-ref-learned", "thermo:3"), ("ctx-ref", "q2"))
 KS = (1, 3, 5, 7)

@@ -16,16 +16,9 @@ from .builtin import load_digits, load_fashion_mnist, load_fashion_mnist_10k, lo
 from .cifar import cifar_layout, load_cifar
 from .core import Dataset, DatasetError
 from .corrupt import LABEL_NOISE_KINDS, PIXEL_SEVERITIES, corrupt_labels, corrupt_pixels
-from .files import (
-    idx_split_files,
-    load_flat_folder,
-    load_idx_pair,
-    load_idx_split,
-    load_image_folder,
-    load_npz,
-    read_idx,
-)
+from .files import load_flat_folder, load_image_folder, load_npz
 from .glyphs import glyphs
+from .idx import idx_split_files, load_idx_pair, load_idx_split, read_idx
 from .images import check_regular, list_images, printable, read_images, scan_folder, shown
 from .plant import COPY_KINDS, JUNK_KINDS, plant_duplicates, plant_junk
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .core import Dataset, DatasetError
-from .files import idx_split_files, load_idx_split
+from .idx import idx_split_files, load_idx_split
 
 FASHION_CLASSES = (
     "T-shirt/top",

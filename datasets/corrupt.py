@@ -80,7 +80,7 @@ def corrupt_pixels(
     chosen = _pick(len(ds), fraction, rng)
     images = ds.images.copy()
     for i in chosen:
-        images[i] = _apply(ds.images[i], kind, p, rng)
+        images[i] = apply_corruption(ds.images[i], kind, p, rng)
     changed = chosen[np.any(images[chosen] != ds.images[chosen], axis=tuple(range(1, images.ndim)))]
     out = ds.with_(
         images=images,
@@ -93,7 +93,7 @@ def corrupt_pixels(
     return out, changed
 
 
-def _apply(img: np.ndarray, kind: str, p, rng: np.random.Generator) -> np.ndarray:
+def apply_corruption(img: np.ndarray, kind: str, p, rng: np.random.Generator) -> np.ndarray:
     from PIL import Image, ImageFilter
 
     if kind in MNISTC:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .core import Dataset
-from .corrupt import _apply
+from .corrupt import apply_corruption
 
 #: How a near-duplicate copy differs from its original.
 COPY_KINDS = ("shift", "noise", "jpeg", "brightness")
@@ -35,7 +35,7 @@ def _copy(im: np.ndarray, kind: str, rng) -> np.ndarray:
     if kind == "noise":  # mild gaussian noise, sigma 8 of 255
         return np.clip(im + rng.normal(0, 8, im.shape), 0, 255).astype(np.uint8)
     if kind == "jpeg":
-        return _apply(im, "jpeg", 90, rng)
+        return apply_corruption(im, "jpeg", 90, rng)
     # brightness: +30 of 255
     return np.clip(im.astype(np.int16) + 30, 0, 255).astype(np.uint8)
 

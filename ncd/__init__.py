@@ -5,17 +5,12 @@
 >>> dist, idx = kneighbors(test_images, train_images, k=5, codec="ctx-ref")  # doctest: +SKIP
 """
 
-from .codecs import ByteCodec, ImageCodec
+from .codecs import ByteCodec
 from .coder import Codec, available_codecs, get_codec, register_codec
+from .compressor import DISTANCES, Compressor, compressed_lengths
 from .context import ContextCodec, ContextCoder, RefContextCoder
-from .distance import (
-    DISTANCES,
-    MAX_MATRIX_BYTES,
-    Compressor,
-    compressed_lengths,
-    pairwise,
-    pairwise_naive,
-)
+from .distance import MAX_MATRIX_BYTES, pairwise, pairwise_naive
+from .image_codecs import ImageCodec
 from .knn import NCDKNNClassifier, PixelKNNClassifier
 from .search import choose_candidates, kneighbors, top_k
 from .serialize import Serializer, get_serializer, otsu_threshold

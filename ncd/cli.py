@@ -122,7 +122,8 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 def cmd_distances(args: argparse.Namespace) -> int:
     from ncdvision.datasets import load
 
-    from .distance import Compressor, pairwise
+    from .compressor import Compressor
+    from .distance import pairwise
     from .output import check_free_space, check_output, open_stream, preallocate, temp_beside
 
     comp = Compressor(args.codec, args.serializer, args.distance)  # names checked before any work

@@ -21,6 +21,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from .plugins import Registry
+
 ENTRY_POINT_GROUP = "ncdvision.codecs"
 
 
@@ -41,6 +43,9 @@ class Codec(ABC):
     #: :meth:`check_params` at construction: the one way every codec declares its ranges.
     param_ranges: ClassVar[dict[str, tuple[int, int]]] = {}
     learned: bool = False
+    #: Whether :meth:`kneighbors_block` finds the exact top k of candidates for less work than
+    #: coding every pair (early abandoning); the search then orders candidates for it.
+    early_abandoning: ClassVar[bool] = False
 
     def check_params(self) -> None:
         """Refuse a parameter outside its declared range (:attr:`param_ranges`), naming it."""
@@ -131,6 +136,32 @@ class Codec(ABC):
         rows = [self.joint_block(dx.take([i]), dy.take(c), n_jobs)[0] for i, c in enumerate(cand)]
         return np.stack(rows) if rows else np.empty(cand.shape)
 
+    def kneighbors_block(self, dx, dy, cand: np.ndarray, k: int, distance: str, n_jobs: int = 1):
+        """Exact top k of each ``dx`` row among its candidates: a fast path that codecs with
+        :attr:`early_abandoning` provide; the others return ``NotImplemented`` and the search
+        codes every candidate pair.
+
+        Parameters
+        ----------
+        dx, dy : object
+            Prepared queries and candidates from :meth:`prepare`.
+        cand : ndarray of int, shape (len(dx), n_candidates)
+            For each query, indices into ``dy``, most promising first.
+        k : int
+            Number of neighbours.
+        distance : {"ncd", "cdm", "clm"}
+            The distance to rank by.
+        n_jobs : int, default=1
+            Threads to use.
+
+        Returns
+        -------
+        tuple or NotImplemented
+            ``(distances, indices, pixels coded per query)``, as
+            :meth:`.RefContextCoder.kneighbors_block` gives them.
+        """
+        return NotImplemented
+
     # -- configuration ----------------------------------------------------------------------
 
     @classmethod
@@ -190,8 +221,18 @@ class Codec(ABC):
 
 # ----------------------------------------------------------------------------- registry
 
-_REGISTRY: dict[str, type[Codec]] = {}
-_loaded = False
+
+def _check_codec(codec_class) -> None:
+    if not (isinstance(codec_class, type) and issubclass(codec_class, Codec)):
+        raise TypeError(f"register_codec expects a Codec subclass, got {codec_class!r}")
+
+
+#: Codec ids to classes. The built-in coders register themselves when their modules are
+#: imported, which happens on the first lookup; third-party packages add entries through the
+#: ``ncdvision.codecs`` entry-point group, loaded one id at a time.
+CODECS: Registry[type[Codec]] = Registry(
+    "codec", ENTRY_POINT_GROUP, builtins=tuple(f"{__package__}.{m}" for m in ("codecs", "image_codecs", "context")),
+    check=_check_codec)  # fmt: skip
 
 
 def register_codec(codec_class: type[Codec], codec_id: str | None = None) -> type[Codec]:
@@ -209,28 +250,8 @@ def register_codec(codec_class: type[Codec], codec_id: str | None = None) -> typ
     type
         ``codec_class``, unchanged.
     """
-    if not (isinstance(codec_class, type) and issubclass(codec_class, Codec)):
-        raise TypeError(f"register_codec expects a Codec subclass, got {codec_class!r}")
-    key = codec_id or codec_class.codec_id
-    if not key or ":" in key:
-        raise ValueError(f"codec id must be a non-empty name without ':', got {key!r}")
-    _REGISTRY[key] = codec_class
-    return codec_class
-
-
-def _ensure_loaded() -> None:
-    """Import the built-in coders (they register themselves) and the entry points, once."""
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
-    from importlib.metadata import entry_points
-
-    from . import codecs, context  # noqa: F401
-
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        if ep.name not in _REGISTRY:
-            register_codec(ep.load(), ep.name)
+    _check_codec(codec_class)
+    return CODECS.register(codec_id or codec_class.codec_id, codec_class)
 
 
 def available_codecs() -> list[str]:
@@ -241,8 +262,7 @@ def available_codecs() -> list[str]:
     list of str
         The built-in ids first, then those of the ``ncdvision.codecs`` entry points.
     """
-    _ensure_loaded()
-    return list(_REGISTRY)
+    return CODECS.names()
 
 
 def get_codec(spec: str | dict | Codec, **params) -> Codec:
@@ -278,18 +298,19 @@ def get_codec(spec: str | dict | Codec, **params) -> Codec:
         if params:
             raise TypeError("parameters can only be given with a codec id")
         return spec
-    _ensure_loaded()
     if isinstance(spec, dict):
         cid = spec.get("id")
-        if cid not in _REGISTRY:
-            raise ValueError(f"codec config {spec!r}: unknown id; known: {', '.join(_REGISTRY)}")
-        return _REGISTRY[cid].from_config({**spec, **params})
+        if not isinstance(cid, str) or cid not in CODECS:
+            raise ValueError(
+                f"codec config {spec!r}: unknown id; known: {', '.join(CODECS.names())}"
+            )
+        return CODECS.get(cid).from_config({**spec, **params})
     if not isinstance(spec, str):
         raise TypeError(f"codec must be an id, a config dict or a Codec, got {type(spec).__name__}")
     cid, colon, arg = spec.partition(":")
-    if cid not in _REGISTRY:
-        raise ValueError(f"unknown codec {spec!r}; known codecs: {', '.join(_REGISTRY)}")
-    cls = _REGISTRY[cid]
+    if cid not in CODECS:
+        raise ValueError(f"unknown codec {spec!r}; known codecs: {', '.join(CODECS.names())}")
+    cls = CODECS.get(cid)
     if colon:
         if cls.suffix_param is None:
             raise ValueError(f"codec {spec!r}: {cid} takes no ':' parameter; use {cid!r}")

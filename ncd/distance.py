@@ -13,8 +13,8 @@ C(x) + C(y|x) for ``ctx-ref``. ``pairwise(X, Y)`` puts X first in every pair.
 
 Every distance is clipped at 0. A codec can code a near-identical pair in fewer bits than
 the smaller image alone (zstd, brotli and PNG do; the context coders cannot), which would make
-NCD slightly negative. The raw lengths stay available: :func:`compressed_lengths` gives C(x),
-and :meth:`Compressor.prepare` with the codec's ``joint_block`` gives C(xy).
+NCD slightly negative. The raw lengths stay available: :func:`.compressor.compressed_lengths` gives C(x),
+and :meth:`.Compressor.prepare` with the codec's ``joint_block`` gives C(xy).
 
 The default codec is ``ctx-ref`` on binary planes, the one that serves images (zstd on raw
 bytes is near chance on mnist-5k); ``NCDKNNClassifier(codec="auto")`` chooses among several
@@ -23,17 +23,14 @@ where labels exist.
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable
-
 import numpy as np
 
 from ncdvision.datasets.limits import format_size, parse_size
 
-from .coder import Codec, get_codec
-from .context.kernels import set_threads
-from .serialize import Serializer, get_serializer
-from .validation import check_block_rows, check_images, n_jobs_count
+from .coder import get_codec
+from .compressor import Compressor, get_distance
+from .serialize import get_serializer
+from .validation import check_block_rows, check_images
 
 #: pairwise() refuses an in-memory result larger than this (bytes) unless the environment
 #: variable NCDVISION_MAX_MATRIX_BYTES says otherwise; pass out= or use kneighbors.
@@ -49,32 +46,6 @@ def max_matrix_bytes() -> int:
 _BLOCK_BYTES = 32 << 20  # working memory per block of the distance matrix
 
 
-# Each formula is clipped at 0: a real codec can code a pair in fewer bytes than the
-# smaller image alone (zstd, brotli and png do on near-identical images), which would give
-# negative distances, and scikit-learn's metric="precomputed" refuses those.
-
-
-def _ncd(cx, cy, cxy):
-    return np.maximum((cxy - np.minimum(cx, cy)) / np.maximum(np.maximum(cx, cy), 1e-12), 0.0)
-
-
-def _cdm(cx, cy, cxy):
-    return np.maximum(cxy / np.maximum(cx + cy, 1e-12), 0.0)
-
-
-def _clm(cx, cy, cxy):
-    return np.maximum(1.0 - (cx + cy - cxy) / np.maximum(cxy, 1e-12), 0.0)
-
-
-DISTANCES: dict[str, Callable] = {"ncd": _ncd, "cdm": _cdm, "clm": _clm}
-
-
-def get_distance(name: str) -> Callable:
-    if name not in DISTANCES:
-        raise ValueError(f"unknown distance {name!r}; known: {', '.join(DISTANCES)}")
-    return DISTANCES[name]
-
-
 def check_pair(X, Y):
     if X.shape[1:] != Y.shape[1:]:
         raise ValueError(f"X and Y images differ in shape: {X.shape[1:]} vs {Y.shape[1:]}")
@@ -83,153 +54,6 @@ def check_pair(X, Y):
 def check_backend(backend: str) -> None:
     if backend not in ("local", "dask"):
         raise ValueError(f"backend must be 'local' or 'dask', got {backend!r}")
-
-
-def default_serializer(codec: Codec) -> str:
-    """What ``serializer="auto"`` means: ``binary`` for context coders, else ``raw``."""
-    return "binary" if codec.kind == "context" else "raw"
-
-
-class Compressor:
-    """A codec and a serializer bound together, fitted on reference images.
-
-    This is what :func:`pairwise`, :func:`kneighbors` and the classifiers share: the serializer
-    is fitted once (on the training/reference images), each image's C(x) is computed once and
-    reused, and :meth:`distances` gives a block of the distance matrix. Codec and serializer
-    objects passed in are copied, never fitted in place (as scikit-learn clones estimators).
-
-    Parameters
-    ----------
-    codec : str, dict or Codec, default="ctx-ref"
-        See :func:`~ncdvision.ncd.get_codec`.
-    serializer : str or Serializer, default="auto"
-        ``binary`` for context coders, ``raw`` for the others.
-    distance : {"ncd", "cdm", "clm"}, default="ncd"
-        The distance :meth:`distances` computes.
-    n_jobs : int, default=-1
-        Threads; -1 uses every core.
-    """
-
-    def __init__(self, codec="ctx-ref", serializer="auto", distance="ncd",
-                 n_jobs: int | None = -1):  # fmt: skip
-        self.codec: Codec = get_codec(get_codec(codec).get_config())
-        if isinstance(serializer, str) and serializer == "auto":
-            serializer = default_serializer(self.codec)
-        self.serializer: Serializer = copy.deepcopy(get_serializer(serializer))
-        self.distance = distance
-        self._dist = get_distance(distance)
-        self.n_jobs = n_jobs_count(n_jobs)
-
-    def fit(self, images: np.ndarray, labels=None) -> Compressor:
-        """Fit the serializer (and a learned coder's prior counts, which need ``labels``).
-
-        Parameters
-        ----------
-        images : uint8 array (N, H, W[, C])
-            The reference (training) images.
-        labels : array of int, optional
-            Needed by a learned coder (``ctx-ref-learned``).
-
-        Returns
-        -------
-        Compressor
-            ``self``, fitted.
-        """
-        X = check_images(images, "reference images")
-        self.serializer.fit(X)
-        if self.codec.learned:
-            if labels is None:
-                raise ValueError(
-                    f"codec {self.codec.name!r} learns from labelled training images: pass "
-                    "labels (NCDKNNClassifier does), or use 'ctx-ref'"
-                )
-            set_threads(self.n_jobs)
-            self.codec.fit(self.serializer.transform(X), self.serializer.levels, labels)
-        return self
-
-    def prepare(self, images: np.ndarray, name: str = "X"):
-        """Serialized images with their lengths C(x), for :meth:`distances`.
-
-        Parameters
-        ----------
-        images : uint8 array (N, H, W[, C])
-            Images to serialize and measure.
-        name : str, default="X"
-            How errors name ``images``.
-
-        Returns
-        -------
-        object
-            The codec's prepared batch: ``.lengths`` holds C(x) in bits, ``.take(rows)``
-            selects rows.
-        """
-        X = check_images(images, name)
-        symbols = self.serializer.transform(X)
-        return self.codec.prepare(symbols, self.serializer.levels, self.n_jobs)
-
-    def distances(self, dx, dy) -> np.ndarray:
-        """The distance block between two prepared batches (:meth:`prepare`).
-
-        Parameters
-        ----------
-        dx, dy : prepared batches
-            From :meth:`prepare`.
-
-        Returns
-        -------
-        ndarray of float32, shape (len(dx), len(dy))
-            Clipped at 0.
-        """
-        joint = self.codec.joint_block(dx, dy, self.n_jobs)
-        return self._dist(dx.lengths[:, None], dy.lengths[None, :], joint).astype(np.float32)
-
-    def pair_distances(self, dx, dy, cand: np.ndarray) -> np.ndarray:
-        """Distances of the listed pairs only.
-
-        Parameters
-        ----------
-        dx, dy : prepared batches
-            From :meth:`prepare`.
-        cand : ndarray of int, shape (len(dx), m)
-            For each row of ``dx``, the indices into ``dy`` to compare it with.
-
-        Returns
-        -------
-        ndarray of float32, shape (len(dx), m)
-            The distance of (i, cand[i, j]), clipped at 0.
-        """
-        joint = self.codec.joint_pairs(dx, dy, cand, self.n_jobs)
-        return self._dist(dx.lengths[:, None], dy.lengths[cand], joint).astype(np.float32)
-
-    def __repr__(self) -> str:
-        return f"Compressor(codec={self.codec!r}, serializer={self.serializer.name!r}, distance={self.distance!r})"
-
-
-def compressed_lengths(
-    X, codec="ctx-ref", serializer="auto", n_jobs: int | None = -1, fit_on=None
-) -> np.ndarray:
-    """C(x) in bits, header-corrected, for each image.
-
-    Parameters
-    ----------
-    X : uint8 array (N, H, W[, C])
-        Images.
-    codec : str or codec object, default="ctx-ref"
-        See :func:`~ncdvision.ncd.get_codec`.
-    serializer : str or Serializer, default="auto"
-        See :func:`~ncdvision.ncd.get_serializer`.
-    n_jobs : int, default=-1
-        Threads; -1 uses every core.
-    fit_on : uint8 array, optional
-        The images the serializer is fitted on (default X), e.g. a training set.
-
-    Returns
-    -------
-    ndarray of float64, shape (N,)
-        The real code lengths the distances use, before any clipping.
-    """
-    comp = Compressor(codec, serializer, n_jobs=n_jobs).fit(X if fit_on is None else fit_on)
-    return comp.prepare(X).lengths.copy()
 
 
 # ------------------------------------------------------------------------------ matrices

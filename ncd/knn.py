@@ -4,72 +4,34 @@
 :class:`PixelKNNClassifier` -- the L2 pixel-space baseline with the same tie rule and the same
 leave-one-out k selection (:mod:`.neighbors`).
 
-``codec="auto"`` / ``k="auto"``: chosen by leave-one-out accuracy on the training set only
-(each training query's own copy is excluded from its neighbours), over
-:data:`AUTO_CANDIDATES` and k in :data:`~ncdvision.ncd.neighbors.AUTO_K`. Context coders are
-scored on up to ``loo_size`` training queries, slow byte codecs on up to ``loo_size // 10``
-of the same queries (every setting is compared on the same draw);
-ties go to the earlier candidate and the smaller k. Test labels are never seen. A coder that
-learns from labelled training images (``ctx-ref-learned``) is fitted, for its leave-one-out
-score, on the training images that are not queries, so no query informs the model that
-scores it (at most half the training set is used as queries then; the estimate is slightly
-pessimistic).
+``codec="auto"`` / ``k="auto"`` are chosen by leave-one-out accuracy on the training set only
+(:mod:`.selection`). Test labels are never seen.
 """
 
 from __future__ import annotations
 
-import time
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from tqdm.auto import tqdm
 
 from .coder import Codec, get_codec
-from .distance import DISTANCES, Compressor, default_serializer
+from .compressor import DISTANCES, Compressor, default_serializer
 from .neighbors import (
     AUTO_K,
     K_CONSTRAINT,
     SingleLabelClassifier,
     candidate_ks,
-    loo_accuracies,
     vote,
     vote_proba,
 )
 from .pixelknn import PixelKNNClassifier  # noqa: F401 - importable from here as before
 from .search import choose_candidates, kneighbors
+from .selection import AUTO_CANDIDATES, select_setting
 from .serialize import Serializer
 from .validation import check_images, check_no_bool_numbers, check_X_y
-
-#: (codec, serializer) pairs that ``codec="auto"`` chooses among.
-AUTO_CANDIDATES: tuple[tuple[str, str], ...] = (
-    ("ctx-ref-learned", "binary"),
-    ("ctx-ref-learned", "thermo:3"),
-    ("ctx-ref", "binary"),
-    ("ctx-ref", "q2"),
-    ("zlib", "raw"),
-    ("bz2", "raw"),
-)
-
-#: Candidates per query (nearest in pixel space) when ``search="auto"`` scores the settings:
-#: at least this many, and one in :data:`SELECTION_SHARE` of the training set on large sets.
-SELECTION_CANDIDATES = 200
-#: Why the pool grows: a setting is then scored as the classifier it becomes, whose final
-#: cascade ranks thousands of candidates on a large set, and settings differ in the
-#: neighbours they find beyond pixel space's nearest few hundred. On full Fashion-MNIST
-#: (``bench/selection_pool.py``: 50,000 training images searched, 1,000 other training images
-#: as queries) ctx-ref-learned binary and thermo:3 tie at k=5 (0.878) ranking 200
-#: candidates; ranking 1,200, thermo:3 leads by 2.3 points (0.883 against 0.860).
-SELECTION_SHARE = 50
-
-
-def selection_candidates(n_train: int) -> int:
-    """The cascade's candidates per query while the settings are scored on ``n_train``
-    images: 200 up to 10,000 images, n_train / 50 beyond (1,200 for 60,000)."""
-    return max(SELECTION_CANDIDATES, n_train // SELECTION_SHARE)
-
 
 #: Pairs (queries x training images) up to which ``search="auto"`` still ranks every training
 #: image of a query: about 2-3 minutes of the slowest coder (ctx-ref-learned, thermo:3, exact
@@ -232,43 +194,11 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         return self
 
     def _select(self, X, y, candidates):
-        # one draw for every setting: each is scored on a prefix of the same random order, so
-        # settings are compared on the same queries (a paired comparison; independent draws
-        # per setting let the draw decide between settings a point or two apart)
-        order = np.random.default_rng(self.random_state).permutation(len(X))
-        ks = candidate_ks(self.k, len(X) - 1)
-        best, best_acc = None, -1.0
-        steps = tqdm(candidates, desc="auto: scoring settings by leave-one-out", unit="setting",
-                     disable=not self.verbose, leave=False)  # fmt: skip
-        for codec, ser in steps:
-            steps.set_postfix_str(f"{codec}/{ser}")
-            comp = Compressor(codec, ser, self.distance, self.n_jobs)
-            learned = comp.codec.learned
-            n_q = self.loo_size if comp.codec.kind == "context" else max(self.loo_size // 10, 50)
-            n_q = min(len(X), n_q)
-            if learned:
-                n_q = min(n_q, len(X) // 2)
-                if n_q == 0:
-                    continue
-            q = np.sort(order[:n_q])
-            t = time.perf_counter()
-            fit_rows = np.setdiff1d(np.arange(len(X)), q) if learned else slice(None)
-            comp.fit(X[fit_rows], y[fit_rows])
-            m = selection_candidates(len(X)) if self.search == "auto" else None
-            m = m if m is not None and m < len(X) - 1 else None
-            _, idx = kneighbors(X[q], X, k=max(ks), compressor=comp, exclude=q, candidates=m,
-                                progress=self._progress(), **self._where())  # fmt: skip
-            secs = time.perf_counter() - t
-            name = comp.codec.name if isinstance(codec, (dict, Codec)) else codec
-            for k, acc in loo_accuracies(idx, y, y[q], ks, len(self.classes_)).items():
-                self.selection_.append({"codec": name, "serializer": str(ser), "k": k,
-                                        "loo_accuracy": acc, "n_queries": int(n_q),
-                                        "candidates": m, "seconds": secs})  # fmt: skip
-                if acc > best_acc:
-                    best, best_acc = (codec, ser, k), acc
-        if best is None:
-            raise ValueError(f"{len(X)} training images are too few for leave-one-out selection")
-        self.loo_accuracy_ = best_acc
+        best, self.loo_accuracy_, self.selection_ = select_setting(
+            X, y, candidates, candidate_ks(self.k, len(X) - 1), n_classes=len(self.classes_),
+            loo_size=self.loo_size, search=self.search, distance=self.distance,
+            n_jobs=self.n_jobs, random_state=self.random_state, verbose=self.verbose,
+            backend=self.backend, scheduler=self.scheduler)  # fmt: skip
         return best
 
     def _progress(self) -> bool | None:

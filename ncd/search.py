@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .distance import Compressor, check_backend, check_pair, progress_bar, row_blocks
+from .compressor import Compressor
+from .distance import check_backend, check_pair, progress_bar, row_blocks
 from .validation import check_block_rows, check_exclude, check_images, check_k
 
 #: Candidate counts :func:`choose_candidates` tries, smallest first.
@@ -132,7 +133,7 @@ def _search_block(comp: Compressor, dy, stage: FirstStage | None, X, dx, exclude
     """Top k of one block of query rows: (distances, indices, pixels coded or -1)."""
     if stage is not None:
         cand = stage.order(X, m, exclude)
-    if hasattr(comp.codec, "kneighbors_block"):
+    if comp.codec.early_abandoning:
         d, i, work = comp.codec.kneighbors_block(dx, dy, cand, k, comp.distance, comp.n_jobs)
         return d, i, int(work.sum())
     if m < n_avail:
@@ -227,7 +228,7 @@ def kneighbors(
         return X[rows], dx.take(rows), None if exclude is None else exclude[rows], k, m, n_avail
 
     # the first stage orders the candidates of early abandoning, or picks the cascade's
-    stage = FirstStage(Y) if hasattr(comp.codec, "kneighbors_block") or m < n_avail else None
+    stage = FirstStage(Y) if comp.codec.early_abandoning or m < n_avail else None
     if backend == "local":
         results = ((rows, _search_block(comp, dy, stage, *args(rows)))
                    for rows in row_blocks(n_x, n_y, block_rows))  # fmt: skip

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from ncdvision.datasets import load
-from ncdvision.ncd.study.cells import CellCache
+from ncdvision.ncd.cache import ResultCache
 from ncdvision.ncd.study.curves import learning_curves, log_sizes
 from ncdvision.ncd.study.learners import available_learners, make_learner
 
@@ -16,7 +16,7 @@ def digits_split():
 
 def test_curves_fall_with_size_and_resume_from_the_cache(digits_split, tmp_path):
     train, test = digits_split
-    first = CellCache(tmp_path)
+    first = ResultCache(tmp_path)
     rows = learning_curves(train, test, ["l2-knn", "logreg"], [40, 160], seeds=(0, 1),
                            cache=first, progress=False)  # fmt: skip
     assert first.computed == 8 and len(rows) == 8
@@ -26,7 +26,7 @@ def test_curves_fall_with_size_and_resume_from_the_cache(digits_split, tmp_path)
     for learner in ("l2-knn", "logreg"):
         assert np.mean(err[learner, 160]) < np.mean(err[learner, 40])
     # a larger run (as after a kill) computes only the cells that are new
-    again = CellCache(tmp_path)
+    again = ResultCache(tmp_path)
     more = learning_curves(train, test, ["l2-knn", "logreg"], [40, 160, 640], seeds=(0, 1),
                            cache=again, progress=False)  # fmt: skip
     assert again.computed == 4

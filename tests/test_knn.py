@@ -5,7 +5,8 @@ from sklearn.pipeline import Pipeline
 
 from ncdvision.datasets import load, synthetic
 from ncdvision.ncd.classcond import ClassCompressionClassifier
-from ncdvision.ncd.knn import AUTO_CANDIDATES, NCDKNNClassifier, PixelKNNClassifier, vote
+from ncdvision.ncd.knn import NCDKNNClassifier, PixelKNNClassifier, vote
+from ncdvision.ncd.selection import AUTO_CANDIDATES
 
 
 def test_vote_majority_then_nearest_tied_class():
@@ -90,7 +91,7 @@ def test_auto_selection_never_touches_test_labels(monkeypatch):
 
 
 def test_auto_scores_every_setting_on_the_same_queries(monkeypatch):
-    import ncdvision.ncd.knn as knn
+    import ncdvision.ncd.selection as knn
 
     ds = synthetic.shapes(n_per_class=20, seed=2)
     seen = []

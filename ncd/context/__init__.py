@@ -6,7 +6,8 @@
 - :mod:`.topk` -- the exact top-k search kernel (early abandoning, active pixels first);
 - :mod:`.arith` -- the arithmetic coder that realises the models' lengths exactly;
 - :mod:`.base` -- what every context coder shares (prepared data, priors, real coding);
-- :mod:`.models` -- ``ctx``, ``ctx-ref``, ``ctx-ref-asym``, ``ctx-ref-learned``.
+- :mod:`.plain` -- ``ctx``; :mod:`.reference` -- ``ctx-ref``, ``ctx-ref-asym``,
+  ``ctx-ref-learned``.
 
 Symbol images have values in ``range(L)`` (from a serializer: ``binary`` gives L=2, ``q2``
 L=4, ...); colour images are coded as their channel planes stacked vertically.
@@ -14,7 +15,8 @@ L=4, ...); colour images are coded as their channel planes stacked vertically.
 
 from .base import ContextCodec, ContextData
 from .kernels import CAP, set_threads
-from .models import AsymRefContextCoder, ContextCoder, LearnedRefContextCoder, RefContextCoder
+from .plain import ContextCoder
+from .reference import AsymRefContextCoder, LearnedRefContextCoder, RefContextCoder
 from .templates import TEMPLATES, as_planes
 
 __all__ = [

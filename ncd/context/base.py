@@ -12,6 +12,7 @@ from .kernels import (
     CAP,
     context_indices,
     log2_table,
+    pair_counts,
     set_threads,
     table_dtype,
     uncond_lengths,
@@ -259,3 +260,31 @@ class ContextCodec(Codec):
             out,
         )
         return out
+
+
+def count_symbols(planes, ref, mult, cod_ctx, pairs_ref, pairs_cod, levels, n_ctx) -> np.ndarray:
+    """Symbol counts per context of coding images ``pairs_cod`` given ``pairs_ref``.
+
+    Parameters
+    ----------
+    planes : ndarray of uint8, shape (n_images, height, width)
+        Symbol images as planes (:func:`.templates.as_planes`).
+    ref, mult, cod_ctx : ndarray
+        The reference template's offsets, its context multiplier, and the causal template
+        (as :meth:`.RefContextCoder.fit` builds them; ``ref`` unused when ``mult`` is 0).
+    pairs_ref, pairs_cod : ndarray of int
+        Index pairs: image ``pairs_cod[i]`` is counted given image ``pairs_ref[i]``.
+    levels : int
+        Number of symbol levels.
+    n_ctx : int
+        Number of contexts.
+
+    Returns
+    -------
+    ndarray of int64, shape (n_ctx * levels,)
+        The counts.
+    """
+    raw = np.zeros(n_ctx * levels, np.int64)
+    pair_counts(ref, mult, cod_ctx, planes.reshape(len(planes), -1), pairs_ref, pairs_cod, levels,
+                raw)  # fmt: skip
+    return raw

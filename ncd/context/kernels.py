@@ -11,7 +11,7 @@ walking the same pixels again. Binary symbols (L = 2, every ``binary`` and ``the
 serializer) take a specialised path: the coded image's causal index and symbol are packed in
 one byte (``cs = 2 causal + symbol``) and mult is a power of two, a shift. Both paths do the
 same arithmetic in the same order, so lengths are identical. The symmetric exact search codes
-C(y|x) and C(x|y) pixel by pixel side by side in two tables (:func:`_both_ways2`): the loop
+C(y|x) and C(x|y) pixel by pixel side by side in two tables (:func:`both_ways2`): the loop
 is bound by each table's dependent read-modify-write, and two independent chains overlap.
 Matrices run in parallel with ``numba.prange``.
 
@@ -148,7 +148,7 @@ def _reset(ctx_a, ctx_b, mult, n, table, prior, L):
 
 
 @njit(cache=True, inline="always")
-def _step2(cs, ctx_b, shift, table, cap, log2tab, p):
+def step2(cs, ctx_b, shift, table, cap, log2tab, p):
     """Bits of binary pixel ``p`` in context ``cs[p] + (ctx_b[p] << shift)``; counts it."""
     ix = np.int64(cs[p]) + (np.int64(ctx_b[p]) << shift)
     base = ix & ~1
@@ -166,14 +166,14 @@ def _code_length2(cs, ctx_b, shift, table, cap, log2tab, limit, n):
     """:func:`_code_length` for binary symbols: ``cs = 2 causal + symbol``, mult = 2**shift."""
     bits = 0.0
     for p in range(n):
-        bits += _step2(cs, ctx_b, shift, table, cap, log2tab, p)
+        bits += step2(cs, ctx_b, shift, table, cap, log2tab, p)
         if bits > limit:
             return bits, p + 1
     return bits, n
 
 
 @njit(cache=True, inline="always")
-def _both_ways2(cs_y, ref_x, cs_x, ref_y, shift, table_a, table_b, cap, log2tab, limit, n):
+def both_ways2(cs_y, ref_x, cs_x, ref_y, shift, table_a, table_b, cap, log2tab, limit, n):
     """C(y|x) and C(x|y) for binary symbols, pixel by pixel side by side in two tables: two
     independent chains of dependent table updates that the CPU overlaps. Each sum is in
     pixel order, as :func:`_code_length2` makes it, so both lengths are identical to it.
@@ -182,15 +182,15 @@ def _both_ways2(cs_y, ref_x, cs_x, ref_y, shift, table_a, table_b, cap, log2tab,
     b1 = 0.0
     b2 = 0.0
     for p in range(n):
-        b1 += _step2(cs_y, ref_x, shift, table_a, cap, log2tab, p)
-        b2 += _step2(cs_x, ref_y, shift, table_b, cap, log2tab, p)
+        b1 += step2(cs_y, ref_x, shift, table_a, cap, log2tab, p)
+        b2 += step2(cs_x, ref_y, shift, table_b, cap, log2tab, p)
         if b1 + b2 > limit:
             return b1, b2, p + 1
     return b1, b2, n
 
 
 @njit(cache=True, inline="always")
-def _reset2(cs, ctx_b, shift, n, table, prior):
+def reset2(cs, ctx_b, shift, n, table, prior):
     if table.itemsize == 2:  # a context's two uint16 counts are one aligned uint32: one copy
         t32 = table.view(np.uint32)
         p32 = prior.view(np.uint32)
@@ -206,12 +206,12 @@ def _reset2(cs, ctx_b, shift, n, table, prior):
 
 
 @njit(cache=True, inline="always")
-def _conditional(cod_causal, cod_sym, cod_cs, ref, mult, shift, table, prior, L, cap, log2tab,
+def conditional(cod_causal, cod_sym, cod_cs, ref, mult, shift, table, prior, L, cap, log2tab,
                  limit, n):  # fmt: skip
     """C(coded | reference) from the prior, table restored afterwards: (bits, pixels coded)."""
     if L == 2:
         bits, m = _code_length2(cod_cs, ref, shift, table, cap, log2tab, limit, n)
-        _reset2(cod_cs, ref, shift, m, table, prior)
+        reset2(cod_cs, ref, shift, m, table, prior)
     else:
         bits, m = _code_length(cod_causal, ref, mult, cod_sym, table, L, cap, log2tab, limit, n)
         _reset(cod_causal, ref, mult, m, table, prior, L)
@@ -244,7 +244,7 @@ def cond_rows(ref, cod_causal, cod_sym, cod_cs, mult, shift, ref_outer, L, prior
             a, b = np.int64(i), np.int64(j)  # prange's index is unsigned: unify the types
             r = a if ref_outer else b
             c = b if ref_outer else a
-            out[i, j] = _conditional(cod_causal[c], cod_sym[c], cod_cs[c], ref[r], mult, shift,
+            out[i, j] = conditional(cod_causal[c], cod_sym[c], cod_cs[c], ref[r], mult, shift,
                                      table, prior, L, cap, log2tab, np.inf, n)[0]  # fmt: skip
 
 

@@ -16,7 +16,7 @@ the pair's cost is decided, and adds the inactive ones in closed form from prefi
 That partial sum rejects most pairs after a fraction of the work; it is used where a
 reference set is mostly background (:data:`ACTIVE_MAX`). A pair it does not reject
 is coded again in raster order by the same kernel as the full matrix
-(:func:`.kernels._both_ways2`), so lengths, distances and neighbours are bit-identical to the
+(:func:`.kernels.both_ways2`), so lengths, distances and neighbours are bit-identical to the
 exhaustive search; the first pass only decides, with a margin far above float rounding,
 which pairs cannot enter the top k.
 """
@@ -27,7 +27,7 @@ import numpy as np
 from numba import njit, prange
 from numba.cpython.unsafe.numbers import trailing_zeros
 
-from .kernels import _both_ways2, _conditional, _reset2, _step2, parallel_kernel
+from .kernels import both_ways2, conditional, parallel_kernel, reset2, step2
 
 WORD = 64  # pixels per word of an activity bitmap
 #: The largest mean share of active pixels of a reference set for which the search codes
@@ -101,7 +101,7 @@ def _zero_tail(table, m, tail_t, tail_c):
 
 @njit(cache=True, inline="always")
 def _reset2_at(cs, ctx_b, shift, pos, m, table, prior):
-    """:func:`.kernels._reset2` for the pixels ``pos[:m]``."""
+    """:func:`.kernels.reset2` for the pixels ``pos[:m]``."""
     if table.itemsize == 2:  # a context's two uint16 counts are one aligned uint32: one copy
         t32 = table.view(np.uint32)
         p32 = prior.view(np.uint32)
@@ -137,8 +137,8 @@ def _bound_both2(cs_y, ref_x, cs_x, ref_y, act_x, act_y, pos, shift, table_a, ta
                 bits &= bits - np.uint64(1)
                 pos[m] = p
                 m += 1
-                b += _step2(cs_y, ref_x, shift, table_a, cap, log2tab, p)
-                b += _step2(cs_x, ref_y, shift, table_b, cap, log2tab, p)
+                b += step2(cs_y, ref_x, shift, table_a, cap, log2tab, p)
+                b += step2(cs_x, ref_y, shift, table_b, cap, log2tab, p)
                 if b > limit:
                     return b, m
     rest = n - m
@@ -232,10 +232,10 @@ def ref_kneighbors(q_causal, q_sym, q_cs, q_ref, q_len, q_act, t_causal, t_sym, 
                     # the margin covers the rounding of two orders of summation (~1e-13)
                     if b > lim + 1e-9 * (abs(lim) + cx + cy) + 1e-6:
                         continue
-                b1, b2, m = _both_ways2(t_cs[j], q_ref[i], q_cs[i], t_ref[j], shift, table,
+                b1, b2, m = both_ways2(t_cs[j], q_ref[i], q_cs[i], t_ref[j], shift, table,
                                         table_b, cap, log2tab, lim, n)  # fmt: skip
-                _reset2(t_cs[j], q_ref[i], shift, m, table, prior)
-                _reset2(q_cs[i], t_ref[j], shift, m, table_b, prior)
+                reset2(t_cs[j], q_ref[i], shift, m, table, prior)
+                reset2(q_cs[i], t_ref[j], shift, m, table_b, prior)
                 work += 2 * m
                 if b1 + b2 > lim:
                     continue
@@ -244,14 +244,14 @@ def ref_kneighbors(q_causal, q_sym, q_cs, q_ref, q_len, q_act, t_causal, t_sym, 
                 continue
             # C(y|x): the candidate coded given the query; the joint is at least its share
             lim = 2.0 * budget - cx - cy if symmetric else budget - cx
-            b1, m = _conditional(t_causal[j], t_sym[j], t_cs[j], q_ref[i], mult, shift, table,
+            b1, m = conditional(t_causal[j], t_sym[j], t_cs[j], q_ref[i], mult, shift, table,
                                  prior, L, cap, log2tab, lim, n)  # fmt: skip
             work += m
             if b1 > lim:
                 continue
             if symmetric:  # C(x|y): the query coded given the candidate
                 lim2 = 2.0 * budget - cx - cy - b1
-                b2, m = _conditional(q_causal[i], q_sym[i], q_cs[i], t_ref[j], mult, shift,
+                b2, m = conditional(q_causal[i], q_sym[i], q_cs[i], t_ref[j], mult, shift,
                                      table, prior, L, cap, log2tab, lim2, n)  # fmt: skip
                 work += m
                 if b2 > lim2:

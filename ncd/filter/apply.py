@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..cache import content_key
 from ..outdir import OutputFolder
-from .find import _Cache
 from .write import write_filtered
 
 DECISIONS = ("keep", "remove", "relabel")
@@ -123,7 +123,7 @@ def apply_decisions(report_dir: str | os.PathLike, decisions: str | os.PathLike,
         raise DatasetError(f"{report_dir}/summary.json: names no input dataset and hash; "
                            "rerun `ncdvision filter` to make the report")  # fmt: skip
     ds = load(source)
-    if _Cache(None, ds.images, ds.labels).data_key != summary["data_hash"]:
+    if content_key(ds.images, np.asarray(ds.labels, np.int64)) != summary["data_hash"]:
         raise DatasetError(f"{source}: changed since the report in {report_dir} was made (its "
                            "content hash differs); rerun `ncdvision filter` and review again")  # fmt: skip
     files = root = None

@@ -35,7 +35,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ..distance import Compressor
+from ..compressor import Compressor
 from ..search import kneighbors
 
 NEAR_CODEC, NEAR_SERIALIZER = "ctx-ref-asym", "thermo:3"

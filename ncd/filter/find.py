@@ -8,16 +8,13 @@ the cleaner copy.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import warnings
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 
+from ..cache import ResultCache, content_key
 from ..knn import NCDKNNClassifier
-from ..output import temp_beside
 from ..search import FIRST_STAGE, RECALL_QUERIES
 from . import duplicates as dup
 from . import junk
@@ -140,31 +137,6 @@ class IssueReport:
         }
 
 
-class _Cache:
-    """Stage results as ``.npz`` files in a folder, keyed by content and settings."""
-
-    def __init__(self, folder, images: np.ndarray, labels: np.ndarray):
-        self.folder = None if folder is None else Path(folder)
-        h = hashlib.sha256()
-        h.update(repr((images.shape, str(images.dtype))).encode())
-        h.update(np.ascontiguousarray(images).tobytes())
-        h.update(np.ascontiguousarray(labels, dtype=np.int64).tobytes())
-        self.data_key = h.hexdigest()[:16]
-
-    def get(self, stage: str, settings: dict, compute) -> dict[str, np.ndarray]:
-        if self.folder is None:
-            return compute()
-        key = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode())
-        path = self.folder / f"{stage}-{self.data_key}-{key.hexdigest()[:12]}.npz"
-        if path.exists():
-            with np.load(path, allow_pickle=False) as z:
-                return {k: z[k] for k in z.files}
-        result = compute()
-        with temp_beside(path, suffix=".npz") as tmp:
-            np.savez(tmp, **result)
-        return result
-
-
 def _label_neighbours(X, y, codec, serializer, k, recall, n_jobs, seed, progress) -> dict:
     """Leave-one-out top-k under the setting ``auto`` picks on these (given) labels."""
     # exact_pairs=0: the cascade at ``recall`` whatever the set's size
@@ -183,18 +155,18 @@ def _label_neighbours(X, y, codec, serializer, k, recall, n_jobs, seed, progress
     }
 
 
-def _near_stage(cache: _Cache, stage: str, X, other, k: int, n_jobs, progress) -> dict:
+def _near_stage(cache: ResultCache, stage: str, X, other, k: int, n_jobs, progress) -> dict:
     """The duplicate distance's k nearest (within X, or in ``other``), cached."""
     spec = {"k": k, "codec": dup.NEAR_CODEC, "serializer": dup.NEAR_SERIALIZER,
             "first_stage": FIRST_STAGE, "min_side": dup.MIN_SIDE, "shifts": dup.SHIFTS,
             "normalizations": [f.__name__ for f in dup.NORMALIZATIONS],
-            "other": None if other is None else _Cache(None, other, np.zeros(0)).data_key}  # fmt: skip
+            "other": None if other is None else content_key(other)}  # fmt: skip
 
     def compute():
         dist, idx = dup.near_neighbors(X, other, k=k, n_jobs=n_jobs, progress=progress)
         return {"dist": dist, "idx": idx}
 
-    return cache.get(stage, spec, compute)
+    return cache.get(spec, compute, stage, arrays=True)
 
 
 def judged_rows(y: np.ndarray, class_names, k: int) -> tuple[np.ndarray, list]:
@@ -268,7 +240,7 @@ def find_issues(
     if against is not None and against.image_shape != dataset.image_shape:
         raise ValueError(f"against: images of shape {against.image_shape}, expected "
                          f"{dataset.image_shape} like {dataset.name}")  # fmt: skip
-    cache = _Cache(cache, X, y)
+    cache = ResultCache(cache, key=content_key(X, np.asarray(y, np.int64)))
     table: dict[str, np.ndarray] = {"index": np.arange(n), "label": y}
     flags: dict[str, np.ndarray] = {}
     settings: dict = {"issues": list(issues), "method": method, "thresholds": asdict(th)}
@@ -283,8 +255,9 @@ def find_issues(
                 "serializer": str(serializer), "k": th.label_k, "recall": recall, "seed": seed,
                 "recall_queries": RECALL_QUERIES,
                 "first_stage": FIRST_STAGE}  # fmt: skip
-        nb = cache.get("neighbours", spec, lambda: _label_neighbours(
-            X, y, codec, serializer, th.label_k, recall, n_jobs, seed, progress))  # fmt: skip
+        nb = cache.get(spec, lambda: _label_neighbours(
+            X, y, codec, serializer, th.label_k, recall, n_jobs, seed, progress),
+            "neighbours", arrays=True)  # fmt: skip
         settings.update(codec=str(nb["codec"]), serializer=str(nb["serializer"]),
                         candidates=int(nb["candidates"]) if nb["candidates"] >= 0 else None,
                         cascade_recall=float(nb["recall"]))  # fmt: skip
@@ -300,8 +273,9 @@ def find_issues(
                 else lab.cleanlab_label_issues(y, y[nb["idx"]], n_classes)
             )
     if "junk" in issues:
-        ratio = cache.get("information", {"codec": "png", "scale": "mode-const-noise"},
-                          lambda: {"ratio": junk.information_ratio(X, n_jobs)})["ratio"]  # fmt: skip
+        ratio = cache.get({"codec": "png", "scale": "mode-const-noise"},
+                          lambda: {"ratio": junk.information_ratio(X, n_jobs)},
+                          "information", arrays=True)["ratio"]  # fmt: skip
         table["info_ratio"] = ratio
         chance = th.outlier_neighbourhood
         if chance is None:
@@ -332,4 +306,4 @@ def find_issues(
     order = [r for r in REASONS if r in flags]
     neighbours = (nb["dist"], nb["idx"]) if "label" in issues or "junk" in issues else None
     return IssueReport(table, {r: flags[r] for r in order}, settings, neighbours,
-                       cache.data_key)  # fmt: skip
+                       cache.key)  # fmt: skip

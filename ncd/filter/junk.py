@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..distance import compressed_lengths
+from ..compressor import compressed_lengths
 
 BLANK_RATIO = 0.02
 NOISE_RATIO = 0.99

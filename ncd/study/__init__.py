@@ -3,8 +3,8 @@ learnability and noise studies.
 
 - :mod:`.learners` -- learners by name (``l2-knn``, ``ncd-knn``, ``logreg``; ``cnn`` from
   ``[neural]`` through the ``ncdvision.learners`` entry-point group);
-- :mod:`.curves` -- test error at log-spaced training sizes over seeds, one cached cell each;
-- :mod:`.cells` -- the cell cache that lets a killed study resume;
+- :mod:`.curves` -- test error at log-spaced training sizes over seeds, one cached cell each
+  (:class:`~ncdvision.ncd.cache.ResultCache`, which lets a killed study resume);
 - :mod:`.fits` -- power law with an irreducible term, smoothly broken power law, bootstrap
   intervals, extrapolation check;
 - :mod:`.predictors` -- compressibility in bits per value (every codec, ``ctx`` fresh and
@@ -16,7 +16,6 @@ learnability and noise studies.
   study noise``), with their reports in :mod:`.report` and :mod:`.noise_report`.
 """
 
-from .cells import CellCache
 from .curves import learning_curves, log_sizes
 from .fits import Fit, extrapolation_error, fit_broken_power_law, fit_power_law
 from .learnability import run_learnability
@@ -24,7 +23,6 @@ from .learners import available_learners, make_learner
 from .noise import run_noise
 
 __all__ = [
-    "CellCache",
     "Fit",
     "available_learners",
     "extrapolation_error",

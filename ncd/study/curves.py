@@ -2,7 +2,7 @@
 
 Each (dataset, learner, size, seed) is one cell: a stratified seeded sample of ``size``
 training images (:meth:`~ncdvision.datasets.Dataset.subset`), the learner fitted on it, its
-error on the fixed test split. Cells are cached as they finish (:class:`.cells.CellCache`).
+error on the fixed test split. Cells are cached as they finish (:class:`~ncdvision.ncd.cache.ResultCache`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from .cells import CellCache
+from ..cache import ResultCache
 from .learners import make_learner
 
 
@@ -27,7 +27,7 @@ def learning_curves(train, test, learners, sizes, seeds=(0, 1, 2), *, cache=None
     """One row per cell: dataset, learner, size, seed, error, accuracy, seconds."""
     from tqdm.auto import tqdm
 
-    cells = CellCache(cache) if not isinstance(cache, CellCache) else cache
+    cells = ResultCache(cache) if not isinstance(cache, ResultCache) else cache
     name = tag or train.name
     if max(sizes) > len(train):
         raise ValueError(f"training size {max(sizes)} is larger than {name}'s {len(train)}")

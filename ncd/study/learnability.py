@@ -14,9 +14,9 @@ import numpy as np
 
 from ncdvision.datasets import Dataset
 
+from ..cache import ResultCache
 from . import predictors as P
 from .analysis import correlation, leave_one_out_prediction, verdict
-from .cells import CellCache
 from .curves import learning_curves, log_sizes
 from .fits import extrapolation_error, fit_broken_power_law, fit_power_law
 from .panels import panel
@@ -113,7 +113,7 @@ def run_learnability(panel_name: str = "quick", learners=("l2-knn", "ncd-knn", "
     funcs = dict(PREDICTORS)
     for p, f in P.extra_predictors(predictors).items():
         funcs[p] = lambda d, f=f: f(d.images)
-    cells = CellCache(None if out is None else f"{out}/cells")
+    cells = ResultCache(None if out is None else f"{out}/cells")
     splits = {name: load() for name, load in panel(panel_name, extra).items()}
     preds, curves, fits = {}, [], []
     for name, (train, test) in splits.items():

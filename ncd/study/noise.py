@@ -26,9 +26,9 @@ import numpy as np
 
 from ncdvision.datasets import PIXEL_SEVERITIES, Dataset, corrupt_labels, corrupt_pixels, load
 
+from ..cache import ResultCache
 from . import predictors as P
 from .analysis import correlation, verdict
-from .cells import CellCache
 from .learners import make_learner
 from .panels import pool_split
 
@@ -112,7 +112,7 @@ def run_noise(grid_name: str = "quick", learners=("l2-knn", "ncd-knn", "logreg")
     pool, test = grid_splits(grid_name, dataset)
     grid = dict(GRIDS[grid_name])
     name = dataset or grid["dataset"]
-    cache = CellCache(None if out is None else f"{out}/cells")
+    cache = ResultCache(None if out is None else f"{out}/cells")
     fitted: dict[str, object] = {}  # test regime: one fit on the clean pool per learner
     rows, comp = [], []
     jobs = [(c, s) for c in grid_cells(grid) for s in seeds]

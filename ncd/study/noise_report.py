@@ -13,7 +13,7 @@ from ncdvision.datasets import Dataset, corrupt_pixels
 from ..output import atomic_write
 from ..report import pyplot, save_png
 from .noise import BASELINE, PRIMARY, REGIMES, mean_where
-from .report import _ci, _f, _table, start_report
+from .report import ci_text, fmt_value, markdown_table, start_report
 
 #: Rolnick et al. (2017): deep nets on MNIST keep above 90% accuracy with many random-label
 #: copies; here, the share of its clean accuracy a learner keeps.
@@ -100,7 +100,7 @@ def scatter_png(path: Path, res: dict, predictor: str = PRIMARY) -> Path:
             sel = [d for d in res["deltas"] if d["regime"] == regime and d["learner"] == lr]
             corr = next((r for r in res["correlations"] if r["regime"] == regime
                          and r["learner"] == lr and r["predictor"] == predictor), {})  # fmt: skip
-            label = lr + (f" (ρ={_ci(corr, 'spearman')})" if corr.get("spearman") is not None
+            label = lr + (f" (ρ={ci_text(corr, 'spearman')})" if corr.get("spearman") is not None
                           else "")  # fmt: skip
             ax.scatter([d[f"delta {predictor}"] for d in sel], [d["accuracy_drop"] for d in sel],
                        s=14, color=f"C{i}", label=label)  # fmt: skip
@@ -141,7 +141,7 @@ def write_noise_report(out, res: dict, test: Dataset | None = None) -> dict:
     for regime in REGIMES:
         cells = sorted({(r["corruption"], r["severity"]) for r in res["compressibility"]
                         if r["regime"] == regime}, key=lambda t: (t[0] != "clean", t))  # fmt: skip
-        comp_rows += [[regime, c, f"{s:g}", *(_f(mean_where(res["compressibility"], p, regime=regime,
+        comp_rows += [[regime, c, f"{s:g}", *(fmt_value(mean_where(res["compressibility"], p, regime=regime,
                                                        corruption=c, severity=s)) for p in preds)]
                       for c, s in cells]  # fmt: skip
     md = [f"# Noise study ({res['grid']} grid, {res['dataset']}: pool {res['pool']}, test "
@@ -151,27 +151,27 @@ def write_noise_report(out, res: dict, test: Dataset | None = None) -> dict:
           f"divided by {BASELINE}'s (ImageNet-C's definition with {BASELINE} as the baseline); "
           "relative CE subtracts each learner's clean error first (blank when the baseline's "
           "error does not rise under some corruption); mCE is the mean over corruptions.", "",
-          _table([[r["regime"], r["learner"], _f(1 - r["clean_error"]), _f(r["ce"]),
-                   _f(r["relative_ce"])] for r in mce],
+          markdown_table([[r["regime"], r["learner"], fmt_value(1 - r["clean_error"]), fmt_value(r["ce"]),
+                   fmt_value(r["relative_ce"])] for r in mce],
                  ["regime", "learner", "clean accuracy", "mCE", "relative mCE"]), "",
           "Per corruption (mean error over severities, CE):", "",
-          _table([[r["regime"], r["corruption"], *(
-              f"{_f(x['mean_error'])} / {_f(x['ce'], 2)}" for x in res["ce"]
+          markdown_table([[r["regime"], r["corruption"], *(
+              f"{fmt_value(x['mean_error'])} / {fmt_value(x['ce'], 2)}" for x in res["ce"]
               if x["regime"] == r["regime"] and x["corruption"] == r["corruption"])]
               for r in res["ce"] if r["learner"] == BASELINE and r["corruption"] != "mean"],
               ["regime", "corruption", *lrs]), "",
           "Compressibility of the noisy split (bits per value; label information in bits per "
           "image; the test regime scores the corrupted test split with the clean pool's "
           "statistics), mean over seeds:", "",
-          _table(comp_rows, ["regime", "corruption", "severity", *preds]), "",
+          markdown_table(comp_rows, ["regime", "corruption", "severity", *preds]), "",
           "Does the change in compressibility predict the accuracy drop? Across the pixel "
           "cells of each regime (Spearman and Pearson, 90% bootstrap intervals over cells):", "",
-          _table([[r["regime"], r["learner"], r["predictor"], _ci(r, "spearman"),
-                   _ci(r, "pearson"), r["n"]] for r in res["correlations"]],
+          markdown_table([[r["regime"], r["learner"], r["predictor"], ci_text(r, "spearman"),
+                   ci_text(r, "pearson"), r["n"]] for r in res["correlations"]],
                  ["regime", "learner", "predictor", "Spearman", "Pearson", "cells"]), "",
           "Label noise (training labels flipped; clean test split):", "",
-          _table([[r["kind"], f"{r['rate']:g}", *(_f(r[f"accuracy {lr}"]) for lr in lrs),
-                   _f(r["label information (bits/image)"], 1), _f(r[PRIMARY])]
+          markdown_table([[r["kind"], f"{r['rate']:g}", *(fmt_value(r[f"accuracy {lr}"]) for lr in lrs),
+                   fmt_value(r["label information (bits/image)"], 1), fmt_value(r[PRIMARY])]
                   for r in res["label_noise"]],
                  ["kind", "rate", *(f"accuracy {lr}" for lr in lrs),
                   "label information (bits/image)", PRIMARY]), "",

@@ -27,8 +27,8 @@ from importlib.metadata import entry_points
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
+from ..compressor import compressed_lengths
 from ..context import ContextCoder
-from ..distance import compressed_lengths
 from ..serialize import get_serializer
 
 

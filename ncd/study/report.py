@@ -56,7 +56,7 @@ def scatter_png(path: Path, res: dict, predictor: str, measure: str = "error_at_
         y = [by[d][measure] for d in names]
         corr = next(r for r in res["analysis"] if r["learner"] == learner
                     and r["predictor"] == predictor and r["measure"] == measure)  # fmt: skip
-        label = learner + (f" (ρ={_ci(corr, 'spearman')})" if corr.get("spearman") is not None
+        label = learner + (f" (ρ={ci_text(corr, 'spearman')})" if corr.get("spearman") is not None
                            else "")  # fmt: skip
         ax.scatter(x, y, color=f"C{i}", label=label)
     for d, xv in zip(names, x, strict=True):
@@ -68,13 +68,13 @@ def scatter_png(path: Path, res: dict, predictor: str, measure: str = "error_at_
     return save_png(fig, path)
 
 
-def _table(rows: list[list], head: list[str]) -> str:
+def markdown_table(rows: list[list], head: list[str]) -> str:
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
     return "\n".join(out)
 
 
-def _f(v, d: int = 3) -> str:
+def fmt_value(v, d: int = 3) -> str:
     return "" if v is None else f"{v:.{d}f}" if isinstance(v, float) else str(v)
 
 
@@ -82,7 +82,7 @@ def _median(res: dict, key: str) -> float:
     return float(np.median([f[key]["abs_error"] for f in res["fits"]]))
 
 
-def _ci(r: dict, name: str) -> str:
+def ci_text(r: dict, name: str) -> str:
     """``+0.12 [-0.30, +0.50]`` for correlation ``name`` of row ``r``, or empty."""
     if r.get(name) is None:
         return ""
@@ -114,15 +114,15 @@ def write_learnability_report(out, res: dict, primary: str) -> dict:
     pnames = list(next(iter(preds.values())))
     md = [f"# Learnability study ({res['panel']} panel)", "",
           "Compressibility predictors on each training pool (bits per value unless said):", "",
-          _table([[d, *(_f(v[p], 3) for p in pnames)] for d, v in preds.items()],
+          markdown_table([[d, *(fmt_value(v[p], 3) for p in pnames)] for d, v in preds.items()],
                  ["dataset", *pnames]), "",
           "Learning curves: power law err(n) = a n^-alpha + e_inf fitted in log space (90% "
           "bootstrap intervals over seeds); extrapolation: fitted without the largest size.", "",
-          _table([[f["dataset"], f["learner"], _f(f["error_at_max"]), f["n_max"],
+          markdown_table([[f["dataset"], f["learner"], fmt_value(f["error_at_max"]), f["n_max"],
                    f"{f['alpha']:.2f} [{f['alpha_ci'][0]:.2f}, {f['alpha_ci'][1]:.2f}]"
-                   if "alpha_ci" in f else _f(f["alpha"], 2), _f(f["e_inf"]), _f(f["r2"], 2),
-                   _f(f["extrapolation"]["abs_error"]), _f(f["broken_r2"], 2),
-                   _f(f["broken_extrapolation"]["abs_error"])] for f in res["fits"]],
+                   if "alpha_ci" in f else fmt_value(f["alpha"], 2), fmt_value(f["e_inf"]), fmt_value(f["r2"], 2),
+                   fmt_value(f["extrapolation"]["abs_error"]), fmt_value(f["broken_r2"], 2),
+                   fmt_value(f["broken_extrapolation"]["abs_error"])] for f in res["fits"]],
                  ["dataset", "learner", "error at n_max", "n_max", "alpha [90% CI]", "e_inf",
                   "R^2", "extrapolation |error|", "broken R^2", "broken extrapolation"]), "",
           f"Median extrapolation error: {_median(res, 'extrapolation'):.3f} (power law), "
@@ -133,8 +133,8 @@ def write_learnability_report(out, res: dict, primary: str) -> dict:
           "prediction, and of predicting the mean). Measures: error at the largest size, the "
           "fitted alpha, and log10 of the training size at which the fit reaches 20% error "
           "(9: never):", "",
-          _table([[r["learner"], r["predictor"], r["measure"], _ci(r, "spearman"),
-                   _ci(r, "pearson"), _f(r["mae"]), _f(r["mae_mean_only"])]
+          markdown_table([[r["learner"], r["predictor"], r["measure"], ci_text(r, "spearman"),
+                   ci_text(r, "pearson"), fmt_value(r["mae"]), fmt_value(r["mae_mean_only"])]
                   for r in res["analysis"]],
                  ["learner", "predictor", "measure", "Spearman", "Pearson", "LODO MAE",
                   "MAE (mean only)"]), "",

@@ -1,20 +1,13 @@
-"""The context coders: ``ctx`` (C(x), x then y through one adaptive model) and ``ctx-ref``
-(C(y|x), the reference's aligned pixels in the context), with its ``-asym`` and ``-learned``
-variants.
+"""``ctx-ref``: C(y|x), with the reference's aligned pixels in the context, and its
+``-asym`` and ``-learned`` variants.
 
-``ctx`` -- C(x)
-    Raster-order coding of each pixel with an adaptive model whose context is a causal
-    template of already-coded neighbours (JBIG-style). Joint C(xy) codes x, then y, with the
-    *same* adaptive statistics carried over: compression of the concatenation.
-
-``ctx-ref`` -- C(y|x)
-    The context also holds the aligned pixels of a reference image x, around and below the
-    current position (x is known to the decoder, so non-causal reference pixels are allowed):
-    the idea of JBIG2 generic-region refinement coding. C(x) comes from the ``ctx`` model.
-    ``ctx-ref`` uses the symmetrised joint C(xy) = (C(x) + C(y|x) + C(y) + C(x|y)) / 2;
-    ``ctx-ref-asym`` uses C(xy) = C(x) + C(y|x) at half the cost. On a validation split of
-    mnist-5k's training set the symmetrised form was 5 points more accurate (0.93 vs 0.88 at
-    k=3): with fresh adaptive counts a one-way C(y|x) mostly measures how much ink y has.
+The context also holds the aligned pixels of a reference image x, around and below the
+current position (x is known to the decoder, so non-causal reference pixels are allowed):
+the idea of JBIG2 generic-region refinement coding. C(x) comes from the ``ctx`` model
+(:mod:`.plain`). ``ctx-ref`` uses the symmetrised joint C(xy) = (C(x) + C(y|x) + C(y) +
+C(x|y)) / 2; ``ctx-ref-asym`` uses C(xy) = C(x) + C(y|x) at half the cost. On a validation
+split of mnist-5k's training set the symmetrised form was 5 points more accurate (0.93 vs 0.88
+at k=3): with fresh adaptive counts a one-way C(y|x) mostly measures how much ink y has.
 """
 
 from __future__ import annotations
@@ -22,174 +15,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..coder import register_codec
-from .base import ContextCodec, ContextData, index_dtype, scaled_counts
-from .kernels import (
-    CAP,
-    cond_rows,
-    log2_table,
-    pair_counts,
-    sequential_joint,
-    set_threads,
-    uncond_lengths,
-)
-from .templates import TEMPLATES, as_offsets, as_planes, plane_shape, unplane
+from .base import ContextCodec, ContextData, count_symbols, index_dtype
+from .kernels import CAP, cond_rows, log2_table, set_threads
+from .templates import TEMPLATES, as_offsets, as_planes, unplane
 from .topk import ACTIVE_MAX, active_words, activity, ref_kneighbors, zero_tails
 
 #: Distance names as the kernels number them.
 DISTANCE_KINDS = {"ncd": 0, "cdm": 1, "clm": 2}
-
-
-def _count(planes, ref, mult, cod_ctx, pairs_ref, pairs_cod, levels, n_ctx) -> np.ndarray:
-    """Symbol counts per context of coding images ``pairs_cod`` given ``pairs_ref``."""
-    raw = np.zeros(n_ctx * levels, np.int64)
-    pair_counts(ref, mult, cod_ctx, planes.reshape(len(planes), -1), pairs_ref, pairs_cod, levels,
-                raw)  # fmt: skip
-    return raw
-
-
-@register_codec
-class ContextCoder(ContextCodec):
-    """``ctx``: adaptive causal-template context model; C(xy) codes x then y with shared counts.
-
-    Parameters
-    ----------
-    uncond : sequence of (dy, dx), optional
-        Causal template; default :data:`TEMPLATES` ``[family]["uncond"]``.
-    cap : int
-        Count total at which a context's counts are halved.
-    family : str, optional
-        Template family of :data:`TEMPLATES`; default ``binary`` for 2 levels, else ``multi``.
-    """
-
-    codec_id = "ctx"
-
-    def __init__(self, uncond=None, cap: int = CAP, family: str | None = None):
-        super().__init__(uncond, cap, family)
-        self.check_params()
-
-    def fit_counts(self, symbols: np.ndarray, levels: int) -> np.ndarray:
-        """Symbol counts per context summed over a set of images.
-
-        Used as class-level statistics by
-        :class:`~ncdvision.ncd.classcond.ClassCompressionClassifier`.
-
-        Parameters
-        ----------
-        symbols : ndarray of uint8, shape (n_images, height, width[, planes])
-            Symbol images, each value below ``levels``.
-        levels : int
-            Number of symbol levels.
-
-        Returns
-        -------
-        ndarray of int64, shape (n_contexts * levels,)
-            How often each symbol followed each context.
-        """
-        planes, uncond = self._uncond_indices(symbols, levels)
-        every = np.arange(len(planes))
-        n_ctx = self._n_ctx(levels, self.templates(levels)["uncond"])
-        return _count(planes, uncond, 0, uncond, every, every, levels, n_ctx)
-
-    def lengths_given_counts(
-        self, data: ContextData, raw: np.ndarray, strength: int = 1 << 30, n_jobs: int = 1
-    ) -> np.ndarray:
-        """C(x) of each prepared image coded after a corpus: the model starts from its counts.
-
-        The model keeps adapting from there, so this is the length of x appended to the
-        corpus those counts summarise.
-
-        Parameters
-        ----------
-        data : ContextData
-            Prepared images from :meth:`prepare`.
-        raw : ndarray of int64, shape (n_contexts * levels,)
-            Counts from :meth:`fit_counts`.
-        strength : int, default=2**30
-            Counts are scaled so that no context's total exceeds it.
-        n_jobs : int, default=1
-            Threads to use.
-
-        Returns
-        -------
-        ndarray of float64, shape (len(data),)
-            Each image's length in bits.
-        """
-        set_threads(n_jobs)
-        totals = raw.reshape(-1, data.levels).sum(axis=1)
-        cap = max(self.cap, 2 * int(min(totals.max(initial=0), strength)) + 2)
-        table = scaled_counts(raw, data.levels, strength, cap)
-        out = np.empty(data.planes.shape[0], np.float64)
-        if len(out):
-            uncond_lengths(data.uncond, data.symbols, data.levels, table, cap,
-                   log2_table(data.levels, cap), out)  # fmt: skip
-        return out
-
-    def joint_block(self, dx: ContextData, dy: ContextData, n_jobs: int = 1) -> np.ndarray:
-        """Joint lengths C(x_i y_j): x_i coded, then y_j with the same adaptive counts.
-
-        Parameters
-        ----------
-        dx, dy : ContextData
-            Prepared batches from :meth:`prepare`.
-        n_jobs : int, default=1
-            Threads to use.
-
-        Returns
-        -------
-        ndarray of float64, shape (len(dx), len(dy))
-            C(x_i y_j) in bits.
-        """
-        set_threads(n_jobs)
-        L = dx.levels
-        t = self.templates(L)
-        out = np.empty((dx.planes.shape[0], dy.planes.shape[0]), np.float64)
-        sequential_joint(dx.uncond, dx.symbols, dy.uncond, dy.symbols, L,
-               self._prior("uncond", L, t["uncond"]), self.cap, log2_table(L, self.cap),
-               out)  # fmt: skip
-        return out
-
-    def encode(self, image: np.ndarray, levels: int) -> tuple[bytes, float]:
-        """Arithmetic-code one symbol image.
-
-        Parameters
-        ----------
-        image : ndarray of uint8, shape (height, width[, planes])
-            Symbols below ``levels``.
-        levels : int
-            Number of symbol levels.
-
-        Returns
-        -------
-        blob : bytes
-            The arithmetic code.
-        bits : float
-            The model's length of the image, which ``8 * len(blob)`` exceeds by a few bits.
-        """
-        t = self.templates(levels)
-        return self._code(image, None, levels, "uncond", t["uncond"], np.zeros((0, 2), np.int64))
-
-    def decode(self, blob: bytes, shape: tuple[int, ...], levels: int) -> np.ndarray:
-        """Invert :meth:`encode`.
-
-        Parameters
-        ----------
-        blob : bytes
-            What :meth:`encode` returned.
-        shape : tuple of int
-            The image's shape.
-        levels : int
-            Number of symbol levels.
-
-        Returns
-        -------
-        ndarray of uint8
-            The image.
-        """
-        t = self.templates(levels)
-        ps = plane_shape(shape)
-        out = self._decode(blob, ps, np.zeros(ps, np.uint8), levels, "uncond", t["uncond"],
-                           np.zeros((0, 2), np.int64))  # fmt: skip
-        return unplane(out, shape)
 
 
 @register_codec
@@ -222,6 +54,7 @@ class RefContextCoder(ContextCodec):
     """
 
     codec_id = "ctx-ref"
+    early_abandoning = True
     param_ranges = {**ContextCodec.param_ranges, "strength": (1, 30000),
                     "pairs_per_image": (1, 100_000), "seed": (0, 2**32 - 1)}  # fmt: skip
 
@@ -298,10 +131,10 @@ class RefContextCoder(ContextCodec):
         causal, ref, mult = self._ref_indices(planes, levels)
         t = self.templates(levels)
         every = np.arange(len(labels))
-        raw_u = _count(planes, uncond, 0, uncond, every, every, levels,
+        raw_u = count_symbols(planes, uncond, 0, uncond, every, every, levels,
                        self._n_ctx(levels, t["uncond"]))  # fmt: skip
         refs, cods = self._same_class_pairs(labels)
-        raw_c = _count(planes, ref, mult, causal, refs, cods, levels,
+        raw_c = count_symbols(planes, ref, mult, causal, refs, cods, levels,
                        self._n_ctx(levels, t["causal"], t["ref"]))  # fmt: skip
         self._set_prior("uncond", raw_u, levels, self.strength)
         self._set_prior("cond", raw_c, levels, self.strength)

@@ -1,0 +1,193 @@
+"""A codec and a serializer bound together, and the distance formulas.
+
+Distances from header-corrected lengths C(x), C(y) and the joint C(xy) (all in bits):
+
+- ``ncd`` (default), Normalized Compression Distance (Li, Vitanyi et al. 2004):
+  ``(C(xy) - min(C(x), C(y))) / max(C(x), C(y))``
+- ``cdm``, Compression-based Dissimilarity Measure (Keogh et al. 2004): ``C(xy) / (C(x) + C(y))``
+- ``clm``, Chen-Li Metric: ``1 - (C(x) + C(y) - C(xy)) / C(xy)``
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+
+import numpy as np
+
+from .coder import Codec, get_codec
+from .context.kernels import set_threads
+from .serialize import Serializer, get_serializer
+from .validation import check_images, n_jobs_count
+
+# Each formula is clipped at 0: a real codec can code a pair in fewer bytes than the
+# smaller image alone (zstd, brotli and png do on near-identical images), which would give
+# negative distances, and scikit-learn's metric="precomputed" refuses those.
+
+
+def _ncd(cx, cy, cxy):
+    return np.maximum((cxy - np.minimum(cx, cy)) / np.maximum(np.maximum(cx, cy), 1e-12), 0.0)
+
+
+def _cdm(cx, cy, cxy):
+    return np.maximum(cxy / np.maximum(cx + cy, 1e-12), 0.0)
+
+
+def _clm(cx, cy, cxy):
+    return np.maximum(1.0 - (cx + cy - cxy) / np.maximum(cxy, 1e-12), 0.0)
+
+
+DISTANCES: dict[str, Callable] = {"ncd": _ncd, "cdm": _cdm, "clm": _clm}
+
+
+def get_distance(name: str) -> Callable:
+    if name not in DISTANCES:
+        raise ValueError(f"unknown distance {name!r}; known: {', '.join(DISTANCES)}")
+    return DISTANCES[name]
+
+
+def default_serializer(codec: Codec) -> str:
+    """What ``serializer="auto"`` means: ``binary`` for context coders, else ``raw``."""
+    return "binary" if codec.kind == "context" else "raw"
+
+
+class Compressor:
+    """A codec and a serializer bound together, fitted on reference images.
+
+    This is what :func:`pairwise`, :func:`kneighbors` and the classifiers share: the serializer
+    is fitted once (on the training/reference images), each image's C(x) is computed once and
+    reused, and :meth:`distances` gives a block of the distance matrix. Codec and serializer
+    objects passed in are copied, never fitted in place (as scikit-learn clones estimators).
+
+    Parameters
+    ----------
+    codec : str, dict or Codec, default="ctx-ref"
+        See :func:`~ncdvision.ncd.get_codec`.
+    serializer : str or Serializer, default="auto"
+        ``binary`` for context coders, ``raw`` for the others.
+    distance : {"ncd", "cdm", "clm"}, default="ncd"
+        The distance :meth:`distances` computes.
+    n_jobs : int, default=-1
+        Threads; -1 uses every core.
+    """
+
+    def __init__(self, codec="ctx-ref", serializer="auto", distance="ncd",
+                 n_jobs: int | None = -1):  # fmt: skip
+        self.codec: Codec = get_codec(get_codec(codec).get_config())
+        if isinstance(serializer, str) and serializer == "auto":
+            serializer = default_serializer(self.codec)
+        self.serializer: Serializer = copy.deepcopy(get_serializer(serializer))
+        self.distance = distance
+        self._dist = get_distance(distance)
+        self.n_jobs = n_jobs_count(n_jobs)
+
+    def fit(self, images: np.ndarray, labels=None) -> Compressor:
+        """Fit the serializer (and a learned coder's prior counts, which need ``labels``).
+
+        Parameters
+        ----------
+        images : uint8 array (N, H, W[, C])
+            The reference (training) images.
+        labels : array of int, optional
+            Needed by a learned coder (``ctx-ref-learned``).
+
+        Returns
+        -------
+        Compressor
+            ``self``, fitted.
+        """
+        X = check_images(images, "reference images")
+        self.serializer.fit(X)
+        if self.codec.learned:
+            if labels is None:
+                raise ValueError(
+                    f"codec {self.codec.name!r} learns from labelled training images: pass "
+                    "labels (NCDKNNClassifier does), or use 'ctx-ref'"
+                )
+            set_threads(self.n_jobs)
+            self.codec.fit(self.serializer.transform(X), self.serializer.levels, labels)
+        return self
+
+    def prepare(self, images: np.ndarray, name: str = "X"):
+        """Serialized images with their lengths C(x), for :meth:`distances`.
+
+        Parameters
+        ----------
+        images : uint8 array (N, H, W[, C])
+            Images to serialize and measure.
+        name : str, default="X"
+            How errors name ``images``.
+
+        Returns
+        -------
+        object
+            The codec's prepared batch: ``.lengths`` holds C(x) in bits, ``.take(rows)``
+            selects rows.
+        """
+        X = check_images(images, name)
+        symbols = self.serializer.transform(X)
+        return self.codec.prepare(symbols, self.serializer.levels, self.n_jobs)
+
+    def distances(self, dx, dy) -> np.ndarray:
+        """The distance block between two prepared batches (:meth:`prepare`).
+
+        Parameters
+        ----------
+        dx, dy : prepared batches
+            From :meth:`prepare`.
+
+        Returns
+        -------
+        ndarray of float32, shape (len(dx), len(dy))
+            Clipped at 0.
+        """
+        joint = self.codec.joint_block(dx, dy, self.n_jobs)
+        return self._dist(dx.lengths[:, None], dy.lengths[None, :], joint).astype(np.float32)
+
+    def pair_distances(self, dx, dy, cand: np.ndarray) -> np.ndarray:
+        """Distances of the listed pairs only.
+
+        Parameters
+        ----------
+        dx, dy : prepared batches
+            From :meth:`prepare`.
+        cand : ndarray of int, shape (len(dx), m)
+            For each row of ``dx``, the indices into ``dy`` to compare it with.
+
+        Returns
+        -------
+        ndarray of float32, shape (len(dx), m)
+            The distance of (i, cand[i, j]), clipped at 0.
+        """
+        joint = self.codec.joint_pairs(dx, dy, cand, self.n_jobs)
+        return self._dist(dx.lengths[:, None], dy.lengths[cand], joint).astype(np.float32)
+
+    def __repr__(self) -> str:
+        return f"Compressor(codec={self.codec!r}, serializer={self.serializer.name!r}, distance={self.distance!r})"
+
+
+def compressed_lengths(
+    X, codec="ctx-ref", serializer="auto", n_jobs: int | None = -1, fit_on=None
+) -> np.ndarray:
+    """C(x) in bits, header-corrected, for each image.
+
+    Parameters
+    ----------
+    X : uint8 array (N, H, W[, C])
+        Images.
+    codec : str or codec object, default="ctx-ref"
+        See :func:`~ncdvision.ncd.get_codec`.
+    serializer : str or Serializer, default="auto"
+        See :func:`~ncdvision.ncd.get_serializer`.
+    n_jobs : int, default=-1
+        Threads; -1 uses every core.
+    fit_on : uint8 array, optional
+        The images the serializer is fitted on (default X), e.g. a training set.
+
+    Returns
+    -------
+    ndarray of float64, shape (N,)
+        The real code lengths the distances use, before any clipping.
+    """
+    comp = Compressor(codec, serializer, n_jobs=n_jobs).fit(X if fit_on is None else fit_on)
+    return comp.prepare(X).lengths.copy()

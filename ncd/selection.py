@@ -1,0 +1,134 @@
+"""Choosing the setting and k by leave-one-out accuracy on the training set.
+
+``codec="auto"`` / ``k="auto"`` of :class:`~ncdvision.ncd.NCDKNNClassifier`: every setting of
+:data:`AUTO_CANDIDATES` and every k in :data:`~ncdvision.ncd.neighbors.AUTO_K` is scored by
+leave-one-out accuracy on training queries (each query's own copy is excluded from its
+neighbours). Context coders are scored on up to ``loo_size`` training queries, slow byte
+codecs on up to ``loo_size // 10`` of the same queries (every setting is compared on the same
+draw); ties go to the earlier candidate and the smaller k. A coder that learns from labelled
+training images (``ctx-ref-learned``) is fitted, for its leave-one-out score, on the training
+images that are not queries, so no query informs the model that scores it (at most half the
+training set is used as queries then; the estimate is slightly pessimistic).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .coder import Codec
+from .compressor import Compressor
+from .neighbors import loo_accuracies
+from .search import kneighbors
+
+#: (codec, serializer) pairs that ``codec="auto"`` chooses among.
+AUTO_CANDIDATES: tuple[tuple[str, str], ...] = (
+    ("ctx-ref-learned", "binary"),
+    ("ctx-ref-learned", "thermo:3"),
+    ("ctx-ref", "binary"),
+    ("ctx-ref", "q2"),
+    ("zlib", "raw"),
+    ("bz2", "raw"),
+)
+
+#: Candidates per query (nearest in pixel space) when ``search="auto"`` scores the settings:
+#: at least this many, and one in :data:`SELECTION_SHARE` of the training set on large sets.
+SELECTION_CANDIDATES = 200
+#: Why the pool grows: a setting is then scored as the classifier it becomes, whose final
+#: cascade ranks thousands of candidates on a large set, and settings differ in the
+#: neighbours they find beyond pixel space's nearest few hundred. On full Fashion-MNIST
+#: (``bench/selection_pool.py``: 50,000 training images searched, 1,000 other training images
+#: as queries) ctx-ref-learned binary and thermo:3 tie at k=5 (0.878) ranking 200
+#: candidates; ranking 1,200, thermo:3 leads by 2.3 points (0.883 against 0.860).
+SELECTION_SHARE = 50
+
+
+def selection_candidates(n_train: int) -> int:
+    """The cascade's candidates per query while the settings are scored on ``n_train``
+    images: 200 up to 10,000 images, n_train / 50 beyond (1,200 for 60,000)."""
+    return max(SELECTION_CANDIDATES, n_train // SELECTION_SHARE)
+
+
+def select_setting(X: np.ndarray, y: np.ndarray, candidates, ks, *, n_classes: int,
+                   loo_size: int, search: str, distance: str, n_jobs: int | None,
+                   random_state: int | None, verbose: bool = False, backend: str = "local",
+                   scheduler=None) -> tuple[tuple, float, list[dict]]:  # fmt: skip
+    """The best (codec, serializer, k) by leave-one-out accuracy on training queries.
+
+    Parameters
+    ----------
+    X : ndarray of uint8, shape (n_images, height, width[, channels])
+        Checked training images.
+    y : ndarray of int, shape (n_images,)
+        Encoded labels.
+    candidates : list of (codec, serializer)
+        The settings to score, in order of preference (ties go to the earlier).
+    ks : sequence of int
+        The k to score, ascending (ties go to the smaller).
+    n_classes : int
+        Number of classes.
+    loo_size : int
+        Training queries for a context coder (a tenth, at least 50, for the others).
+    search : {"auto", "exact"}
+        ``"auto"`` ranks :func:`selection_candidates` pixel-space candidates per query.
+    distance : {"ncd", "cdm", "clm"}
+        The distance.
+    n_jobs : int or None
+        Threads.
+    random_state : int or None
+        Seed of the query draw.
+    verbose : bool, default=False
+        Progress bars.
+    backend : {"local", "dask"}, default="local"
+        Where the searches run.
+    scheduler : optional
+        The Dask scheduler for ``backend="dask"``.
+
+    Returns
+    -------
+    best : tuple
+        ``(codec, serializer, k)``.
+    accuracy : float
+        Its leave-one-out accuracy.
+    rows : list of dict
+        One row per setting and k: codec, serializer, k, loo_accuracy, n_queries,
+        candidates, seconds.
+    """
+    # one draw for every setting: each is scored on a prefix of the same random order, so
+    # settings are compared on the same queries (a paired comparison; independent draws
+    # per setting let the draw decide between settings a point or two apart)
+    order = np.random.default_rng(random_state).permutation(len(X))
+    best, best_acc, rows = None, -1.0, []
+    steps = tqdm(candidates, desc="auto: scoring settings by leave-one-out", unit="setting",
+                 disable=not verbose, leave=False)  # fmt: skip
+    for codec, ser in steps:
+        steps.set_postfix_str(f"{codec}/{ser}")
+        comp = Compressor(codec, ser, distance, n_jobs)
+        learned = comp.codec.learned
+        n_q = loo_size if comp.codec.kind == "context" else max(loo_size // 10, 50)
+        n_q = min(len(X), n_q)
+        if learned:
+            n_q = min(n_q, len(X) // 2)
+            if n_q == 0:
+                continue
+        q = np.sort(order[:n_q])
+        t = time.perf_counter()
+        fit_rows = np.setdiff1d(np.arange(len(X)), q) if learned else slice(None)
+        comp.fit(X[fit_rows], y[fit_rows])
+        m = selection_candidates(len(X)) if search == "auto" else None
+        m = m if m is not None and m < len(X) - 1 else None
+        _, idx = kneighbors(X[q], X, k=max(ks), compressor=comp, exclude=q, candidates=m,
+                            progress=True if verbose else None, backend=backend,
+                            scheduler=scheduler)  # fmt: skip
+        secs = time.perf_counter() - t
+        name = comp.codec.name if isinstance(codec, (dict, Codec)) else codec
+        for k, acc in loo_accuracies(idx, y, y[q], ks, n_classes).items():
+            rows.append({"codec": name, "serializer": str(ser), "k": k, "loo_accuracy": acc,
+                         "n_queries": int(n_q), "candidates": m, "seconds": secs})  # fmt: skip
+            if acc > best_acc:
+                best, best_acc = (codec, ser, k), acc
+    if best is None:
+        raise ValueError(f"{len(X)} training images are too few for leave-one-out selection")
+    return best, best_acc, rows
