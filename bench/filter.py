@@ -56,7 +56,6 @@ from ncdvision.datasets import (
     plant_junk,
 )
 from ncdvision.ncd.filter import Thresholds, find_issues
-from ncdvision.ncd.filter.junk import chance_consensus, robust_z
 from ncdvision.ncd.filter.write import gallery_png
 from ncdvision.ncd.study.learners import PixelLogisticRegression
 
@@ -291,20 +290,25 @@ def calibrate(cache) -> None:
     for k in ("", "blank", "noise"):
         print(f"information of {k or 'real'} images: min {info[kind == k].min():.3f} "
               f"max {info[kind == k].max():.3f}")  # fmt: skip
-    z = robust_z(rep.table["neighbor_distance"])
-    chance = chance_consensus(Thresholds().label_k, len(ds.class_names))
-    hood = rep.table["neighbourhood"]
     real = (kind != "noise") & (kind != "blank")
-    for zt in (2.5, 3.0, 3.5):  # the neighbourhood's level is chance, not calibrated
-        s = prf(kind == "foreign", ((hood <= chance) | (z >= zt)) & real)
-        print(f"outlier seeds: neighbourhood <= {chance:.2f} (chance) or z >= {zt}: precision "
-              f"{s['precision']:.3f} recall {s['recall']:.3f} F1 {s['f1']:.3f}")  # fmt: skip
+    # the levels of chance and of permuted labels are null models; the sparse level is shown
+    for zt in (1.0, 1.5, 2.0, 2.5, 3.0):
+        seeds = Thresholds(outlier_sparse_z=zt, outlier_join=Thresholds().label_k + 1)
+        s = prf(kind == "foreign", find_issues(junk, ("label", "junk"), thresholds=seeds,
+                                              cache=cache, progress=False).flags["outlier"] & real)  # fmt: skip
+        false = find_issues(noisy, ("label", "junk"), thresholds=seeds, cache=cache,
+                            progress=False).flags["outlier"].sum()  # fmt: skip
+        print(f"outlier seeds with sparse z >= {zt}: precision {s['precision']:.3f} recall "
+              f"{s['recall']:.3f} F1 {s['f1']:.3f}; {false} of {len(train)} flagged without "
+              "junk under 20% label noise")  # fmt: skip
+    rep = find_issues(junk, ("label", "junk"), cache=cache, progress=False)
     # the growth's level is chance too (join_level at the seeds' rate): shown, not chosen
-    join = rep.settings["thresholds"]["outlier_join"]
+    th = rep.settings["thresholds"]
     s = prf(kind == "foreign", rep.flags["outlier"])
-    print(f"outliers grown at {join} flagged of {Thresholds().label_k} neighbours (chance at the "
-          f"seeds' rate): precision {s['precision']:.3f} recall {s['recall']:.3f} "
-          f"F1 {s['f1']:.3f}")  # fmt: skip
+    print(f"outliers (chance {th['outlier_neighbourhood']:.2f}, permuted labels "
+          f"{th['outlier_permuted']:.2f}) grown at {th['outlier_join']} flagged of "
+          f"{Thresholds().label_k} neighbours: precision {s['precision']:.3f} recall "
+          f"{s['recall']:.3f} F1 {s['f1']:.3f}")  # fmt: skip
 
 
 def fashion_full(cache) -> None:

@@ -27,10 +27,10 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .context import TEMPLATES, ContextCoder
+from .params import Interval, Options, validate_params
 from .serialize import Serializer, get_serializer
 from .validation import check_images, check_X_y, n_jobs_count
 
@@ -70,17 +70,17 @@ class ClassCompressionClassifier(ClassifierMixin, BaseEstimator):
         self.family = family
         self.n_jobs = n_jobs
 
-    _parameter_constraints: dict = {
-        "codec": [StrOptions(set(CODECS))],
+    _constraints: dict = {
+        "codec": [Options(set(CODECS))],
         "serializer": [str, Serializer],
         "level": [Interval(Integral, 1, 22, closed="both")],
         "dict_size": [Interval(Integral, 256, None, closed="left")],
-        "family": [StrOptions(set(TEMPLATES))],
+        "family": [Options(set(TEMPLATES))],
         "n_jobs": [Integral, None],
     }
 
     def fit(self, X, y) -> ClassCompressionClassifier:
-        self._validate_params()
+        validate_params(self, self._constraints)
         X, self.classes_, y_enc = check_X_y(X, y)
         ser = self.serializer
         if isinstance(ser, str) and ser == "auto":

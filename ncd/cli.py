@@ -156,19 +156,14 @@ def cmd_distances(args: argparse.Namespace) -> int:
 
 
 def cmd_filter(args: argparse.Namespace) -> int:
-    from .filter import ISSUE_KINDS, Thresholds, filter_dataset
+    from .filter import RULES, Thresholds, filter_dataset
+    from .parser import threshold_values
 
     issues = tuple(s.strip() for s in args.issues.split(",") if s.strip())
-    if not issues or set(issues) - set(ISSUE_KINDS):
-        raise ValueError(f"--issues: a comma-separated subset of {','.join(ISSUE_KINDS)}, "
+    if not issues or set(issues) - set(RULES.names()):
+        raise ValueError(f"--issues: a comma-separated subset of {','.join(RULES.names())}, "
                          f"got {args.issues!r}")  # fmt: skip
-    given = {
-        "label_margin": args.label_margin,
-        "near": args.near_threshold,
-        "near_ratio": args.near_ratio,
-        "outlier_join": args.outlier_join,
-    }
-    th = Thresholds(**{k: v for k, v in given.items() if v is not None})
+    th = Thresholds(**threshold_values(args))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # skipped rules are printed from the summary below
         res = filter_dataset(args.dataset, args.out, issues=issues, against=args.against,

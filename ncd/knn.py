@@ -14,7 +14,6 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .coder import Codec, get_codec
@@ -27,11 +26,12 @@ from .neighbors import (
     vote,
     vote_proba,
 )
+from .params import Interval, Options, validate_params
 from .pixelknn import PixelKNNClassifier  # noqa: F401 - importable from here as before
 from .search import choose_candidates, kneighbors
 from .selection import AUTO_CANDIDATES, select_setting
 from .serialize import Serializer
-from .validation import check_images, check_no_bool_numbers, check_X_y
+from .validation import check_images, check_X_y
 
 #: Pairs (queries x training images) up to which ``search="auto"`` still ranks every training
 #: image of a query: about 2-3 minutes of the slowest coder (ctx-ref-learned, thermo:3, exact
@@ -102,18 +102,17 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         Recall of the exact top k on training queries for each candidate count tried.
     """
 
-    _parameter_constraints: dict = {
-        "codec": [StrOptions({"auto"}), str, dict, Codec],
-        "serializer": [StrOptions({"auto"}), str, Serializer],
-        "distance": [StrOptions(set(DISTANCES))],
+    _constraints: dict = {
+        "codec": [Options({"auto"}), str, dict, Codec],
+        "serializer": [Options({"auto"}), str, Serializer],
+        "distance": [Options(set(DISTANCES))],
         "k": K_CONSTRAINT,
         "n_jobs": [Integral, None],
         "loo_size": [Interval(Integral, 1, None, closed="left")],
-        "search": [StrOptions({"auto", "exact"})],
+        "search": [Options({"auto", "exact"})],
         "recall": [Interval(Real, 0, 1, closed="both")],
         "exact_pairs": [Interval(Integral, 0, None, closed="left")],
-        "backend": [StrOptions({"local", "dask"})],
-        "scheduler": "no_validation",
+        "backend": [Options({"local", "dask"})],
         "random_state": ["random_state"],
         "verbose": ["boolean"],
     }
@@ -164,8 +163,7 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         NCDKNNClassifier
             ``self``, fitted.
         """
-        self._validate_params()
-        check_no_bool_numbers(self)
+        validate_params(self, self._constraints)
         X, self.classes_, y_enc = check_X_y(X, y)
         if self.k != "auto" and self.k > len(X):
             raise ValueError(f"k={self.k} is larger than the training set ({len(X)} images)")

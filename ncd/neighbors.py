@@ -13,7 +13,8 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.neighbors import NearestNeighbors
-from sklearn.utils._param_validation import Interval, StrOptions
+
+from .params import Interval, Options
 
 #: The k values ``k="auto"`` chooses among.
 AUTO_K: tuple[int, ...] = (1, 3, 5, 7)
@@ -21,16 +22,38 @@ AUTO_K: tuple[int, ...] = (1, 3, 5, 7)
 TIE_BREAK = 1e-6
 
 
-def vote(neighbor_labels: np.ndarray, n_classes: int) -> np.ndarray:
-    """Majority vote per row with the tie rule; ``neighbor_labels`` (n, k) are encoded labels
-    ordered nearest first."""
+def vote(neighbor_labels: np.ndarray, n_classes: int,
+         exclude: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+    """Majority vote per row with the tie rule: among tied classes, the class of the nearest
+    neighbour.
+
+    Parameters
+    ----------
+    neighbor_labels : ndarray of int, shape (n, k)
+        Encoded labels, nearest first.
+    n_classes : int
+        Number of classes.
+    exclude : ndarray of int, shape (n,), optional
+        A class per row that does not vote (e.g. the row's own given label, to find the
+        leading other class).
+
+    Returns
+    -------
+    ndarray of int, shape (n,)
+        The winning class; -1 for a row whose every neighbour is excluded.
+    """
     n, k = neighbor_labels.shape
+    rows = np.arange(n)
     counts = np.zeros((n, n_classes), np.int64)
-    np.add.at(counts, (np.repeat(np.arange(n), k), neighbor_labels.ravel()), 1)
+    np.add.at(counts, (np.repeat(rows, k), neighbor_labels.ravel()), 1)
+    voting = np.ones((n, k), bool)
+    if exclude is not None:
+        counts[rows, exclude] = 0
+        voting = neighbor_labels != np.asarray(exclude)[:, None]
     top = counts.max(axis=1, keepdims=True)
-    is_tied_top = np.take_along_axis(counts, neighbor_labels, 1) == top
+    is_tied_top = (np.take_along_axis(counts, neighbor_labels, 1) == top) & voting
     first = np.argmax(is_tied_top, axis=1)  # first neighbour whose class has the top count
-    return neighbor_labels[np.arange(n), first]
+    return np.where(is_tied_top.any(axis=1), neighbor_labels[rows, first], -1)
 
 
 def vote_fractions(neighbor_labels: np.ndarray, n_classes: int) -> np.ndarray:
@@ -117,7 +140,7 @@ class VectorKNN:
 
 
 #: The constraint of a ``k`` parameter: a positive integer or ``"auto"``.
-K_CONSTRAINT = [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})]
+K_CONSTRAINT = [Interval(Integral, 1, None, closed="left"), Options({"auto"})]
 
 
 class SingleLabelClassifier(ClassifierMixin):

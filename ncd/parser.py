@@ -11,6 +11,7 @@ import argparse
 from importlib.metadata import PackageNotFoundError, entry_points, version
 
 from .cliargs import fraction, int_at_least, k_or_auto, n_jobs
+from .filter.rules import RULES, threshold_fields
 
 COMMANDS_GROUP = "ncdvision.commands"
 
@@ -50,6 +51,24 @@ def _link_option(parser) -> None:
     parser.add_argument("--link", action="store_true",
                         help="hard-link kept image files instead of copying them: an edit of "
                              "the output then changes the input too")  # fmt: skip
+
+
+def _threshold_options(parser) -> None:
+    """One option per threshold of every registered filter rule (default: the rule's)."""
+    group = parser.add_argument_group("thresholds (defaults: each rule's)")
+    for f in threshold_fields():
+        meta = f.metadata
+        integral = "int" in str(f.type) and "float" not in str(f.type)
+        default = meta["none"] if f.default is None else f"{f.default:g}"
+        group.add_argument(meta["flag"] or "--" + f.name.replace("_", "-"), dest=f"th_{f.name}",
+                           type=int_at_least(meta["range"][0]) if integral else float,
+                           default=None, metavar="N" if integral else "X",
+                           help=f"{meta['what']} (default: {default})")  # fmt: skip
+
+
+def threshold_values(args) -> dict:
+    """The threshold options given on the command line, by threshold name."""
+    return {k[3:]: v for k, v in vars(args).items() if k.startswith("th_") and v is not None}
 
 
 def build_parser(commands) -> argparse.ArgumentParser:
@@ -150,7 +169,7 @@ def build_parser(commands) -> argparse.ArgumentParser:
     f.add_argument("--out", required=True,
                    help="report folder (never holding or inside the input)")  # fmt: skip
     f.add_argument("--issues", default="label,junk,duplicate",
-                   help="comma-separated: label, junk, duplicate")  # fmt: skip
+                   help=f"comma-separated filter rules: {', '.join(RULES.names())}")  # fmt: skip
     f.add_argument("--against", default=None,
                    help="a second set (e.g. the test images): flag training images that "
                         "duplicate one of its images (leakage)")  # fmt: skip
@@ -163,15 +182,7 @@ def build_parser(commands) -> argparse.ArgumentParser:
     f.add_argument("--codec", default="auto", help="distance of the label neighbours")
     f.add_argument("--method", choices=["knn", "cleanlab"], default="knn",
                    help="label flags from the vote margin or from cleanlab")  # fmt: skip
-    f.add_argument("--label-margin", type=float, default=None,
-                   help="flag a label when its vote margin is below this (default -0.3)")  # fmt: skip
-    f.add_argument("--near-threshold", type=float, default=None,
-                   help="near-duplicate compression distance (default 0.6)")  # fmt: skip
-    f.add_argument("--near-ratio", type=float, default=None,
-                   help="ratio test: nearest closer than this times the second (default 0.75)")  # fmt: skip
-    f.add_argument("--outlier-join", type=int_at_least(1), default=None,
-                   help="flagged outliers among an image's neighbours at which it joins them "
-                        "(default: what random flags at the seeds' rate reach by chance)")  # fmt: skip
+    _threshold_options(f)
     _link_option(f)
     f.add_argument("--n-jobs", type=n_jobs, default=-1, help="threads (-1: every core)")
     f.set_defaults(func=commands["filter"])

@@ -11,7 +11,8 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from .neighbors import K_CONSTRAINT, SingleLabelClassifier, VectorKNN
-from .validation import check_images, check_no_bool_numbers, check_X_y
+from .params import validate_params
+from .validation import check_images, check_X_y
 
 
 class PixelKNNClassifier(SingleLabelClassifier, BaseEstimator):
@@ -26,7 +27,7 @@ class PixelKNNClassifier(SingleLabelClassifier, BaseEstimator):
         Any metric of :class:`sklearn.neighbors.NearestNeighbors`.
     """
 
-    _parameter_constraints: dict = {"k": K_CONSTRAINT, "metric": [str]}
+    _constraints: dict = {"k": K_CONSTRAINT, "metric": [str]}
 
     def __init__(self, k="auto", metric="euclidean"):
         self.k = k
@@ -52,8 +53,7 @@ class PixelKNNClassifier(SingleLabelClassifier, BaseEstimator):
         PixelKNNClassifier
             ``self``, fitted.
         """
-        self._validate_params()
-        check_no_bool_numbers(self)
+        validate_params(self, self._constraints)
         X, self.classes_, y_enc = check_X_y(X, y)
         self.knn_ = VectorKNN(self.k, self.metric).fit(self._flat(X), y_enc, len(self.classes_))
         self.k_, self.loo_accuracy_ = self.knn_.k_, self.knn_.loo_accuracy_

@@ -179,11 +179,3 @@ def check_block_rows(block_rows) -> None:
         or block_rows < 1
     ):  # fmt: skip
         raise ValueError(f"block_rows must be a positive integer or None, got {block_rows!r}")
-
-
-def check_no_bool_numbers(estimator) -> None:
-    """Refuse ``True``/``False`` for an estimator's numeric parameters: Python counts them as
-    integers, so ``k=True`` would silently mean ``k=1``."""
-    for name, value in estimator.get_params(deep=False).items():
-        if isinstance(value, (bool, np.bool_)) and name not in ("verbose",):
-            raise ValueError(f"{type(estimator).__name__}: {name} must be a number, got {value!r}")

@@ -11,10 +11,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ncdvision.datasets import Dataset, corrupt_labels, load, plant_duplicates, plant_junk
+from ncdvision.datasets import Dataset, corrupt_labels, glyphs, load, plant_duplicates, plant_junk
 from ncdvision.ncd.cli import main
-from ncdvision.ncd.filter import Thresholds, filter_dataset, find_issues
+from ncdvision.ncd.filter import Context, Thresholds, filter_dataset, find_issues
+from ncdvision.ncd.filter import duplicates as duplicates_module
 from ncdvision.ncd.filter import find as find_module
+from ncdvision.ncd.filter import junk as junk_module
 from ncdvision.ncd.filter.duplicates import (
     duplicate_groups,
     duplicate_pairs,
@@ -104,7 +106,19 @@ def test_foreign_images_are_outliers(mnist500):
     assert (seeds.flags["outlier"] & truth).sum() >= 0.3 * truth.sum()
     assert (rep.flags["outlier"] & truth).sum() >= (seeds.flags["outlier"] & truth).sum() + 5
     assert rep.settings["thresholds"]["outlier_neighbourhood"] == chance_consensus(15, 10)
+    assert rep.settings["thresholds"]["outlier_permuted"] < chance_consensus(15, 10)
     assert rep.table["outlier_neighbours"].shape == (len(ds),)
+
+
+def test_label_noise_in_a_varied_set_does_not_make_outliers():
+    # digits in many typefaces: with 20% of the labels moved, many neighbourhoods agree no
+    # more than one image's chance level, though every image belongs to the set
+    noisy, _ = corrupt_labels(glyphs(n_per_class=40, seed=0), 0.2, seed=0)
+    at_chance = Thresholds(outlier_permuted=0.0, outlier_sparse_z=0.0, outlier_join=16)
+    rep = find_issues(noisy, ("junk",), progress=False)
+    assert rep.flags["outlier"].sum() <= 0.01 * len(noisy)
+    chance_only = find_issues(noisy, ("junk",), thresholds=at_chance, progress=False)
+    assert chance_only.flags["outlier"].sum() >= 0.05 * len(noisy)
 
 
 def test_outlier_seeds_are_chance_level_or_far_and_grow_over_neighbours():
@@ -115,11 +129,13 @@ def test_outlier_seeds_are_chance_level_or_far_and_grow_over_neighbours():
     # 5 has both seeds as neighbours and only they list it; 6 has seed 1 as a neighbour but
     # is listed by images 0 and 2, which are not flagged
     nbrs = np.array([[4, 6], [3, 5], [0, 6], [1, 5], [1, 3], [1, 3], [1, 0]])
-    flags, join = outlier_flags(hood, dist, nbrs, eligible, chance=0.4, z=3.0, join=3)
+    flags, join = outlier_flags(hood, dist, nbrs, eligible, chance=0.4, permuted=0.4, z=3.0, join=3)
     assert flags.tolist() == [False, True, False, True, False, False, False]  # seeds only
     assert join == 3
     for join in (1, 2):
-        flags, _ = outlier_flags(hood, dist, nbrs, eligible, chance=0.4, z=3.0, join=join)
+        flags, _ = outlier_flags(
+            hood, dist, nbrs, eligible, chance=0.4, permuted=0.4, z=3.0, join=join
+        )
         assert flags.tolist() == [False, True, False, True, False, True, False]
     basic = junk_flags(np.array([0.0, 0.5, 1.0]))
     assert basic["blank"].tolist() == [True, False, False]
@@ -254,9 +270,9 @@ def test_cache_resumes_without_recomputing(digits600, tmp_path, monkeypatch):
     def fail(*a, **k):
         raise AssertionError("recomputed a cached stage")
 
-    monkeypatch.setattr(find_module, "_label_neighbours", fail)
-    monkeypatch.setattr(find_module.dup, "near_neighbors", fail)
-    monkeypatch.setattr(find_module.junk, "information_ratio", fail)
+    monkeypatch.setattr(Context, "_search", fail)
+    monkeypatch.setattr(duplicates_module, "near_neighbors", fail)
+    monkeypatch.setattr(junk_module, "information_ratio", fail)
     again = find_issues(ds, cache=tmp_path, progress=False)
     for k in first.table:
         np.testing.assert_array_equal(first.table[k], again.table[k])

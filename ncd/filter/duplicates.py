@@ -30,13 +30,16 @@ each group is kept, the lowest index, and the others point to it (``duplicate_of
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from ..cache import content_key
 from ..compressor import Compressor
-from ..search import kneighbors
+from ..search import FIRST_STAGE, kneighbors
+from .rules import Rule, RuleThresholds, register_rule, threshold
 
 NEAR_CODEC, NEAR_SERIALIZER = "ctx-ref-asym", "thermo:3"
 #: Chosen on mnist-5k (seed 1 of the planted copies, ``bench/filter.py --calibrate``): the best
@@ -243,3 +246,91 @@ def leak_matches(hashes: np.ndarray, other_hashes: np.ndarray, dist: np.ndarray,
     exact = np.array([first.get(h, -1) for h in hashes.tolist()], dtype=np.int64)
     near = np.where((dist[:, 0] < threshold) | passes_ratio(dist, ratio), idx[:, 0], -1)
     return np.where(exact >= 0, exact, near)
+
+
+@dataclass
+class DuplicateThresholds(RuleThresholds):
+    """The duplicate rule's thresholds."""
+
+    near: float = threshold(NEAR_THRESHOLD, 0.0, 1.5, "a compression distance",
+                            flag="--near-threshold")  # fmt: skip
+    near_ratio: float = threshold(NEAR_RATIO, 0.0, 1.0,
+                                  "the nearest distance over the second nearest")  # fmt: skip
+
+
+def _near_stage(ctx, stage: str, other, k: int) -> dict:
+    """The duplicate distance's ``k`` nearest (within the set, or in ``other``), cached."""
+    spec = {"k": k, "codec": NEAR_CODEC, "serializer": NEAR_SERIALIZER,
+            "first_stage": FIRST_STAGE, "min_side": MIN_SIDE, "shifts": SHIFTS,
+            "normalizations": [f.__name__ for f in NORMALIZATIONS],
+            "other": None if other is None else content_key(other)}  # fmt: skip
+
+    def compute():
+        dist, idx = near_neighbors(ctx.images, other, k=k, n_jobs=ctx.n_jobs,
+                                   progress=ctx.progress)  # fmt: skip
+        return {"dist": dist, "idx": idx}
+
+    return ctx.stage(stage, spec, compute)
+
+
+@register_rule
+class DuplicateRule(Rule):
+    """Exact and near duplicates within the set, and leaks into ``against``."""
+
+    name = "duplicate"
+    reasons = ("duplicate", "leak")
+    thresholds = DuplicateThresholds
+    needs = ("pairs",)
+    ranking = {"duplicate": ("dup_distance", 1), "leak": ("leak_distance", 1)}
+    scores = {"dup_distance": "duplicate NCD", "leak_distance": "leak NCD"}
+
+    def find(self, ctx) -> dict[str, np.ndarray]:
+        """Group duplicates (keeping the lowest index of each group) and match leaks.
+
+        Parameters
+        ----------
+        ctx : Context
+            The run's data, stages and thresholds.
+
+        Returns
+        -------
+        dict
+            ``duplicate`` flags, and ``leak`` flags when ``ctx.against`` is given.
+        """
+        th, t, n = ctx.thresholds, ctx.table, len(ctx.images)
+        hashes = pixel_hashes(ctx.images)
+        near = _near_stage(ctx, "near", None, NEAR_K)
+        i, j = duplicate_pairs(near["dist"], near["idx"], hashes, th.near, th.near_ratio)
+        t["dup_group"], t["duplicate_of"] = duplicate_groups(n, i, j)
+        t["dup_distance"] = near["dist"][:, 0]
+        flags = {"duplicate": t["duplicate_of"] >= 0}
+        if ctx.against is not None:
+            other = ctx.against.images  # two nearest: the ratio test compares them
+            leak = _near_stage(ctx, "leak", other, 2)
+            t["leak_of"] = leak_matches(hashes, pixel_hashes(other), leak["dist"],
+                                        leak["idx"], th.near, th.near_ratio)  # fmt: skip
+            t["leak_distance"] = leak["dist"][:, 0]
+            flags["leak"] = t["leak_of"] >= 0
+        return flags
+
+    def caption(self, reason: str, table: dict, i: int, class_names) -> str:
+        """``= #j`` (the kept copy) or ``= test #j`` (the matched image of ``against``).
+
+        Parameters
+        ----------
+        reason : str
+            ``"duplicate"`` or ``"leak"``.
+        table : dict
+            The report's columns.
+        i : int
+            The image.
+        class_names : sequence of str
+            The class names.
+
+        Returns
+        -------
+        str
+        """
+        if reason == "leak":
+            return f"= test #{table['leak_of'][i]}"
+        return f"= #{table['duplicate_of'][i]}"

@@ -14,9 +14,12 @@ package.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from ..neighbors import vote_fractions
+from ..neighbors import vote, vote_fractions
+from .rules import Rule, RuleThresholds, register_rule, threshold
 
 #: Neighbours that vote on each image's label.
 LABEL_K = 15
@@ -37,16 +40,11 @@ def label_scores(neighbor_labels: np.ndarray, labels: np.ndarray, n_classes: int
     p_given = frac[rows, labels]
     other = frac.copy()
     other[rows, labels] = -1.0
-    top_other = other.max(axis=1)
-    # the nearest neighbour whose class is a leading other class
-    is_top = (np.take_along_axis(other, neighbor_labels, 1) == top_other[:, None]) & (
-        neighbor_labels != labels[:, None]
-    )
-    first = np.argmax(is_top, axis=1)
-    suggested = np.where(is_top.any(axis=1), neighbor_labels[rows, first], labels)
+    suggested = vote(neighbor_labels, n_classes, exclude=labels)  # the leading other class
+    suggested = np.where(suggested >= 0, suggested, labels)
     return {
         "p_given": p_given,
-        "margin": p_given - np.maximum(top_other, 0.0),
+        "margin": p_given - np.maximum(other.max(axis=1), 0.0),
         "suggested": suggested.astype(np.int64),
         "consensus": frac.max(axis=1),
     }
@@ -68,3 +66,67 @@ def cleanlab_label_issues(labels: np.ndarray, neighbor_labels: np.ndarray,
         ) from exc
     p = vote_fractions(neighbor_labels, n_classes) + CLEANLAB_SMOOTHING
     return np.asarray(find_label_issues(np.asarray(labels), p / p.sum(axis=1, keepdims=True)))
+
+
+@dataclass
+class LabelThresholds(RuleThresholds):
+    """The label rule's thresholds."""
+
+    label_k: int = threshold(LABEL_K, 1, None, "neighbours read per image")
+    label_margin: float = threshold(
+        LABEL_MARGIN, -1.0, 1.0, "a vote margin, the given label's share minus the best "
+        "other's (1 or more would flag every image)", below=True,
+    )  # fmt: skip
+
+
+@register_rule
+class LabelRule(Rule):
+    """Likely wrong labels: the leave-one-out neighbours vote for another class."""
+
+    name = "label"
+    reasons = ("label",)
+    thresholds = LabelThresholds
+    needs = ("neighbors",)
+    judged = ("label",)
+    ranking = {"label": ("label_margin", 1)}
+    scores = {"label_margin": "margin", "p_given": "p(given)"}
+
+    def find(self, ctx) -> dict[str, np.ndarray]:
+        """Flag labels by the vote margin, or by cleanlab on the same vote fractions.
+
+        Parameters
+        ----------
+        ctx : Context
+            The run's data, stages and thresholds.
+
+        Returns
+        -------
+        dict
+            ``{"label": flags}``.
+        """
+        nb = ctx.neighbors()
+        if ctx.method == "knn":
+            flag = knn_label_issues(ctx.table["label_margin"], ctx.thresholds.label_margin)
+        else:
+            flag = cleanlab_label_issues(ctx.labels, ctx.labels[nb["idx"]], ctx.n_classes)
+        return {"label": ctx.judged & flag}
+
+    def caption(self, reason: str, table: dict, i: int, class_names) -> str:
+        """``→ suggested class``; see :meth:`Rule.caption`.
+
+        Parameters
+        ----------
+        reason : str
+            ``"label"``.
+        table : dict
+            The report's columns.
+        i : int
+            The image.
+        class_names : sequence of str
+            The class names.
+
+        Returns
+        -------
+        str
+        """
+        return f"→ {class_names[table['suggested'][i]]}"

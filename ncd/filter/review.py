@@ -27,16 +27,12 @@ from PIL import Image
 from ..output import atomic_write
 from .find import IssueReport
 from .review_page import PAGE
+from .rules import RULES
 
 #: Neighbours shown per label flag.
 NEIGHBOURS_SHOWN = 8
 #: The longest side of a thumbnail; larger images are scaled down to it.
 THUMB_SIDE = 96
-
-# the scores a card shows, by column of the report's table, with how to print them
-_SCORES = {"label_margin": "margin", "p_given": "p(given)", "info_ratio": "information",
-           "neighbourhood": "neighbourhood", "neighbor_distance": "mean neighbour NCD",
-           "dup_distance": "duplicate NCD", "leak_distance": "leak NCD"}  # fmt: skip
 
 
 def _thumb(image: np.ndarray, path: Path) -> None:
@@ -49,6 +45,7 @@ def _thumb(image: np.ndarray, path: Path) -> None:
 def _cards(report: IssueReport, files) -> tuple[list[dict], set[int], set[int]]:
     """One record per flagged image, and the image and ``against`` indices they show."""
     t = report.table
+    scores = {col: name for _, rule in RULES.items() for col, name in rule.scores.items()}
     flagged = np.flatnonzero(report.flagged)
     reasons = report.reasons()
     shown, shown_other = set(map(int, flagged)), set()
@@ -58,7 +55,7 @@ def _cards(report: IssueReport, files) -> tuple[list[dict], set[int], set[int]]:
         card = {"i": i, "f": None if files is None else files[i], "y": int(t["label"][i]),
                 "s": int(t["suggested"][i]) if "suggested" in t else -1,
                 "r": reasons[i].split(";"),
-                "sc": {name: round(float(t[col][i]), 4) for col, name in _SCORES.items()
+                "sc": {name: round(float(t[col][i]), 4) for col, name in scores.items()
                        if col in t and np.isfinite(t[col][i])}}  # fmt: skip
         if report.neighbours is not None and "label" in card["r"]:
             dist, idx = report.neighbours

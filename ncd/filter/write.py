@@ -28,19 +28,10 @@ from ..output import atomic_write, temp_beside
 from ..report import csv_safe, pyplot, save_png, write_json
 from .find import IssueReport
 from .review import write_review
+from .rules import rule_of
 
 #: Images per gallery.
 GALLERY_SIZE = 32
-
-# how to rank flagged images in a gallery: most certain first
-_RANK = {
-    "label": ("label_margin", 1),
-    "blank": ("info_ratio", 1),
-    "noise": ("info_ratio", -1),
-    "outlier": ("neighbor_distance", -1),
-    "duplicate": ("dup_distance", 1),
-    "leak": ("leak_distance", 1),
-}
 
 
 def write_csv(path, report: IssueReport, class_names, files=None) -> Path:
@@ -72,7 +63,8 @@ def gallery_png(path, images, labels, class_names, report: IssueReport, reason: 
 
     t = report.table
     rows = np.flatnonzero(report.flags[reason])
-    col, sign = _RANK[reason]
+    rule = rule_of(reason)()
+    col, sign = rule.ranking[reason]
     rows = rows[np.argsort(sign * t[col][rows], kind="stable")][:GALLERY_SIZE]
     n_col = 8
     n_row = max(1, -(-len(rows) // n_col))
@@ -83,13 +75,8 @@ def gallery_png(path, images, labels, class_names, report: IssueReport, reason: 
     for ax, i in zip(axes.ravel(), rows, strict=False):
         im = images[i]
         ax.imshow(im, cmap="gray" if im.ndim == 2 else None, vmin=0, vmax=255)
-        title = f"#{i} {class_names[labels[i]]}"
-        if reason == "label":
-            title += f"\n→ {class_names[t['suggested'][i]]}"
-        elif reason == "duplicate":
-            title += f"\n= #{t['duplicate_of'][i]}"
-        elif reason == "leak":
-            title += f"\n= test #{t['leak_of'][i]}"
+        caption = rule.caption(reason, t, i, class_names)
+        title = f"#{i} {class_names[labels[i]]}" + (f"\n{caption}" if caption else "")
         ax.set_title(title, fontsize=7)
     fig.suptitle(f"{reason}: {int(report.flags[reason].sum())} flagged (top {len(rows)})",
                  fontsize=9)  # fmt: skip

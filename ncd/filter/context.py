@@ -1,0 +1,150 @@
+"""What the filter rules read during one ``find_issues`` run: the dataset, the thresholds,
+and shared stages computed once, on first use, and cached (``cache=`` a folder) under a key of
+the images, labels and settings, so that a killed run resumes from the last finished stage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..cache import ResultCache
+from ..knn import NCDKNNClassifier
+from ..search import FIRST_STAGE, RECALL_QUERIES
+from .labels import label_scores
+from .rules import Thresholds
+
+
+@dataclass
+class Context:
+    """The inputs and shared stages of one filter run.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The images and labels.
+    thresholds : Thresholds
+        Every rule's thresholds.
+    cache : ResultCache
+        Where stage results are kept.
+    judged : ndarray of bool, shape (n,)
+        Images the neighbour rules may judge (in classes large enough).
+    against : Dataset, optional
+        A second set to check leaks against.
+    codec, serializer : str or object
+        The compression distance of the label neighbours (``"auto"``: chosen).
+    method : {"knn", "cleanlab"}
+        How the label rule flags.
+    recall : float
+        Target recall of the candidate cascade.
+    n_jobs : int or None
+        Threads.
+    seed : int
+        Seed of the neighbour search's random choices.
+    progress : bool or None
+        Progress bars.
+    """
+
+    dataset: object
+    thresholds: Thresholds
+    cache: ResultCache
+    judged: np.ndarray
+    against: object = None
+    codec: object = "auto"
+    serializer: object = "auto"
+    method: str = "knn"
+    recall: float = 0.99
+    n_jobs: int | None = -1
+    seed: int = 0
+    progress: bool | None = None
+    #: Score columns, one row per image; rules add theirs.
+    table: dict = field(default_factory=dict)
+    #: Choices made (codec, candidates, computed thresholds); rules add theirs.
+    settings: dict = field(default_factory=dict)
+    _neighbors: dict | None = None
+
+    @property
+    def images(self) -> np.ndarray:
+        """The images, (n, H, W) or (n, H, W, C) uint8."""
+        return self.dataset.images
+
+    @property
+    def labels(self) -> np.ndarray:
+        """The given labels, (n,) int."""
+        return self.dataset.labels
+
+    @property
+    def n_classes(self) -> int:
+        """Number of classes."""
+        return len(self.dataset.class_names)
+
+    def neighbors(self) -> dict:
+        """Each image's ``label_k`` leave-one-out neighbours under the chosen distance.
+
+        The first call computes them (or reads the cache) and adds the neighbour scores to
+        :attr:`table`: ``label_margin``, ``p_given``, ``suggested``, ``consensus`` (the
+        largest class share among an image's neighbours), ``neighbourhood`` (the mean
+        consensus of its neighbours) and ``neighbor_distance`` (its mean distance to them).
+
+        Returns
+        -------
+        dict
+            ``dist`` and ``idx``, (n, label_k) each, nearest first.
+        """
+        if self._neighbors is None:
+            y, k = self.labels, self.thresholds.label_k
+            spec = {"codec": self.codec if isinstance(self.codec, str) else repr(self.codec),
+                    "serializer": str(self.serializer), "k": k, "recall": self.recall,
+                    "seed": self.seed, "recall_queries": RECALL_QUERIES,
+                    "first_stage": FIRST_STAGE}  # fmt: skip
+            nb = self.cache.get(spec, self._search, "neighbours", arrays=True)
+            self.settings.update(
+                codec=str(nb["codec"]), serializer=str(nb["serializer"]),
+                candidates=int(nb["candidates"]) if nb["candidates"] >= 0 else None,
+                cascade_recall=float(nb["recall"]),
+            )  # fmt: skip
+            sc = label_scores(y[nb["idx"]], y, self.n_classes)
+            self.table.update(label_margin=sc["margin"], p_given=sc["p_given"],
+                              suggested=sc["suggested"], consensus=sc["consensus"],
+                              neighbourhood=sc["consensus"][nb["idx"]].mean(axis=1),
+                              neighbor_distance=nb["dist"].mean(axis=1))  # fmt: skip
+            self._neighbors = {"dist": nb["dist"], "idx": nb["idx"]}
+        return self._neighbors
+
+    def _search(self) -> dict:
+        """Leave-one-out top-k under the setting ``auto`` picks on these (given) labels."""
+        # exact_pairs=0: the cascade at ``recall`` whatever the set's size
+        clf = NCDKNNClassifier(codec=self.codec, serializer=self.serializer, k="auto",
+                               n_jobs=self.n_jobs, search="auto", recall=self.recall,
+                               exact_pairs=0, random_state=self.seed)  # fmt: skip
+        clf.fit(self.images, self.labels)
+        dist, idx = clf.kneighbors(None, self.thresholds.label_k, progress=self.progress)
+        m, recalls = clf.cascade(self.thresholds.label_k)
+        return {
+            "dist": dist,
+            "idx": idx,
+            "codec": np.array(clf.settings()["codec"]),
+            "serializer": np.array(clf.compressor_.serializer.name),
+            "candidates": np.array(-1 if m is None else m),
+            "recall": np.array(recalls.get(m, 1.0) if m is not None else 1.0),
+        }
+
+    def stage(self, name: str, settings: dict, compute) -> dict:
+        """A cached stage of a rule's own: ``compute()`` (a dict of arrays) once per
+        ``settings``.
+
+        Parameters
+        ----------
+        name : str
+            The stage's name.
+        settings : dict
+            What the result depends on besides the data (JSON-serialisable).
+        compute : callable
+            Returns a dict of arrays.
+
+        Returns
+        -------
+        dict of str to ndarray
+        """
+        return self.cache.get(settings, compute, name, arrays=True)
