@@ -213,7 +213,7 @@ def junk_rows(name, train, cache, seed) -> list[dict]:
         foreign = load(OTHER[name]).images
     ds, kind = plant_junk(train, 0.02, foreign=foreign, seed=seed)
     t = time.perf_counter()
-    # the label flags come from the same neighbours: "any reason" is what a filter run removes
+    # the label flags come from the same neighbors: "any reason" is what a filter run removes
     rep = find_issues(ds, ("label", "junk"), cache=cache, progress=False)
     secs = time.perf_counter() - t
     cv = cleanvision_flags(ds.images, {"low_information": {}, "dark": {}, "light": {}})
@@ -305,9 +305,9 @@ def calibrate(cache) -> None:
     # the growth's level is chance too (join_level at the seeds' rate): shown, not chosen
     th = rep.settings["thresholds"]
     s = prf(kind == "foreign", rep.flags["outlier"])
-    print(f"outliers (chance {th['outlier_neighbourhood']:.2f}, permuted labels "
+    print(f"outliers (chance {th['outlier_neighborhood']:.2f}, permuted labels "
           f"{th['outlier_permuted']:.2f}) grown at {th['outlier_join']} flagged of "
-          f"{Thresholds().label_k} neighbours: precision {s['precision']:.3f} recall "
+          f"{Thresholds().label_k} neighbors: precision {s['precision']:.3f} recall "
           f"{s['recall']:.3f} F1 {s['f1']:.3f}")  # fmt: skip
 
 

@@ -54,7 +54,7 @@ def main() -> None:
         type=int,
         nargs="+",
         default=[15],
-        help="neighbours (15: the filter's); several: one exact search",
+        help="neighbors (15: the filter's); several: one exact search",
     )
     ap.add_argument("--out", default="first-stage")
     a = ap.parse_args()

@@ -1,4 +1,4 @@
-"""Exact and cascade neighbour search for the context coders, against this project's own
+"""Exact and cascade neighbor search for the context coders, against this project's own
 earlier kernel, and the Dask backend against the local one; one run.
 
     python bench/search.py                        # mnist-5k, 200 test x 4000 train
@@ -7,7 +7,7 @@ earlier kernel, and the Dask backend against the local one; one run.
 
 Rows: the reference (the commit's own ``pairwise`` + top k, run from a git worktree of it in
 a child process), today's full matrix + top k, exact ``kneighbors`` (early abandoning; its
-neighbours must equal the full matrix's, checked) with the active-first bound and with the
+neighbors must equal the full matrix's, checked) with the active-first bound and with the
 raster-order partial sums alone (the search before that bound), and the cascade at the M
 chosen on training queries (recall >= 0.99) with its measured recall of the exact top k and
 the accuracy of both. k = 3, the main job's choice. Writes bench/results/search.json.
@@ -16,6 +16,7 @@ the accuracy of both. k = 3, the main job's choice. Writes bench/results/search.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import subprocess
@@ -30,7 +31,6 @@ from _common import machine, table, write_json
 from ncdvision.datasets import load
 from ncdvision.ncd import (
     Compressor,
-    RefContextCoder,
     choose_candidates,
     kneighbors,
     pairwise,
@@ -76,14 +76,12 @@ def reference(commit: str, codec: str, ser: str, n: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def raster_only(*args, **kw):
+def raster_only(*args, compressor, **kw):
     """Exact kneighbors without the active-first bound: the raster-order partial sums alone."""
-    bound = RefContextCoder._no_halving
-    RefContextCoder._no_halving = lambda self, d: False  # the bound's condition, switched off
-    try:
-        return kneighbors(*args, **kw)
-    finally:
-        RefContextCoder._no_halving = bound
+    raster = copy.copy(compressor)
+    raster.codec = copy.copy(compressor.codec)
+    raster.codec.active_first = False
+    return kneighbors(*args, compressor=raster, **kw)
 
 
 def timed(fn, *args, **kw):
@@ -150,10 +148,10 @@ def main() -> None:
         stats = {}
         kw = {"compressor": comp, "prepared_y": dy}
         (_, exact), t_exact = timed(kneighbors, q, train.images, K, stats=stats, **kw)
-        assert np.array_equal(exact, full_idx), "early abandoning changed the neighbours"
+        assert np.array_equal(exact, full_idx), "early abandoning changed the neighbors"
         raster_stats = {}
         (_, raster), t_raster = timed(raster_only, q, train.images, K, stats=raster_stats, **kw)
-        assert np.array_equal(raster, full_idx), "early abandoning changed the neighbours"
+        assert np.array_equal(raster, full_idx), "early abandoning changed the neighbors"
         (m, recalls), t_choose = timed(choose_candidates, comp, train.images, K, prepared=dy)
         (_, casc), t_casc = timed(kneighbors, q, train.images, K, candidates=m, **kw)
         recall = float(

@@ -8,7 +8,7 @@ its edges are anti-aliased as a real rendering is. The background is a light gra
 a gradient in a random direction and smooth noise, and the ink is darker than it by at least
 :data:`MIN_CONTRAST` (``inverted`` draws that share of the images light on dark instead).
 Classes are told apart by shape alone, and two images of one class can differ in most
-pixels: the within-class variety the filter's neighbour rules find hardest.
+pixels: the within-class variety the filter's neighbor rules find hardest.
 """
 
 from __future__ import annotations

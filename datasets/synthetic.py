@@ -112,7 +112,7 @@ def textures(
     seed: int = 0,
 ) -> Dataset:
     """Texture classes at a random phase and an integer period of 3..6 pixels, in two grey
-    levels from a small palette. Nothing is aligned, so pixel-space neighbours are weak, while
+    levels from a small palette. Nothing is aligned, so pixel-space neighbors are weak, while
     byte codecs find the exactly repeated runs of a same-class image in the concatenation.
 
     Parameters

@@ -7,9 +7,10 @@
 
 from .codecs import ByteCodec
 from .coder import Codec, available_codecs, get_codec, register_codec
-from .compressor import DISTANCES, Compressor, compressed_lengths
+from .compressor import Compressor, compressed_lengths
 from .context import ContextCodec, ContextCoder, RefContextCoder
 from .distance import MAX_MATRIX_BYTES, pairwise, pairwise_naive
+from .formulas import DISTANCES
 from .image_codecs import ImageCodec
 from .knn import NCDKNNClassifier, PixelKNNClassifier
 from .search import choose_candidates, kneighbors, top_k

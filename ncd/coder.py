@@ -148,7 +148,7 @@ class Codec(ABC):
         cand : ndarray of int, shape (len(dx), n_candidates)
             For each query, indices into ``dy``, most promising first.
         k : int
-            Number of neighbours.
+            Number of neighbors.
         distance : {"ncd", "cdm", "clm"}
             The distance to rank by.
         n_jobs : int, default=1

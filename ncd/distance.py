@@ -1,4 +1,4 @@
-"""Compression distances and pairwise matrices (top-k neighbours: :mod:`.search`).
+"""Compression distances and pairwise matrices (top-k neighbors: :mod:`.search`).
 
 Distances from header-corrected lengths C(x), C(y) and the joint C(xy) (all in bits):
 
@@ -28,7 +28,8 @@ import numpy as np
 from ncdvision.datasets.limits import format_size, parse_size
 
 from .coder import get_codec
-from .compressor import Compressor, get_distance
+from .compressor import Compressor
+from .formulas import get_distance
 from .serialize import get_serializer
 from .validation import check_block_rows, check_images
 
@@ -159,7 +160,7 @@ def pairwise(
             raise MemoryError(
                 f"a {n_x} x {n_y} float32 distance matrix needs {format_size(need)}, above the "
                 f"{format_size(limit)} limit (NCDVISION_MAX_MATRIX_BYTES). Use "
-                "kneighbors() for top-k neighbours, or pass out=np.lib.format.open_memmap(path, "
+                "kneighbors() for top-k neighbors, or pass out=np.lib.format.open_memmap(path, "
                 f"mode='w+', dtype=np.float32, shape=({n_x}, {n_y}))"
             )
         out = np.empty((n_x, n_y), np.float32)

@@ -1,6 +1,6 @@
 """Parameter-free kNN classifiers (scikit-learn estimators).
 
-:class:`NCDKNNClassifier` -- k nearest neighbours under a compression distance;
+:class:`NCDKNNClassifier` -- k nearest neighbors under a compression distance;
 :class:`PixelKNNClassifier` -- the L2 pixel-space baseline with the same tie rule and the same
 leave-one-out k selection (:mod:`.neighbors`).
 
@@ -17,7 +17,8 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from .coder import Codec, get_codec
-from .compressor import DISTANCES, Compressor, default_serializer
+from .compressor import Compressor, default_serializer
+from .formulas import DISTANCES
 from .neighbors import (
     AUTO_K,
     K_CONSTRAINT,
@@ -41,7 +42,7 @@ EXACT_PAIRS = 20_000_000
 
 
 class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
-    """k-nearest-neighbour classifier under a compression distance.
+    """k-nearest-neighbor classifier under a compression distance.
 
     Parameters
     ----------
@@ -53,14 +54,14 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
     distance : {"ncd", "cdm", "clm"}, default="ncd"
         The compression distance (:data:`~ncdvision.ncd.DISTANCES`).
     k : int or "auto", default="auto"
-        Neighbours that vote; ``"auto"`` chooses among 1, 3, 5 and 7 by leave-one-out.
+        Neighbors that vote; ``"auto"`` chooses among 1, 3, 5 and 7 by leave-one-out.
     n_jobs : int, default=-1
         Threads; -1 uses every core.
     loo_size : int, default=2000
         Training queries used for the leave-one-out selection of fast codecs (a tenth of it
         for byte codecs).
     search : {"auto", "exact"}, default="auto"
-        ``"exact"``: every training image is a candidate neighbour (early abandoning keeps it
+        ``"exact"``: every training image is a candidate neighbor (early abandoning keeps it
         exact and faster). ``"auto"``: the cascade of :mod:`ncdvision.ncd.search`: the
         selection scores each candidate setting as a cascade over the
         :func:`selection_candidates` nearest training images in pixel space, and after it M
@@ -75,7 +76,7 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         0 uses the cascade for every call. It applies per call: many small calls on a large
         training set are each searched exactly.
     backend : {"local", "dask"}, default="local"
-        Where neighbour searches run; ``"dask"`` uses a Dask cluster (``scheduler``: an
+        Where neighbor searches run; ``"dask"`` uses a Dask cluster (``scheduler``: an
         address or a ``distributed.Client``; default ``$NCDVISION_DASK_SCHEDULER`` or a
         ``LocalCluster``), with identical results.
     scheduler : str or Client, default=None
@@ -84,7 +85,7 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         Seed of the leave-one-out query samples.
     verbose : bool, default=False
         Progress bars (tqdm, on standard error) for the selection, the recall measurement and
-        every neighbour search.
+        every neighbor search.
 
     Attributes
     ----------
@@ -206,7 +207,7 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         return {"backend": self.backend, "scheduler": self.scheduler}
 
     def cascade(self, k: int | None = None) -> tuple[int | None, dict[int, float]]:
-        """The cascade for ``k`` neighbours (default ``k_``): the smallest candidate count
+        """The cascade for ``k`` neighbors (default ``k_``): the smallest candidate count
         whose recall of the exact top k reaches ``recall`` on leave-one-out training queries
         (None: none does, search exactly), and the recall of every count tried.
 
@@ -273,7 +274,7 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         Parameters
         ----------
         X : array of uint8 images, optional
-            ``None``, as in scikit-learn: the neighbours of each training image among the
+            ``None``, as in scikit-learn: the neighbors of each training image among the
             other training images (leave-one-out). The compressor is the one fitted on every
             training image, so a learned prior (``ctx-ref-learned``) has seen each query.
         n_neighbors : int, optional

@@ -1,9 +1,9 @@
-"""The one k-nearest-neighbour vote and leave-one-out k selection every kNN path uses:
+"""The one k-nearest-neighbor vote and leave-one-out k selection every kNN path uses:
 compression distances, L2 pixels, learned-compressor latents.
 
 Tie rule (single label, never "any of the tied labels"): a majority vote among the k nearest;
 if several classes share the most votes, the prediction is the tied class whose nearest member
-is closest (neighbours are ordered by distance, then by training index).
+is closest (neighbors are ordered by distance, then by training index).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ TIE_BREAK = 1e-6
 def vote(neighbor_labels: np.ndarray, n_classes: int,
          exclude: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
     """Majority vote per row with the tie rule: among tied classes, the class of the nearest
-    neighbour.
+    neighbor.
 
     Parameters
     ----------
@@ -40,7 +40,7 @@ def vote(neighbor_labels: np.ndarray, n_classes: int,
     Returns
     -------
     ndarray of int, shape (n,)
-        The winning class; -1 for a row whose every neighbour is excluded.
+        The winning class; -1 for a row whose every neighbor is excluded.
     """
     n, k = neighbor_labels.shape
     rows = np.arange(n)
@@ -52,7 +52,7 @@ def vote(neighbor_labels: np.ndarray, n_classes: int,
         voting = neighbor_labels != np.asarray(exclude)[:, None]
     top = counts.max(axis=1, keepdims=True)
     is_tied_top = (np.take_along_axis(counts, neighbor_labels, 1) == top) & voting
-    first = np.argmax(is_tied_top, axis=1)  # first neighbour whose class has the top count
+    first = np.argmax(is_tied_top, axis=1)  # first neighbor whose class has the top count
     return np.where(is_tied_top.any(axis=1), neighbor_labels[rows, first], -1)
 
 
@@ -86,7 +86,7 @@ def best_k(accuracies: dict[int, float]) -> int:
 
 def candidate_ks(k, n_available: int, what: str = "training images") -> list[int]:
     """The k values to score: :data:`AUTO_K` within ``n_available`` for ``"auto"``, else
-    ``[k]``, refused with the numbers when there are not that many neighbours."""
+    ``[k]``, refused with the numbers when there are not that many neighbors."""
     if k == "auto":
         ks = [c for c in AUTO_K if c <= n_available]
         if not ks:
@@ -94,7 +94,7 @@ def candidate_ks(k, n_available: int, what: str = "training images") -> list[int
         return ks
     if k > n_available:
         raise ValueError(
-            f"k={k}: leave-one-out needs {k} neighbours per query, but there are only "
+            f"k={k}: leave-one-out needs {k} neighbors per query, but there are only "
             f"{n_available} ({what} minus the query)"
         )
     return [int(k)]
@@ -106,7 +106,7 @@ class VectorKNN:
     pixel baseline and of latent-feature kNN.
 
     ``fit`` takes encoded labels; ``kneighbors(X=None)`` is scikit-learn's leave-one-out query
-    (each training point is not its own neighbour).
+    (each training point is not its own neighbor).
     """
 
     def __init__(self, k="auto", metric: str = "euclidean"):

@@ -16,7 +16,7 @@ from .filter.rules import RULES, threshold_fields
 COMMANDS_GROUP = "ncdvision.commands"
 
 DESCRIPTION = """\
-Compression-based image classification: nearest neighbours under the Normalized Compression
+Compression-based image classification: nearest neighbors under the Normalized Compression
 Distance, with parameter-free defaults (the codec, serializer and k are chosen by
 leave-one-out on the training images, never on the test images).
 
@@ -104,7 +104,7 @@ def build_parser(commands) -> argparse.ArgumentParser:
     c.add_argument("--serializer", default="auto",
                    help="how an image becomes symbols: raw, q1..q8, binary, thermo:K, or auto")  # fmt: skip
     c.add_argument("--k", type=k_or_auto, default="auto",
-                   help="neighbours that vote, or auto: chosen by leave-one-out")  # fmt: skip
+                   help="neighbors that vote, or auto: chosen by leave-one-out")  # fmt: skip
     c.add_argument("--test-size", type=int_at_least(1), default=None,
                    help="test images; default: the benchmark protocol's for built-in sets, "
                         "else the dataset's own split or 20%%")  # fmt: skip
@@ -118,7 +118,7 @@ def build_parser(commands) -> argparse.ArgumentParser:
     c.add_argument("--recall", type=fraction, default=0.99,
                    help="cascade: target recall of the exact top k on training queries")  # fmt: skip
     c.add_argument("--backend", choices=["local", "dask"], default="local",
-                   help="dask: neighbour searches on a Dask cluster")  # fmt: skip
+                   help="dask: neighbor searches on a Dask cluster")  # fmt: skip
     c.add_argument("--scheduler", default=None,
                    help="Dask scheduler address (default $NCDVISION_DASK_SCHEDULER, else a "
                         "LocalCluster)")  # fmt: skip
@@ -137,7 +137,7 @@ def build_parser(commands) -> argparse.ArgumentParser:
     b.add_argument("--out", required=True,
                    help="submission CSV; '-' or /dev/stdout for standard output")  # fmt: skip
     b.add_argument("--codec", default="auto", help="a codec name, or auto")
-    b.add_argument("--k", type=k_or_auto, default="auto", help="neighbours that vote, or auto")
+    b.add_argument("--k", type=k_or_auto, default="auto", help="neighbors that vote, or auto")
     b.add_argument("--proba", action="store_true", help="add one probability column per class")
     b.add_argument("--skip-bad", action="store_true", help="skip unreadable test images (listed)")
     b.add_argument("--color", choices=["auto", "gray", "rgb"], default="auto",
@@ -160,7 +160,7 @@ def build_parser(commands) -> argparse.ArgumentParser:
     d.set_defaults(func=commands["distances"])
 
     f = _sub(sub, "filter", "find mislabelled, junk and duplicate images; write a cleaner copy",
-             "Score every image for a likely wrong label (its compression neighbours vote "
+             "Score every image for a likely wrong label (its compression neighbors vote "
              "otherwise), junk (blank, noise, outliers) and near-duplicates; write issues.csv, "
              "summary.json, galleries and a filtered copy in the input's form. Look at the "
              "galleries before using the copy. Minutes for 10,000 images.",
@@ -179,7 +179,7 @@ def build_parser(commands) -> argparse.ArgumentParser:
                         "of the images (1 accepts any)")  # fmt: skip
     f.add_argument("--relabel", action="store_true",
                    help="keep images flagged only for their label, under the suggested label")  # fmt: skip
-    f.add_argument("--codec", default="auto", help="distance of the label neighbours")
+    f.add_argument("--codec", default="auto", help="distance of the label neighbors")
     f.add_argument("--method", choices=["knn", "cleanlab"], default="knn",
                    help="label flags from the vote margin or from cleanlab")  # fmt: skip
     _threshold_options(f)

@@ -16,13 +16,13 @@ from .validation import check_images, check_X_y
 
 
 class PixelKNNClassifier(SingleLabelClassifier, BaseEstimator):
-    """k nearest neighbours on raw pixels (L2 by default): the baseline every compression
+    """k nearest neighbors on raw pixels (L2 by default): the baseline every compression
     distance is compared with, with the same tie rule and leave-one-out k selection.
 
     Parameters
     ----------
     k : int or "auto", default="auto"
-        Neighbours that vote; ``"auto"`` chooses it by leave-one-out on the training set.
+        Neighbors that vote; ``"auto"`` chooses it by leave-one-out on the training set.
     metric : str, default="euclidean"
         Any metric of :class:`sklearn.neighbors.NearestNeighbors`.
     """
@@ -67,7 +67,7 @@ class PixelKNNClassifier(SingleLabelClassifier, BaseEstimator):
         X : array-like of shape (n_queries, height, width[, channels]), optional
             Query images; None is leave-one-out over the training images, as in scikit-learn.
         n_neighbors : int, optional
-            Neighbours per query; default the fitted ``k_``.
+            Neighbors per query; default the fitted ``k_``.
         return_distance : bool, default=True
             Return the distances too.
 

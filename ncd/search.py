@@ -1,12 +1,12 @@
-"""Top-k neighbours under a compression distance: exact search with early abandoning, and a
+"""Top-k neighbors under a compression distance: exact search with early abandoning, and a
 candidate cascade whose recall is measured on training data.
 
 Exact search (``candidates=None``). Rows of X are processed in blocks and only the k best of
 each row are kept (memory O(n_x k + block)). For the ``ctx-ref`` coders the candidates of
 each query are visited nearest-in-pixels first and each pair is coded only until its partial
-code length proves it cannot beat the current k-th neighbour (early abandoning,
+code length proves it cannot beat the current k-th neighbor (early abandoning,
 :func:`ncdvision.ncd.context.topk.ref_kneighbors`; symmetric binary pairs code their
-active pixels first); the neighbours and distances are identical to the full matrix's.
+active pixels first); the neighbors and distances are identical to the full matrix's.
 Other codecs compute each block in full.
 
 Cascade (``candidates=M``). A cheap distance (L2 on the square roots of the pixels) picks the
@@ -38,7 +38,7 @@ RECALL_QUERIES = 500
 
 
 #: The cascade's first stage, by name: stored results of cascade searches key on it, so a
-#: change of the first stage never serves neighbours found with the old one.
+#: change of the first stage never serves neighbors found with the old one.
 FIRST_STAGE = "l2-sqrt"
 
 
@@ -97,7 +97,7 @@ def top_k(D: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     D : ndarray, shape (n, m)
         Distances.
     k : int
-        Neighbours per row.
+        Neighbors per row.
 
     Returns
     -------
@@ -166,7 +166,7 @@ def kneighbors(
     """The k nearest Y images of each X image, without forming the full matrix.
 
     The Dask backend (``backend="dask"``, see :mod:`.distributed`) returns the same
-    neighbours and distances as the local one.
+    neighbors and distances as the local one.
 
     Parameters
     ----------
@@ -174,7 +174,7 @@ def kneighbors(
         Queries and the images they are searched in; ``Y=None`` searches X itself,
         leaving each query out.
     k : int, default=5
-        Neighbours per query.
+        Neighbors per query.
     codec, serializer, distance, n_jobs, block_rows, progress, compressor, backend, scheduler
         As for :func:`~ncdvision.ncd.pairwise`.
     exclude : array of int, shape (n_x,), optional
@@ -292,7 +292,7 @@ def choose_candidates(
     images : uint8 array (N, H, W[, C])
         The training images; the queries are drawn from them (leave-one-out).
     k : int
-        Neighbours whose recall is measured.
+        Neighbors whose recall is measured.
     target : float, default=0.99
         The recall of the exact top k to reach.
     **kw

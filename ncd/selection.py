@@ -3,7 +3,7 @@
 ``codec="auto"`` / ``k="auto"`` of :class:`~ncdvision.ncd.NCDKNNClassifier`: every setting of
 :data:`AUTO_CANDIDATES` and every k in :data:`~ncdvision.ncd.neighbors.AUTO_K` is scored by
 leave-one-out accuracy on training queries (each query's own copy is excluded from its
-neighbours). Context coders are scored on up to ``loo_size`` training queries, slow byte
+neighbors). Context coders are scored on up to ``loo_size`` training queries, slow byte
 codecs on up to ``loo_size // 10`` of the same queries (every setting is compared on the same
 draw); ties go to the earlier candidate and the smaller k. A coder that learns from labelled
 training images (``ctx-ref-learned``) is fitted, for its leave-one-out score, on the training
@@ -38,7 +38,7 @@ AUTO_CANDIDATES: tuple[tuple[str, str], ...] = (
 SELECTION_CANDIDATES = 200
 #: Why the pool grows: a setting is then scored as the classifier it becomes, whose final
 #: cascade ranks thousands of candidates on a large set, and settings differ in the
-#: neighbours they find beyond pixel space's nearest few hundred. On full Fashion-MNIST
+#: neighbors they find beyond pixel space's nearest few hundred. On full Fashion-MNIST
 #: (``bench/selection_pool.py``: 50,000 training images searched, 1,000 other training images
 #: as queries) ctx-ref-learned binary and thermo:3 tie at k=5 (0.878) ranking 200
 #: candidates; ranking 1,200, thermo:3 leads by 2.3 points (0.883 against 0.860).

@@ -151,11 +151,11 @@ def n_jobs_count(n_jobs: int | None) -> int:
 
 
 def check_k(k, n_avail: int, name: str = "k") -> int:
-    """A neighbour count: a positive integer (not a bool) no larger than what is available."""
+    """A neighbor count: a positive integer (not a bool) no larger than what is available."""
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"{name} must be a positive integer, got {k!r}")
     if k > n_avail:
-        raise ValueError(f"{name}={k} is larger than the {n_avail} available neighbours")
+        raise ValueError(f"{name}={k} is larger than the {n_avail} available neighbors")
     return int(k)
 
 

@@ -6,7 +6,7 @@ neural coders (the autoencoder's header is count, height, width, latent channels
 then pixel 1, ...), so the decoder can decode a whole batch with one forward pass per pixel.
 
 Bit-exact decoding needs the decoder's probabilities to equal the encoder's. The model only
-ever looks at already-decoded pixels, but a convolution algorithm that mixes neighbouring
+ever looks at already-decoded pixels, but a convolution algorithm that mixes neighboring
 outputs (Winograd) could round differently when the not-yet-decoded pixels differ, so coding
 runs with oneDNN off (plain im2col + GEMM: each output is a fixed-order dot product over its
 receptive field) and with the same batch size on both sides (stored in the header).

@@ -52,7 +52,7 @@ def latent_features(
 
 
 class LatentKNNClassifier(ClassifierMixin, BaseEstimator):
-    """k nearest neighbours on the latents of a learned lossy compressor.
+    """k nearest neighbors on the latents of a learned lossy compressor.
 
     The autoencoder is trained (rate-distortion, no labels) on the training images at ``fit``,
     unless ``model`` is a trained :class:`~ncdvision.neural.bottleneck.Autoencoder`.
@@ -64,7 +64,7 @@ class LatentKNNClassifier(ClassifierMixin, BaseEstimator):
     metric : {"l2", "cosine"}, default="l2"
         The distance between latent vectors.
     k : int or "auto", default="auto"
-        Neighbours that vote.
+        Neighbors that vote.
     model : Autoencoder, optional
         A trained model; without it one is trained at ``fit``.
     epochs, lmbda, seed, cache, progress

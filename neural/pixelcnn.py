@@ -6,7 +6,7 @@ horizontal stacks avoid the blind spot of plain masked convolutions. Two output 
 
 - ``softmax``: one logit per value;
 - ``logistic``: a discretized mixture of logistics (Salimans et al. 2017, PixelCNN++), whose
-  smoothness over neighbouring intensities suits small training sets.
+  smoothness over neighboring intensities suits small training sets.
 
 Entropy coding lives in :mod:`.coding`; it reads :meth:`GatedPixelCNN.probabilities`.
 """

@@ -40,7 +40,7 @@ def test_self_matrix_is_symmetric_with_small_diagonal(codec):
     )
     np.testing.assert_array_equal(D, D.T)
     off = np.where(np.eye(len(X), dtype=bool), np.inf, D)
-    assert np.all(np.diag(D) < off.min(axis=1))  # every image is its own nearest neighbour
+    assert np.all(np.diag(D) < off.min(axis=1))  # every image is its own nearest neighbor
     if codec != "ctx":  # codecs that can copy make NCD(x, x) small; ctx only re-learns statistics
         assert np.diag(D).mean() < 0.5 * off[np.isfinite(off)].mean()
 

@@ -80,7 +80,7 @@ def test_label_scores_margin_and_suggestion_follow_the_tie_rule():
     nl = np.array([[1, 2, 2, 1, 0], [0, 0, 0, 0, 0], [2, 1, 1, 2, 0]])
     s = label_scores(nl, np.array([0, 0, 0]), 3)
     np.testing.assert_allclose(s["margin"], [0.2 - 0.4, 1.0, 0.2 - 0.4])
-    assert s["suggested"].tolist() == [1, 0, 2]  # tied 1 vs 2: the nearest neighbour's class
+    assert s["suggested"].tolist() == [1, 0, 2]  # tied 1 vs 2: the nearest neighbor's class
     np.testing.assert_allclose(s["consensus"], [0.4, 1.0, 0.4])
 
 
@@ -94,7 +94,7 @@ def test_blank_and_noise_junk_is_found_exactly(digits600):
 
 def test_foreign_images_are_outliers(mnist500):
     # 50 Fashion-MNIST images among 500 MNIST digits: on a set this small only the foreign
-    # images in the most label-less neighbourhoods are seeds; the growth adds more of their
+    # images in the most label-less neighborhoods are seeds; the growth adds more of their
     # group, and no digit
     foreign = load("fashion-mnist-10k").images[:200]
     ds, kind = plant_junk(mnist500, 0.1, foreign=foreign, seed=0)
@@ -105,13 +105,13 @@ def test_foreign_images_are_outliers(mnist500):
         assert (r.flags["outlier"] & ~truth).sum() <= 0.01 * (~truth).sum()
     assert (seeds.flags["outlier"] & truth).sum() >= 0.3 * truth.sum()
     assert (rep.flags["outlier"] & truth).sum() >= (seeds.flags["outlier"] & truth).sum() + 5
-    assert rep.settings["thresholds"]["outlier_neighbourhood"] == chance_consensus(15, 10)
+    assert rep.settings["thresholds"]["outlier_neighborhood"] == chance_consensus(15, 10)
     assert rep.settings["thresholds"]["outlier_permuted"] < chance_consensus(15, 10)
-    assert rep.table["outlier_neighbours"].shape == (len(ds),)
+    assert rep.table["outlier_neighbors"].shape == (len(ds),)
 
 
 def test_label_noise_in_a_varied_set_does_not_make_outliers():
-    # digits in many typefaces: with 20% of the labels moved, many neighbourhoods agree no
+    # digits in many typefaces: with 20% of the labels moved, many neighborhoods agree no
     # more than one image's chance level, though every image belongs to the set
     noisy, _ = corrupt_labels(glyphs(n_per_class=40, seed=0), 0.2, seed=0)
     at_chance = Thresholds(outlier_permuted=0.0, outlier_sparse_z=0.0, outlier_join=16)
@@ -121,12 +121,12 @@ def test_label_noise_in_a_varied_set_does_not_make_outliers():
     assert chance_only.flags["outlier"].sum() >= 0.05 * len(noisy)
 
 
-def test_outlier_seeds_are_chance_level_or_far_and_grow_over_neighbours():
+def test_outlier_seeds_are_chance_level_or_far_and_grow_over_neighbors():
     hood = np.array([0.9, 0.4, 0.41, 0.9, 0.2, 0.9, 0.9])
     dist = np.array([0.5, 0.5, 0.5, 5.0, 0.5, 0.5, 0.5]) + np.arange(7) * 1e-3
     eligible = np.array([True, True, True, True, False, True, True])  # 4 is blank
-    # seeds: 1 (chance-level neighbourhood) and 3 (far); 4 would be one but is blank.
-    # 5 has both seeds as neighbours and only they list it; 6 has seed 1 as a neighbour but
+    # seeds: 1 (chance-level neighborhood) and 3 (far); 4 would be one but is blank.
+    # 5 has both seeds as neighbors and only they list it; 6 has seed 1 as a neighbor but
     # is listed by images 0 and 2, which are not flagged
     nbrs = np.array([[4, 6], [3, 5], [0, 6], [1, 5], [1, 3], [1, 3], [1, 0]])
     flags, join = outlier_flags(hood, dist, nbrs, eligible, chance=0.4, permuted=0.4, z=3.0, join=3)
@@ -152,9 +152,9 @@ def test_growth_repeats_until_nothing_changes():
 
 
 def test_join_level_is_what_random_flags_rarely_reach():
-    # 1.5% of images flagged at random: 3 of 15 neighbours happens in fewer than 1 in 100
+    # 1.5% of images flagged at random: 3 of 15 neighbors happens in fewer than 1 in 100
     assert join_level(15, 0.015) == 3
-    assert join_level(15, 0.0) == 1  # no seeds: any flagged neighbour would be one
+    assert join_level(15, 0.0) == 1  # no seeds: any flagged neighbor would be one
     assert join_level(15, 0.2) > join_level(15, 0.05) > join_level(15, 0.01)
     assert join_level(3, 0.9) == 4  # all three flagged is common: nobody joins
 
@@ -162,7 +162,7 @@ def test_join_level_is_what_random_flags_rarely_reach():
 def test_chance_consensus_is_the_agreement_of_random_labels():
     assert chance_consensus(1, 10) == 1.0  # one label always agrees with itself
     assert chance_consensus(15, 1) == 1.0
-    # more classes, less agreement by chance; more neighbours, less too
+    # more classes, less agreement by chance; more neighbors, less too
     assert chance_consensus(15, 10) < chance_consensus(15, 3) < chance_consensus(15, 2)
     assert chance_consensus(50, 10) < chance_consensus(15, 10)
     assert chance_consensus(15, 2) > 0.5
@@ -276,7 +276,7 @@ def test_cache_resumes_without_recomputing(digits600, tmp_path, monkeypatch):
     again = find_issues(ds, cache=tmp_path, progress=False)
     for k in first.table:
         np.testing.assert_array_equal(first.table[k], again.table[k])
-    # a different threshold reuses the cached neighbours too
+    # a different threshold reuses the cached neighbors too
     loose = find_issues(ds, cache=tmp_path, thresholds=Thresholds(label_margin=0.5),
                         progress=False)  # fmt: skip
     assert loose.flags["label"].sum() >= again.flags["label"].sum()

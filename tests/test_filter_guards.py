@@ -20,7 +20,7 @@ def digits_folder(root, classes=4, n=6):
     return root
 
 
-def test_classes_too_small_for_the_neighbour_rules_are_skipped_with_a_warning(tmp_path, capsys):
+def test_classes_too_small_for_the_neighbor_rules_are_skipped_with_a_warning(tmp_path, capsys):
     data = digits_folder(tmp_path / "small")  # 6 images per class, as the probe had
     assert main(["filter", str(data), "--out", str(tmp_path / "out"), "--codec", "zlib"]) == 0
     out, err = capsys.readouterr()

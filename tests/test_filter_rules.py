@@ -101,7 +101,7 @@ def test_unknown_rules_and_thresholds_are_refused_with_the_known_names():
 
 
 def test_the_suggested_label_is_the_vote_among_the_other_classes():
-    # neighbours (nearest first) of images labelled 0: class 1 and 2 tie, 2 is nearer
+    # neighbors (nearest first) of images labelled 0: class 1 and 2 tie, 2 is nearer
     neighbor_labels = np.array([[0, 2, 1, 0, 1, 2], [0, 0, 0, 0, 0, 0]])
     assert vote(neighbor_labels, 3, exclude=np.array([0, 0])).tolist() == [2, -1]
     assert vote(neighbor_labels, 3).tolist() == [0, 0]

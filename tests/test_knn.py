@@ -17,7 +17,7 @@ def test_vote_majority_then_nearest_tied_class():
 
 
 def test_tie_is_one_label_not_a_hit_for_any_tied_label():
-    # k=2 with neighbours of classes [3, 5] and true label 5: counting "true label among the
+    # k=2 with neighbors of classes [3, 5] and true label 5: counting "true label among the
     # tied labels" as correct would score this 1.0; the single prediction is 3, so it is wrong.
     rng = np.random.default_rng(0)
     X = rng.integers(0, 4, (4, 8, 8), dtype=np.uint8) * 60

@@ -49,12 +49,12 @@ def test_early_abandoning_equals_the_full_matrix(mnist, codec, serializer, dista
 
 def test_active_pixels_first_gives_the_same_neighbours_for_less_work(mnist, monkeypatch):
     # the active-first bound only decides which pairs cannot enter the top k; turning it off
-    # (the raster-order partial sums alone) must give bit-identical neighbours and distances
+    # (the raster-order partial sums alone) must give bit-identical neighbors and distances
     train, test = mnist
     comp = Compressor("ctx-ref-learned", "thermo:3").fit(train.images, train.labels)
     with_bound, without = {}, {}
     got = kneighbors(test.images, train.images, 3, compressor=comp, stats=with_bound)
-    monkeypatch.setattr(RefContextCoder, "_no_halving", lambda self, d: False)
+    comp.codec.active_first = False
     want = kneighbors(test.images, train.images, 3, compressor=comp, stats=without)
     np.testing.assert_array_equal(got[1], want[1])
     np.testing.assert_array_equal(got[0], want[0])
@@ -102,7 +102,7 @@ def test_candidate_count_is_the_smallest_reaching_the_target_recall(mnist):
     train, _ = mnist
     comp = Compressor("ctx-ref-learned", "binary").fit(train.images, train.labels)
     recalls = cascade_recall(comp, train.images, 3, n_queries=60)
-    assert list(recalls) == [10, 20, 30, 50, 75, 100, 150, 200]  # below 299 neighbours
+    assert list(recalls) == [10, 20, 30, 50, 75, 100, 150, 200]  # below 299 neighbors
     assert all(0 <= r <= 1 for r in recalls.values())
     assert list(recalls.values()) == sorted(recalls.values())  # more candidates, more recall
     m, same = choose_candidates(comp, train.images, 3, target=0.9, n_queries=60)
@@ -124,7 +124,7 @@ def test_classifier_cascade_reports_its_recall_and_exact_search_matches(mnist):
     assert m is not None and auto.cascade_recall_[m] >= 0.95
     assert auto.settings()["n_candidates"] == m
     # the recall measured on training queries holds on test queries, within sampling error
-    # (40 queries x 3 neighbours)
+    # (40 queries x 3 neighbors)
     got = auto.kneighbors(test.images, return_distance=False)
     want = exact.kneighbors(test.images, return_distance=False)
     recall = np.mean([len(np.intersect1d(g, w)) / 3 for g, w in zip(got, want, strict=True)])
@@ -182,3 +182,13 @@ def test_kneighbors_without_queries_is_leave_one_out_over_the_training_set(mnist
     np.testing.assert_array_equal(idx, want_i)
     np.testing.assert_array_equal(dist, want_d)
     assert not (idx == np.arange(len(train))[:, None]).any()  # never itself
+
+
+def test_the_kernels_number_and_compute_the_distances_as_python_does():
+    # the early-abandoning kernel gets a distance by its position in DISTANCES
+    from ncdvision.ncd.context.topk import _distance
+    from ncdvision.ncd.formulas import DISTANCES
+
+    cx, cy, cxy = 700.0, 820.0, 1100.0
+    for kind, (name, formula) in enumerate(DISTANCES.items()):
+        assert _distance(kind, cx, cy, cxy) == pytest.approx(float(formula(cx, cy, cxy))), name

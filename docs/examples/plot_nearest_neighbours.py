@@ -1,5 +1,5 @@
 """
-Nearest neighbours under a compression distance
+Nearest neighbors under a compression distance
 ===============================================
 
 Each test digit with its three nearest training digits under ``ctx-ref`` on binary planes:

@@ -1,5 +1,5 @@
 """``ctx``: C(x) by raster-order coding of each pixel with an adaptive model whose context is
-a causal template of already-coded neighbours (JBIG-style). The joint C(xy) codes x, then y,
+a causal template of already-coded neighbors (JBIG-style). The joint C(xy) codes x, then y,
 with the *same* adaptive statistics carried over: compression of the concatenation.
 """
 

@@ -15,13 +15,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..coder import register_codec
+from ..formulas import DISTANCES
 from .base import ContextCodec, ContextData, count_symbols, index_dtype
 from .kernels import CAP, cond_rows, log2_table, set_threads
 from .templates import TEMPLATES, as_offsets, as_planes, unplane
 from .topk import ACTIVE_MAX, active_words, activity, ref_kneighbors, zero_tails
-
-#: Distance names as the kernels number them.
-DISTANCE_KINDS = {"ncd": 0, "cdm": 1, "clm": 2}
 
 
 @register_codec
@@ -51,6 +49,11 @@ class RefContextCoder(ContextCodec):
         arithmetic coder uses the same prior, so lengths stay real.
     strength, pairs_per_image, seed : int
         Prior cap per context, same-class references per training image, and their seed.
+    active_first : bool, default=True
+        Whether the exact top-k search (:meth:`kneighbors_block`) codes the pixels where a
+        query and a candidate differ first, with a bound that abandons the candidate early,
+        where no context's counts can be halved within a pair. False: raster-order partial
+        sums alone. The neighbors are the same either way; False is for measuring the bound.
     """
 
     codec_id = "ctx-ref"
@@ -70,14 +73,17 @@ class RefContextCoder(ContextCodec):
         strength: int = 256,
         pairs_per_image: int = 20,
         seed: int = 0,
+        active_first: bool = True,
     ):
         super().__init__(uncond, cap, family)
         self.causal, self.ref = causal, ref
-        for name, flag in (("symmetric", symmetric), ("learned", learned)):
+        for name, flag in (("symmetric", symmetric), ("learned", learned),
+                           ("active_first", active_first)):  # fmt: skip
             if not isinstance(flag, (bool, np.bool_)):
                 raise ValueError(f"{self.codec_id}: {name} must be True or False, got {flag!r}")
         self.symmetric = bool(symmetric)
         self.learned = bool(learned)
+        self.active_first = bool(active_first)
         self.strength = strength
         self.pairs_per_image = pairs_per_image
         self.seed = seed
@@ -245,7 +251,7 @@ class RefContextCoder(ContextCodec):
                          distance: str, n_jobs: int = 1):  # fmt: skip
         """Exact top-k of each ``dx`` row among its candidates, with early abandoning.
 
-        The same neighbours and distances as the exhaustive block, for less work
+        The same neighbors and distances as the exhaustive block, for less work
         (:func:`.topk.ref_kneighbors`).
 
         Parameters
@@ -255,7 +261,7 @@ class RefContextCoder(ContextCodec):
         cand : ndarray of int, shape (len(dx), n_candidates)
             For each query, indices into ``dy``, most promising first.
         k : int
-            Number of neighbours.
+            Number of neighbors.
         distance : {"ncd", "cdm", "clm"}
             The distance to rank by.
         n_jobs : int, default=1
@@ -278,6 +284,7 @@ class RefContextCoder(ContextCodec):
         act_x, act_y = dx.active, dy.active
         active_first = (
             self.symmetric
+            and self.active_first
             and act_x is not None
             and act_y is not None
             and self._no_halving(dx)
@@ -289,7 +296,7 @@ class RefContextCoder(ContextCodec):
         ref_kneighbors(dx.causal, dx.symbols, self._cs(dx), dx.ref, dx.lengths, act_x,
                dy.causal, dy.symbols, self._cs(dy), dy.ref, dy.lengths, act_y,
                np.ascontiguousarray(cand, np.int64), mult, shift, self.symmetric,
-               DISTANCE_KINDS[distance], dx.levels, prior, cap, log2tab, tail_t, tail_c, out_d,
+               list(DISTANCES).index(distance), dx.levels, prior, cap, log2tab, tail_t, tail_c, out_d,
                out_i, coded)  # fmt: skip
         return out_d, out_i, coded
 

@@ -2,7 +2,7 @@
 
 A pair's joint length is a sum of per-pixel code lengths that only grows, and every distance
 grows with C(xy) for fixed C(x), C(y): once a partial sum proves that a pair cannot beat the
-current k-th neighbour, coding stops (:func:`ref_kneighbors`).
+current k-th neighbor, coding stops (:func:`ref_kneighbors`).
 
 Active pixels first (binary symbols). With no halving inside a pair (a context's total never
 reaches ``cap``: the largest prior total plus the pixels of an image stays below it), the
@@ -16,7 +16,7 @@ the pair's cost is decided, and adds the inactive ones in closed form from prefi
 That partial sum rejects most pairs after a fraction of the work; it is used where a
 reference set is mostly background (:data:`ACTIVE_MAX`). A pair it does not reject
 is coded again in raster order by the same kernel as the full matrix
-(:func:`.kernels.both_ways2`), so lengths, distances and neighbours are bit-identical to the
+(:func:`.kernels.both_ways2`), so lengths, distances and neighbors are bit-identical to the
 exhaustive search; the first pass only decides, with a margin far above float rounding,
 which pairs cannot enter the top k.
 """
@@ -196,7 +196,7 @@ def ref_kneighbors(q_causal, q_sym, q_cs, q_ref, q_len, q_act, t_causal, t_sym, 
     first by some cheap order) under a ``ctx-ref`` distance, with early abandoning.
 
     Pairs that are not abandoned are coded in full with the same arithmetic as
-    :func:`.kernels.cond_rows`, so distances and neighbours are identical to the exhaustive
+    :func:`.kernels.cond_rows`, so distances and neighbors are identical to the exhaustive
     search. ``q_act`` / ``t_act``: activity bitmaps (:func:`active_words`) for the active-first
     bound of symmetric binary pairs, or zero-width where it does not hold (then ``tail_t`` and
     ``tail_c`` are unused). ``coded[i]`` counts the pixels coded for query i.

@@ -29,11 +29,11 @@ class Context:
     cache : ResultCache
         Where stage results are kept.
     judged : ndarray of bool, shape (n,)
-        Images the neighbour rules may judge (in classes large enough).
+        Images the neighbor rules may judge (in classes large enough).
     against : Dataset, optional
         A second set to check leaks against.
     codec, serializer : str or object
-        The compression distance of the label neighbours (``"auto"``: chosen).
+        The compression distance of the label neighbors (``"auto"``: chosen).
     method : {"knn", "cleanlab"}
         How the label rule flags.
     recall : float
@@ -41,7 +41,7 @@ class Context:
     n_jobs : int or None
         Threads.
     seed : int
-        Seed of the neighbour search's random choices.
+        Seed of the neighbor search's random choices.
     progress : bool or None
         Progress bars.
     """
@@ -80,12 +80,12 @@ class Context:
         return len(self.dataset.class_names)
 
     def neighbors(self) -> dict:
-        """Each image's ``label_k`` leave-one-out neighbours under the chosen distance.
+        """Each image's ``label_k`` leave-one-out neighbors under the chosen distance.
 
-        The first call computes them (or reads the cache) and adds the neighbour scores to
+        The first call computes them (or reads the cache) and adds the neighbor scores to
         :attr:`table`: ``label_margin``, ``p_given``, ``suggested``, ``consensus`` (the
-        largest class share among an image's neighbours), ``neighbourhood`` (the mean
-        consensus of its neighbours) and ``neighbor_distance`` (its mean distance to them).
+        largest class share among an image's neighbors), ``neighborhood`` (the mean
+        consensus of its neighbors) and ``neighbor_distance`` (its mean distance to them).
 
         Returns
         -------
@@ -98,7 +98,7 @@ class Context:
                     "serializer": str(self.serializer), "k": k, "recall": self.recall,
                     "seed": self.seed, "recall_queries": RECALL_QUERIES,
                     "first_stage": FIRST_STAGE}  # fmt: skip
-            nb = self.cache.get(spec, self._search, "neighbours", arrays=True)
+            nb = self.cache.get(spec, self._search, "neighbors", arrays=True)
             self.settings.update(
                 codec=str(nb["codec"]), serializer=str(nb["serializer"]),
                 candidates=int(nb["candidates"]) if nb["candidates"] >= 0 else None,
@@ -107,7 +107,7 @@ class Context:
             sc = label_scores(y[nb["idx"]], y, self.n_classes)
             self.table.update(label_margin=sc["margin"], p_given=sc["p_given"],
                               suggested=sc["suggested"], consensus=sc["consensus"],
-                              neighbourhood=sc["consensus"][nb["idx"]].mean(axis=1),
+                              neighborhood=sc["consensus"][nb["idx"]].mean(axis=1),
                               neighbor_distance=nb["dist"].mean(axis=1))  # fmt: skip
             self._neighbors = {"dist": nb["dist"], "idx": nb["idx"]}
         return self._neighbors

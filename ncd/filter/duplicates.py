@@ -12,12 +12,12 @@ Images smaller than :data:`MIN_SIDE` are upsampled first,
 and then each is also compared with the other images moved by one of their own pixels in
 every direction (:data:`SHIFTS`): upsampling by f turns a 1 px shift into f px, beyond the
 template's reach, so the shift a 28 px image tolerates is restored explicitly.
-Each image's :data:`NEAR_K` nearest neighbours are searched
+Each image's :data:`NEAR_K` nearest neighbors are searched
 among its :data:`NEAR_CANDIDATES` nearest in pixel space (on the planted mnist-5k and
 fashion-mnist-10k copies the original was among them for 100% and 99.8%).
 
 A pair is near when its distance is below :data:`NEAR_THRESHOLD`, or when it passes the
-*ratio test* (as in Lowe's SIFT matching): the image's nearest neighbour is closer than
+*ratio test* (as in Lowe's SIFT matching): the image's nearest neighbor is closer than
 :data:`NEAR_RATIO` times its second nearest. A copy sits far closer to its original than to
 anything else, even where noise or a texture keeps its distance from being small in
 absolute terms (gaussian noise on a textured Fashion-MNIST image); the absolute threshold
@@ -53,7 +53,7 @@ NEAR_K = 5
 NEAR_CANDIDATES = 300
 #: Images with a shorter side are upsampled (bilinear, by a whole factor) to at least this
 #: side before the near-duplicate distance: the calibration set's 28 px. On fewer pixels the
-#: adaptive coder learns too little to tell a copy from a neighbour (8x8 digits, seed 1 of
+#: adaptive coder learns too little to tell a copy from a neighbor (8x8 digits, seed 1 of
 #: the planted copies: F1 0.03 as they are, 0.81 upsampled x4). The side comes from the
 #: calibration set, not from digits.
 MIN_SIDE = 28
@@ -160,13 +160,13 @@ def _near_one(norm, images, other, k, n_jobs, progress):
     m = v * NEAR_CANDIDATES if v * NEAR_CANDIDATES < avail else None
     dist, idx = kneighbors(upsample(x), ys, kk, compressor=comp, candidates=m, exclude=own,
                            progress=progress)  # fmt: skip
-    if v == 1:  # no shifted copies: the neighbours are the images themselves
+    if v == 1:  # no shifted copies: the neighbors are the images themselves
         return dist, idx
     return _nearest_originals(dist, idx // v, k, None if own is None else own // v)
 
 
 def _nearest_originals(dist, owner, k, self_index):
-    """Per row, the first ``k`` distinct owners (skipping the row's own) of neighbours given
+    """Per row, the first ``k`` distinct owners (skipping the row's own) of neighbors given
     nearest first, with the distance of each one's nearest copy."""
     out_d = np.full((len(dist), k), np.inf, np.float32)
     out_i = np.full((len(dist), k), -1, np.int64)
@@ -183,7 +183,7 @@ def _nearest_originals(dist, owner, k, self_index):
 
 def passes_ratio(dist: np.ndarray, ratio: float = NEAR_RATIO) -> np.ndarray:
     """Whether each row's nearest distance is below ``ratio`` times its second nearest
-    (False with fewer than two neighbours)."""
+    (False with fewer than two neighbors)."""
     if dist.shape[1] < 2:
         return np.zeros(len(dist), bool)
     return dist[:, 0] < ratio * dist[:, 1]
@@ -193,7 +193,7 @@ def duplicate_pairs(dist: np.ndarray, idx: np.ndarray, hashes: np.ndarray,
                     threshold: float = NEAR_THRESHOLD,
                     ratio: float = NEAR_RATIO) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """(i, j) index pairs, i < j, that are exact (equal hashes) or near duplicates within one
-    set: a distance below ``threshold``, or an image and its nearest neighbour when that
+    set: a distance below ``threshold``, or an image and its nearest neighbor when that
     passes the ratio test (:func:`passes_ratio`), in either direction."""
     rows, cols = np.nonzero(dist < threshold)
     ratio_rows = np.flatnonzero(passes_ratio(dist, ratio))

@@ -34,9 +34,9 @@ class IssueReport:
     table: dict[str, np.ndarray]
     flags: dict[str, np.ndarray]
     settings: dict = field(default_factory=dict)
-    #: (distances, indices) of each image's leave-one-out label neighbours, (n, label_k) each,
+    #: (distances, indices) of each image's leave-one-out label neighbors, (n, label_k) each,
     #: when the label or junk check ran: why an image was flagged, for the review page
-    neighbours: tuple[np.ndarray, np.ndarray] | None = None
+    neighbors: tuple[np.ndarray, np.ndarray] | None = None
     #: a content hash of the images and labels the report was made from
     data_hash: str = ""
 
@@ -89,10 +89,10 @@ class IssueReport:
 
 
 def judged_rows(y: np.ndarray, class_names, k: int) -> tuple[np.ndarray, str]:
-    """Which images the neighbour rules (label, outlier) can judge, and why others are not.
+    """Which images the neighbor rules (label, outlier) can judge, and why others are not.
 
-    Both rules read an image's ``k`` leave-one-out neighbours. A class with ``k`` or fewer
-    other images cannot fill a neighbourhood even when every label is right, so its images
+    Both rules read an image's ``k`` leave-one-out neighbors. A class with ``k`` or fewer
+    other images cannot fill a neighborhood even when every label is right, so its images
     would look mislabelled and isolated by construction (with 6 images per class every image
     was flagged); with one class there is no other label and no chance level. Their images
     are left unjudged.
@@ -104,7 +104,7 @@ def judged_rows(y: np.ndarray, class_names, k: int) -> tuple[np.ndarray, str]:
     class_names : sequence of str
         The class names.
     k : int
-        Neighbours read per image.
+        Neighbors read per image.
 
     Returns
     -------
@@ -119,7 +119,7 @@ def judged_rows(y: np.ndarray, class_names, k: int) -> tuple[np.ndarray, str]:
     if not len(small):
         return np.ones(len(y), bool), ""
     why = (f"was skipped for {len(small)} class(es) with at most {k} images (it reads {k} "
-           f"neighbours of the same class): {', '.join(str(class_names[c]) for c in small[:10])}")  # fmt: skip
+           f"neighbors of the same class): {', '.join(str(class_names[c]) for c in small[:10])}")  # fmt: skip
     return ~np.isin(y, small), why
 
 
@@ -142,7 +142,7 @@ def find_issues(
 
     Each name in ``issues`` is a registered filter rule (:data:`~.rules.RULES`); the rules run
     in the registry's order over one :class:`~.context.Context`, whose shared stages (the
-    label neighbours, the information scores) are computed once.
+    label neighbors, the information scores) are computed once.
 
     Parameters
     ----------
@@ -151,7 +151,7 @@ def find_issues(
     issues : sequence of str, default=ISSUE_KINDS
         Names of registered rules.
     codec, serializer : str or object, default="auto"
-        The compression distance of the label neighbours (``"auto"``: chosen by leave-one-out
+        The compression distance of the label neighbors (``"auto"``: chosen by leave-one-out
         accuracy on the given labels, as :class:`NCDKNNClassifier` does).
     method : {"knn", "cleanlab"}, default="knn"
         Label flags from the vote margin, or from cleanlab's ``find_label_issues`` fed with the
@@ -162,11 +162,11 @@ def find_issues(
     thresholds : :class:`~.rules.Thresholds`, optional
         Every rule's thresholds (defaults: each rule's).
     recall : float, default=0.99
-        Target recall of the candidate cascade for the label neighbours.
+        Target recall of the candidate cascade for the label neighbors.
     n_jobs : int or None, default=-1
         Threads.
     seed : int, default=0
-        Seed of the neighbour search's random choices.
+        Seed of the neighbor search's random choices.
     cache : folder, optional
         Where stage results are kept so that a rerun resumes.
     progress : bool, optional

@@ -11,31 +11,31 @@ the same shape: a constant image at the image's most common value (0) and unifor
   does (uniform noise scores 1.0). Any value between mnist-5k's most informative digit
   (0.40) and 1 separates its planted noise; the conservative end was taken because textured
   sets come close (fashion-mnist's most textured image scores 0.95, 8x8 digits 0.94).
-- **outlier**: an image in a neighbourhood without a class, or far from everything. The
-  *consensus* of an image is the largest share of one class among its nearest neighbours'
-  labels; its *neighbourhood consensus* is the mean consensus of those neighbours. A
+- **outlier**: an image in a neighborhood without a class, or far from everything. The
+  *consensus* of an image is the largest share of one class among its nearest neighbors'
+  labels; its *neighborhood consensus* is the mean consensus of those neighbors. A
   mislabelled image sits among images that agree with each other; images foreign to the set
   gather among themselves with labels that agree on nothing. The *seeds* are the images
-  whose neighbourhood consensus is
+  whose neighborhood consensus is
 
-  - no higher than labels permuted over the same neighbour graph give in 99 of 100 images
+  - no higher than labels permuted over the same neighbor graph give in 99 of 100 images
     (:func:`permuted_consensus`, about 0.3 for k = 15 and 10 classes), or
-  - no higher than the chance level of one image's neighbours (:func:`chance_consensus`: the
+  - no higher than the chance level of one image's neighbors (:func:`chance_consensus`: the
     consensus that k random labels reach in 99 of 100 draws, 0.4 for k = 15 and 10 classes)
-    while their mean compression distance to the neighbours is at least
+    while their mean compression distance to the neighbors is at least
     :data:`OUTLIER_SPARSE_Z` robust standard deviations (median / MAD) above the set's,
 
-  and the images whose mean neighbour distance is at least :data:`OUTLIER_Z` robust standard
+  and the images whose mean neighbor distance is at least :data:`OUTLIER_Z` robust standard
   deviations above the set's whatever their labels. Label noise lowers the consensus of real
-  neighbourhoods, in a set of varied images down to the 0.4 level (with 20% of glyphs' labels
+  neighborhoods, in a set of varied images down to the 0.4 level (with 20% of glyphs' labels
   moved, 154 of 800 images reached it), but not to what permuted labels give, and it does not
-  move an image away from its neighbours. The group then grows (:func:`grow`): an image with
-  more flagged outliers among its neighbours than flags scattered at random at the seeds'
+  move an image away from its neighbors. The group then grows (:func:`grow`): an image with
+  more flagged outliers among its neighbors than flags scattered at random at the seeds'
   rate would give (:func:`join_level`, the same 99 in 100) is flagged too when at least half
-  of the images that list it among their neighbours are flagged, until nothing changes.
-  Foreign images at the edge of their group have neighbours of one real class as well, so
-  their neighbourhood agrees above chance; a real image almost never has a foreign one among
-  its neighbours (on mnist-5k with Fashion images planted, none of the real images has more
+  of the images that list it among their neighbors are flagged, until nothing changes.
+  Foreign images at the edge of their group have neighbors of one real class as well, so
+  their neighborhood agrees above chance; a real image almost never has a foreign one among
+  its neighbors (on mnist-5k with Fashion images planted, none of the real images has more
   than 1 of 15), and is listed by the real images around it.
 
 Lengths are header-corrected (:func:`~ncdvision.ncd.compressed_lengths`). The information
@@ -44,12 +44,12 @@ thresholds and :data:`OUTLIER_Z` were chosen on mnist-5k with seed 1 of the plan
 permutation levels are null models and need no dataset to choose them. :data:`OUTLIER_SPARSE_Z`
 was chosen by looking at evaluation sets: glyphs with 20% label noise, where the chance level
 alone flagged 163 of 800 clean images, and fashion-mnist-10k's planted MNIST digits, which lie
-at most about 2 robust deviations farther than usual from their neighbours (``--calibrate``
-prints mnist-5k's grid beside it). A threshold relative to the set's median neighbourhood
-consensus cannot be calibrated on mnist-5k (its real images' neighbourhoods agree far above
-any level) and on fashion-mnist-10k, whose neighbourhoods agree less, lets in the set's own
+at most about 2 robust deviations farther than usual from their neighbors (``--calibrate``
+prints mnist-5k's grid beside it). A threshold relative to the set's median neighborhood
+consensus cannot be calibrated on mnist-5k (its real images' neighborhoods agree far above
+any level) and on fashion-mnist-10k, whose neighborhoods agree less, lets in the set's own
 images (precision 0.561 for planted MNIST digits). The growth step catches planted foreign
-images whose neighbours are largely other foreign images; without its second condition,
+images whose neighbors are largely other foreign images; without its second condition,
 growth by the first alone runs through all of fashion-mnist-10k with 20% label noise (37
 seeds, 10,000 flagged). Its form was suggested by evaluation sets; its levels are a null
 model's and a majority, not fitted.
@@ -69,11 +69,11 @@ BLANK_RATIO = 0.02
 NOISE_RATIO = 0.99
 #: Uniform-noise images whose mean code length is the information score's 1.
 NOISE_REFERENCES = 8
-#: Quantile of the consensus of random labels below which a neighbourhood agrees on nothing.
+#: Quantile of the consensus of random labels below which a neighborhood agrees on nothing.
 CHANCE_QUANTILE = 0.99
 OUTLIER_Z = 3.0
-#: Robust z of the mean neighbour distance above which a neighbourhood at the chance level is
-#: taken as a seed: a chance-level neighbourhood that is also farther than usual from the set.
+#: Robust z of the mean neighbor distance above which a neighborhood at the chance level is
+#: taken as a seed: a chance-level neighborhood that is also farther than usual from the set.
 OUTLIER_SPARSE_Z = 1.5
 #: Label permutations behind :func:`permuted_consensus`.
 PERMUTATIONS = 20
@@ -103,7 +103,7 @@ def information_ratio(images: np.ndarray, n_jobs: int | None = -1) -> np.ndarray
 def chance_consensus(k: int, n_classes: int, quantile: float = CHANCE_QUANTILE) -> float:
     """The consensus (largest class share) that ``k`` labels drawn uniformly from
     ``n_classes`` reach with probability ``1 - quantile``: the level of agreement a
-    neighbourhood shows by chance (20,000 seeded draws)."""
+    neighborhood shows by chance (20,000 seeded draws)."""
     labels = np.random.default_rng(0).integers(0, max(n_classes, 1), (20_000, k))
     top = np.stack([(labels == c).sum(1) for c in range(max(n_classes, 1))]).max(0)
     return float(np.quantile(top / k, quantile))
@@ -111,29 +111,29 @@ def chance_consensus(k: int, n_classes: int, quantile: float = CHANCE_QUANTILE) 
 
 def permuted_consensus(
     labels: np.ndarray,
-    neighbours: np.ndarray,
+    neighbors: np.ndarray,
     n_classes: int,
     quantile: float = CHANCE_QUANTILE,
     draws: int = PERMUTATIONS,
 ) -> float:
-    """The neighbourhood consensus that ``quantile`` of the images reach when the labels are
-    permuted over the same neighbour graph (``draws`` seeded permutations).
+    """The neighborhood consensus that ``quantile`` of the images reach when the labels are
+    permuted over the same neighbor graph (``draws`` seeded permutations).
 
-    A neighbourhood at or below it agrees no more than shuffled labels on this very graph
+    A neighborhood at or below it agrees no more than shuffled labels on this very graph
     would: the set's class sizes and the graph's shape are in the null, and label noise is
-    not (noise lowers the consensus of real neighbourhoods but leaves them far above shuffled
+    not (noise lowers the consensus of real neighborhoods but leaves them far above shuffled
     ones).
 
     Parameters
     ----------
     labels : ndarray of int, shape (n,)
         The given labels.
-    neighbours : ndarray of int, shape (n, k)
-        Each image's leave-one-out neighbours.
+    neighbors : ndarray of int, shape (n, k)
+        Each image's leave-one-out neighbors.
     n_classes : int
         Number of classes.
     quantile : float, default=CHANCE_QUANTILE
-        Share of the shuffled neighbourhoods at or below the returned level.
+        Share of the shuffled neighborhoods at or below the returned level.
     draws : int, default=PERMUTATIONS
         Permutations pooled.
 
@@ -146,13 +146,13 @@ def permuted_consensus(
     levels = []
     for _ in range(draws):
         shuffled = rng.permutation(np.asarray(labels))
-        consensus = vote_fractions(shuffled[neighbours], max(n_classes, 1)).max(axis=1)
-        levels.append(consensus[neighbours].mean(axis=1))
+        consensus = vote_fractions(shuffled[neighbors], max(n_classes, 1)).max(axis=1)
+        levels.append(consensus[neighbors].mean(axis=1))
     return float(np.quantile(np.concatenate(levels), quantile))
 
 
 def join_level(k: int, rate: float, quantile: float = CHANCE_QUANTILE) -> int:
-    """The fewest flagged images among ``k`` neighbours that flags scattered at random at
+    """The fewest flagged images among ``k`` neighbors that flags scattered at random at
     ``rate`` reach with probability at most ``1 - quantile`` (k + 1 when even all k do not
     meet that): an image with this many is more than chance near the flagged group."""
     from scipy.stats import binom
@@ -163,20 +163,20 @@ def join_level(k: int, rate: float, quantile: float = CHANCE_QUANTILE) -> int:
     return k + 1
 
 
-def grow(seeds: np.ndarray, neighbours: np.ndarray, level: int, eligible: np.ndarray):
-    """``seeds`` grown over the neighbour graph, until nothing changes: an ``eligible`` image
-    joins when at least ``level`` of its ``neighbours`` (rows of indices) are flagged *and*
-    at least half of the images that have it among their neighbours are. The second
+def grow(seeds: np.ndarray, neighbors: np.ndarray, level: int, eligible: np.ndarray):
+    """``seeds`` grown over the neighbor graph, until nothing changes: an ``eligible`` image
+    joins when at least ``level`` of its ``neighbors`` (rows of indices) are flagged *and*
+    at least half of the images that have it among their neighbors are. The second
     condition stops the growth from running through a region of real images whose labels
-    are confused (each of them is the neighbour of many unflagged images of its region); a
-    foreign image is the neighbour mostly of other foreign images."""
+    are confused (each of them is the neighbor of many unflagged images of its region); a
+    foreign image is the neighbor mostly of other foreign images."""
     n = len(seeds)
-    listed_by = np.bincount(neighbours.ravel(), minlength=n)
+    listed_by = np.bincount(neighbors.ravel(), minlength=n)
     flag = seeds & eligible
     while True:
-        by_flagged = np.bincount(neighbours[flag].ravel(), minlength=n)
+        by_flagged = np.bincount(neighbors[flag].ravel(), minlength=n)
         grown = flag | (
-            eligible & (flag[neighbours].sum(axis=1) >= level) & (2 * by_flagged >= listed_by)
+            eligible & (flag[neighbors].sum(axis=1) >= level) & (2 * by_flagged >= listed_by)
         )  # fmt: skip
         if np.array_equal(grown, flag):
             return flag
@@ -199,9 +199,9 @@ def junk_flags(
 
 
 def outlier_flags(
-    neighbourhood: np.ndarray,
+    neighborhood: np.ndarray,
     neighbor_distance: np.ndarray,
-    neighbours: np.ndarray,
+    neighbors: np.ndarray,
     eligible: np.ndarray,
     *,
     chance: float,
@@ -212,30 +212,30 @@ def outlier_flags(
 ) -> tuple[np.ndarray, int]:
     """Outliers among the ``eligible`` images, and the join level used.
 
-    Seeds are images whose neighbourhood agrees no more than permuted labels do, or agrees
+    Seeds are images whose neighborhood agrees no more than permuted labels do, or agrees
     at chance level while lying farther than usual from the set, or lies far from the set
-    whatever its labels; the seeds then :func:`grow` over the neighbour graph.
+    whatever its labels; the seeds then :func:`grow` over the neighbor graph.
 
     Parameters
     ----------
-    neighbourhood : ndarray of float, shape (n,)
-        Mean consensus of each image's neighbours.
+    neighborhood : ndarray of float, shape (n,)
+        Mean consensus of each image's neighbors.
     neighbor_distance : ndarray of float, shape (n,)
-        Mean compression distance to the neighbours.
-    neighbours : ndarray of int, shape (n, k)
-        Leave-one-out neighbour indices.
+        Mean compression distance to the neighbors.
+    neighbors : ndarray of int, shape (n, k)
+        Leave-one-out neighbor indices.
     eligible : ndarray of bool, shape (n,)
         Images that may be flagged (those not blank or noise, in classes large enough).
     chance : float
         The chance level of one image's consensus (:func:`chance_consensus`).
     permuted : float
-        The neighbourhood consensus of permuted labels (:func:`permuted_consensus`).
+        The neighborhood consensus of permuted labels (:func:`permuted_consensus`).
     z : float, default=OUTLIER_Z
-        Robust z of the neighbour distance that makes an image a seed on its own.
+        Robust z of the neighbor distance that makes an image a seed on its own.
     sparse_z : float, default=OUTLIER_SPARSE_Z
-        Robust z that makes a chance-level neighbourhood a seed.
+        Robust z that makes a chance-level neighborhood a seed.
     join : int, optional
-        Flagged neighbours at which an image joins; None: :func:`join_level` at the seeds'
+        Flagged neighbors at which an image joins; None: :func:`join_level` at the seeds'
         rate among the eligible images.
 
     Returns
@@ -245,13 +245,13 @@ def outlier_flags(
     """
     far = robust_z(neighbor_distance)
     seeds = eligible & (
-        (neighbourhood <= permuted)
-        | ((neighbourhood <= chance) & (far >= sparse_z))
+        (neighborhood <= permuted)
+        | ((neighborhood <= chance) & (far >= sparse_z))
         | (far >= z)
     )  # fmt: skip
     if join is None:
-        join = join_level(neighbours.shape[1], seeds.sum() / max(int(eligible.sum()), 1))
-    return grow(seeds, neighbours, join, eligible), join
+        join = join_level(neighbors.shape[1], seeds.sum() / max(int(eligible.sum()), 1))
+    return grow(seeds, neighbors, join, eligible), join
 
 
 @dataclass
@@ -262,17 +262,17 @@ class JunkThresholds(RuleThresholds):
                              flag="--blank-ratio")  # fmt: skip
     noise: float = threshold(NOISE_RATIO, 0.0, None, "an information ratio",
                              flag="--noise-ratio")  # fmt: skip
-    outlier_neighbourhood: float | None = threshold(
-        None, 0.0, 1.0, "a neighbourhood consensus",
-        none="the chance level for label_k neighbours and the set's classes")  # fmt: skip
+    outlier_neighborhood: float | None = threshold(
+        None, 0.0, 1.0, "a neighborhood consensus",
+        none="the chance level for label_k neighbors and the set's classes")  # fmt: skip
     outlier_permuted: float | None = threshold(
-        None, 0.0, 1.0, "a neighbourhood consensus",
-        none="what labels permuted over the same neighbours reach")  # fmt: skip
+        None, 0.0, 1.0, "a neighborhood consensus",
+        none="what labels permuted over the same neighbors reach")  # fmt: skip
     outlier_z: float = threshold(OUTLIER_Z, 0.0, None, "robust standard deviations")
     outlier_sparse_z: float = threshold(OUTLIER_SPARSE_Z, 0.0, None,
                                         "robust standard deviations")  # fmt: skip
     outlier_join: int | None = threshold(
-        None, 1, None, "flagged neighbours",
+        None, 1, None, "flagged neighbors",
         none="what random flags at the seeds' rate reach by chance")  # fmt: skip
 
 
@@ -287,8 +287,8 @@ class JunkRule(Rule):
     judged = ("outlier",)
     ranking = {"blank": ("info_ratio", 1), "noise": ("info_ratio", -1),
                "outlier": ("neighbor_distance", -1)}  # fmt: skip
-    scores = {"info_ratio": "information", "neighbourhood": "neighbourhood",
-              "neighbor_distance": "mean neighbour NCD"}  # fmt: skip
+    scores = {"info_ratio": "information", "neighborhood": "neighborhood",
+              "neighbor_distance": "mean neighbor NCD"}  # fmt: skip
 
     def find(self, ctx) -> dict[str, np.ndarray]:
         """Flag blank and noise images by their information score, then outliers among
@@ -309,7 +309,7 @@ class JunkRule(Rule):
         t["info_ratio"] = ctx.stage(
             "information", {"codec": "png", "scale": "mode-const-noise"},
             lambda: {"ratio": information_ratio(ctx.images, ctx.n_jobs)})["ratio"]  # fmt: skip
-        chance = th.outlier_neighbourhood
+        chance = th.outlier_neighborhood
         if chance is None:
             chance = chance_consensus(th.label_k, ctx.n_classes)
         permuted = th.outlier_permuted
@@ -317,10 +317,10 @@ class JunkRule(Rule):
             permuted = permuted_consensus(ctx.labels, nb["idx"], ctx.n_classes)
         flags = junk_flags(t["info_ratio"], blank=th.blank, noise=th.noise)
         flags["outlier"], join = outlier_flags(
-            t["neighbourhood"], t["neighbor_distance"], nb["idx"],
+            t["neighborhood"], t["neighbor_distance"], nb["idx"],
             ctx.judged & ~flags["blank"] & ~flags["noise"], chance=chance, permuted=permuted,
             z=th.outlier_z, sparse_z=th.outlier_sparse_z, join=th.outlier_join)  # fmt: skip
-        ctx.settings["thresholds"].update(outlier_neighbourhood=chance,
+        ctx.settings["thresholds"].update(outlier_neighborhood=chance,
                                           outlier_permuted=permuted, outlier_join=join)  # fmt: skip
-        t["outlier_neighbours"] = flags["outlier"][nb["idx"]].sum(axis=1)
+        t["outlier_neighbors"] = flags["outlier"][nb["idx"]].sum(axis=1)
         return flags

@@ -1,11 +1,11 @@
-"""Label issues from leave-one-out neighbours under a compression distance.
+"""Label issues from leave-one-out neighbors under a compression distance.
 
 Each image's k nearest *other* images vote on its class (:func:`vote_fractions`). The label
 score is the **margin** of the given label: its vote fraction minus the largest fraction of any
 other class, in [-1, 1]. An image is a likely label issue when the margin is below
 ``threshold`` (default -0.3: another class has at least 30 points more of the vote than the
 given one). The suggested label is the leading other class (ties: the class of the nearest
-such neighbour, as in :func:`~ncdvision.ncd.neighbors.vote`).
+such neighbor, as in :func:`~ncdvision.ncd.neighbors.vote`).
 
 The alternative, ``method="cleanlab"``, hands the same out-of-sample vote fractions to
 cleanlab's ``find_label_issues`` (confident learning); it needs the optional ``cleanlab``
@@ -21,7 +21,7 @@ import numpy as np
 from ..neighbors import vote, vote_fractions
 from .rules import Rule, RuleThresholds, register_rule, threshold
 
-#: Neighbours that vote on each image's label.
+#: Neighbors that vote on each image's label.
 LABEL_K = 15
 #: Margin below which an image is flagged (chosen on mnist-5k, seed 1 of the planted noise).
 LABEL_MARGIN = -0.3
@@ -31,7 +31,7 @@ CLEANLAB_SMOOTHING = 0.01
 
 def label_scores(neighbor_labels: np.ndarray, labels: np.ndarray, n_classes: int) -> dict:
     """Per image: ``p_given`` (vote fraction of the given label), ``margin``, ``suggested``
-    (the leading other class; the given label when no neighbour disagrees) and ``consensus``
+    (the leading other class; the given label when no neighbor disagrees) and ``consensus``
     (the largest vote fraction of any class)."""
     labels = np.asarray(labels)
     n = len(labels)
@@ -72,7 +72,7 @@ def cleanlab_label_issues(labels: np.ndarray, neighbor_labels: np.ndarray,
 class LabelThresholds(RuleThresholds):
     """The label rule's thresholds."""
 
-    label_k: int = threshold(LABEL_K, 1, None, "neighbours read per image")
+    label_k: int = threshold(LABEL_K, 1, None, "neighbors read per image")
     label_margin: float = threshold(
         LABEL_MARGIN, -1.0, 1.0, "a vote margin, the given label's share minus the best "
         "other's (1 or more would flag every image)", below=True,
@@ -81,7 +81,7 @@ class LabelThresholds(RuleThresholds):
 
 @register_rule
 class LabelRule(Rule):
-    """Likely wrong labels: the leave-one-out neighbours vote for another class."""
+    """Likely wrong labels: the leave-one-out neighbors vote for another class."""
 
     name = "label"
     reasons = ("label",)

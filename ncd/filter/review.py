@@ -5,7 +5,7 @@ into the filter's output folder. It loads nothing from the network, so it works 
 ``file://``. Per flagged image it shows the image (pixelated when small), its reasons and
 scores, its given and suggested label, and why it was flagged:
 
-- label flags: its nearest neighbours with their labels and compression distances;
+- label flags: its nearest neighbors with their labels and compression distances;
 - duplicates: the image it duplicates (the kept one of its group);
 - leaks: the test image it duplicates;
 - junk: the information score on its scale (0 = constant image, 1 = uniform noise).
@@ -29,8 +29,8 @@ from .find import IssueReport
 from .review_page import PAGE
 from .rules import RULES
 
-#: Neighbours shown per label flag.
-NEIGHBOURS_SHOWN = 8
+#: Neighbors shown per label flag.
+NEIGHBORS_SHOWN = 8
 #: The longest side of a thumbnail; larger images are scaled down to it.
 THUMB_SIDE = 96
 
@@ -57,10 +57,10 @@ def _cards(report: IssueReport, files) -> tuple[list[dict], set[int], set[int]]:
                 "r": reasons[i].split(";"),
                 "sc": {name: round(float(t[col][i]), 4) for col, name in scores.items()
                        if col in t and np.isfinite(t[col][i])}}  # fmt: skip
-        if report.neighbours is not None and "label" in card["r"]:
-            dist, idx = report.neighbours
+        if report.neighbors is not None and "label" in card["r"]:
+            dist, idx = report.neighbors
             card["nb"] = [[int(j), round(float(d), 4)]
-                          for j, d in zip(idx[i, :NEIGHBOURS_SHOWN], dist[i, :NEIGHBOURS_SHOWN],
+                          for j, d in zip(idx[i, :NEIGHBORS_SHOWN], dist[i, :NEIGHBORS_SHOWN],
                                           strict=True)]  # fmt: skip
             shown.update(j for j, _ in card["nb"])
         if "duplicate_of" in t and t["duplicate_of"][i] >= 0:
@@ -116,7 +116,7 @@ def write_review(out: Path, report: IssueReport, dataset, summary: dict, *, file
         },
         "thresholds": summary["settings"].get("thresholds", {}),
         "cards": cards,
-        "neighbour_labels": {str(j): int(dataset.labels[j]) for j in sorted(shown)},
+        "neighbor_labels": {str(j): int(dataset.labels[j]) for j in sorted(shown)},
     }
     # "</" cannot close the script element from inside the JSON: names come from user files
     blob = json.dumps(data, separators=(",", ":"), default=str).replace("</", "<\\/")

@@ -150,7 +150,7 @@ function card(c) {
     ev.append(el("span", "nearest:"));
     for (const [j, d] of c.nb) {
       const f = el("figure"); const jy = labelOf(j);
-      f.append(thumb("thumbs/" + j + ".png", "neighbour " + j));
+      f.append(thumb("thumbs/" + j + ".png", "neighbor " + j));
       f.append(el("figcaption", (jy === null ? "#" + j : CL[jy]) + " " + d.toFixed(2), jy === c.y ? "same" : "other"));
       ev.append(f);
     }
@@ -185,8 +185,8 @@ function card(c) {
   return div;
 }
 const labels = new Map(D.cards.map(c => [c.i, c.y]));
-const neighbourLabels = D.neighbour_labels || {};
-function labelOf(j) { return labels.has(j) ? labels.get(j) : (j in neighbourLabels ? neighbourLabels[j] : null); }
+const neighborLabels = D.neighbor_labels || {};
+function labelOf(j) { return labels.has(j) ? labels.get(j) : (j in neighborLabels ? neighborLabels[j] : null); }
 
 const box = document.getElementById("cards");
 function drawMore(n) {

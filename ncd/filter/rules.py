@@ -105,10 +105,10 @@ class Rule(ABC):
     reasons: ClassVar[tuple[str, ...]]
     #: Its thresholds: a :class:`RuleThresholds` dataclass.
     thresholds: ClassVar[type[RuleThresholds]]
-    #: Shared stages it reads (``"neighbors"``: the leave-one-out label neighbours; they need
+    #: Shared stages it reads (``"neighbors"``: the leave-one-out label neighbors; they need
     #: more images than ``label_k``).
     needs: ClassVar[tuple[str, ...]] = ()
-    #: Reasons judged only in classes large enough to fill ``label_k`` neighbours
+    #: Reasons judged only in classes large enough to fill ``label_k`` neighbors
     #: (:func:`~.find.judged_rows`); they are skipped, with a warning, for the others.
     judged: ClassVar[tuple[str, ...]] = ()
     #: Per reason, the table column that orders its gallery and the sign (1: ascending).

@@ -124,7 +124,7 @@ def label_information(images: np.ndarray, labels: np.ndarray, serializer: str = 
 
 def intrinsic_dimension(images: np.ndarray, k: int = 20, max_images: int = 2000,
                         seed: int = 0) -> float:  # fmt: skip
-    """Levina-Bickel maximum-likelihood intrinsic dimension from the ``k`` nearest neighbours
+    """Levina-Bickel maximum-likelihood intrinsic dimension from the ``k`` nearest neighbors
     (L2 on pixels) of up to ``max_images`` images, averaged as the inverse of the mean inverse."""
     rng = np.random.default_rng(seed)
     pick = rng.choice(len(images), min(max_images, len(images)), replace=False)
