@@ -204,7 +204,8 @@ def cmd_filter_apply(args: argparse.Namespace) -> int:
 
 def cmd_study_learnability(args: argparse.Namespace) -> int:
     from .output import check_output_dir
-    from .study.learnability import PRIMARY, run_learnability
+    from .study.learnability import run_learnability
+    from .study.predictors import PRIMARY
     from .study.report import write_learnability_report
 
     out = check_output_dir(args.out)

@@ -11,10 +11,11 @@ import numpy as np
 PREDICTOR_MODEL = {"channels": 32, "layers": 5, "epochs": 8, "batch_size": 32}
 
 
-def pixelcnn_bpp(images: np.ndarray, reference: np.ndarray | None = None, seed: int = 0) -> float:
+def pixelcnn_bpp(images: np.ndarray, labels=None, reference=None, seed: int = 0) -> float:
     """Bits per pixel of ``images`` under the PixelCNN's likelihood: a model trained on one
-    half scores the other (two folds), or, given ``reference``, trained on it scores all of
-    ``images``. Grayscale only (the model's input)."""
+    half scores the other (two folds), or, given a ``reference`` dataset, trained on its
+    images scores all of ``images``. Grayscale only (the model's input); ``labels`` are not
+    used (the studies' predictor signature)."""
     from . import require_torch
 
     require_torch()
@@ -24,7 +25,7 @@ def pixelcnn_bpp(images: np.ndarray, reference: np.ndarray | None = None, seed: 
 
     images = np.asarray(images)
     if reference is not None:
-        folds = [(np.asarray(reference), images)]
+        folds = [(np.asarray(reference.images), images)]
     else:
         perm = np.random.default_rng(seed).permutation(len(images))
         a, b = images[np.sort(perm[: len(images) // 2])], images[np.sort(perm[len(images) // 2 :])]

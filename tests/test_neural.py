@@ -143,13 +143,16 @@ def test_missing_extra_gives_the_install_command(monkeypatch, capsys):
 
 
 def test_pixelcnn_predictor_finds_structure_and_is_found_by_name(tmp_path, monkeypatch):
-    from ncdvision.ncd.study.predictors import extra_predictors
+    from ncdvision.ncd.study.predictors import predictors
 
     monkeypatch.setenv("NCDVISION_CACHE", str(tmp_path))
-    bpp = extra_predictors(["pixelcnn"])["pixelcnn bpp"]
-    shapes = synthetic.shapes(n_per_class=16, size=12, seed=0).images
-    noise = synthetic.noise(n=128, size=12, seed=0).images
-    assert bpp(shapes) < 0.6 * bpp(noise)  # 3.9 against 8.0 bits here
-    assert 7.5 < bpp(noise[64:], reference=noise[:64]) < 8.5  # uniform noise: about 8 bits
-    with pytest.raises(ValueError, match="unknown predictor 'jpeg2000'; installed: pixelcnn"):
-        extra_predictors(["jpeg2000"])
+    bpp = predictors(["pixelcnn"], builtin=())["pixelcnn bpp"]
+    shapes = synthetic.shapes(n_per_class=16, size=12, seed=0)
+    noise = synthetic.noise(n=128, size=12, seed=0)
+    assert bpp(shapes.images, shapes.labels, None) < 0.6 * bpp(
+        noise.images, None, None
+    )  # 3.9 / 8.0
+    # uniform noise modelled by other noise: about 8 bits
+    assert 7.5 < bpp(noise.images[64:], None, noise.subset(np.arange(64))) < 8.5
+    with pytest.raises(ValueError, match="unknown predictor 'jpeg2000'; known: .*pixelcnn"):
+        predictors(["jpeg2000"])

@@ -19,11 +19,15 @@ learnability and noise studies.
 from .curves import learning_curves, log_sizes
 from .fits import Fit, extrapolation_error, fit_broken_power_law, fit_power_law
 from .learnability import run_learnability
-from .learners import available_learners, make_learner
+from .learners import LEARNERS, available_learners, make_learner, register_learner
 from .noise import run_noise
+from .predictors import PREDICTORS, PRIMARY, register_predictor
 
 __all__ = [
     "Fit",
+    "LEARNERS",
+    "PREDICTORS",
+    "PRIMARY",
     "available_learners",
     "extrapolation_error",
     "fit_broken_power_law",
@@ -31,6 +35,8 @@ __all__ = [
     "learning_curves",
     "log_sizes",
     "make_learner",
+    "register_learner",
+    "register_predictor",
     "run_learnability",
     "run_noise",
 ]

@@ -20,23 +20,8 @@ from .analysis import correlation, leave_one_out_prediction, verdict
 from .curves import learning_curves, log_sizes
 from .fits import extrapolation_error, fit_broken_power_law, fit_power_law
 from .panels import panel
+from .predictors import PRIMARY
 
-#: Predictors by name: value on a training pool (bits per value unless said).
-PREDICTORS = {
-    **{
-        f"{c} bpp": (lambda d, c=c: P.codec_bpp(d.images, c))
-        for c in ("zlib", "bz2", "lzma", "zstd", "brotli", "png", "webp", "jpegxl", "jpegls")
-    },
-    **{f"{c} stream bpp": (lambda d, c=c: P.stream_bpp(d.images, c)) for c in ("zstd", "lzma")},
-    "ctx bpp": lambda d: P.context_bpp(d.images),
-    "ctx trained bpp": lambda d: P.context_bpp(d.images, trained=True),
-    "label information (bits/image)": lambda d: P.label_information(d.images, d.labels),
-    "intrinsic dimension": lambda d: P.intrinsic_dimension(d.images),
-    "pixel variance": lambda d: P.pixel_variance(d.images),
-}
-#: The predictor the first claim is judged on, fixed before any result was seen: the
-#: strongest lossless model of the panel that needs no labels.
-PRIMARY = "ctx trained bpp"
 #: Error the "training images to reach it" measure uses.
 TARGET_ERROR = 0.2
 #: Datasets joined by the concatenation test in each panel.
@@ -109,16 +94,14 @@ def run_learnability(panel_name: str = "quick", learners=("l2-knn", "ncd-knn", "
                      out=None, extra=(), seeds=(0, 1, 2), predictors=(),
                      progress: bool | None = True) -> dict:  # fmt: skip
     """Run the study; returns the results (``report.write_learnability_report`` writes them).
-    ``predictors``: names of extra predictors (:func:`.predictors.extra_predictor`)."""
-    funcs = dict(PREDICTORS)
-    for p, f in P.extra_predictors(predictors).items():
-        funcs[p] = lambda d, f=f: f(d.images)
+    ``predictors``: names of extra predictors (:func:`.predictors.predictors`)."""
+    funcs = P.predictors(predictors)
     cells = ResultCache(None if out is None else f"{out}/cells")
     splits = {name: load() for name, load in panel(panel_name, extra).items()}
     preds, curves, fits = {}, [], []
     for name, (train, test) in splits.items():
         preds[name] = {p: cells.get({"dataset": name, "predictor": p, "n": len(train)},
-                                    lambda f=f, t=train: {"value": float(f(t))})["value"]
+                                    lambda f=f, t=train: {"value": float(f(t.images, t.labels, None))})["value"]
                        for p, f in funcs.items()}  # fmt: skip
         rows = learning_curves(train, test, list(learners), log_sizes(len(train)), seeds,
                                cache=cells, progress=progress)  # fmt: skip

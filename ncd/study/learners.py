@@ -1,25 +1,29 @@
 """The learners whose learning curves the studies measure, found by name.
 
-Built in: ``l2-knn`` (L2 pixel kNN), ``ncd-knn`` (NCD kNN with the best coder,
-``ctx-ref-learned`` on ``thermo:3``; k chosen by leave-one-out), ``logreg`` (logistic
-regression on pixels scaled to 0..1). Other packages add learners through the
-``ncdvision.learners`` entry-point group (the ``[neural]`` package adds ``cnn``); an entry
-names a function that returns a fresh scikit-learn classifier taking uint8 image batches.
+A learner is a function that returns a fresh scikit-learn classifier taking uint8 image
+batches, registered in :data:`LEARNERS` (:func:`register_learner`). Built in: ``l2-knn`` (L2
+pixel kNN), ``ncd-knn`` (NCD kNN with the best coder, ``ctx-ref-learned`` on ``thermo:3``; k
+chosen by leave-one-out), ``logreg`` (logistic regression on pixels scaled to 0..1). Other
+packages add learners through the ``ncdvision.learners`` entry-point group (the ``[neural]``
+package adds ``cnn``), loaded when first asked for.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib.metadata import entry_points
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 
 from ..knn import NCDKNNClassifier, PixelKNNClassifier
+from ..plugins import Registry
 from ..validation import check_images, check_X_y
 
-LEARNERS_GROUP = "ncdvision.learners"
+#: Learner factories by name.
+LEARNERS: Registry[Callable[[], BaseEstimator]] = Registry("learner", "ncdvision.learners")
+#: Register a learner factory: ``register_learner("name", factory)``.
+register_learner = LEARNERS.register
 
 
 class PixelLogisticRegression(ClassifierMixin, BaseEstimator):
@@ -47,24 +51,34 @@ class PixelLogisticRegression(ClassifierMixin, BaseEstimator):
         return self.model_.predict_proba(self._flat(X))
 
 
-BUILTIN: dict[str, Callable[[], BaseEstimator]] = {
-    "l2-knn": lambda: PixelKNNClassifier(),
-    "ncd-knn": lambda: NCDKNNClassifier(codec="ctx-ref-learned", serializer="thermo:3"),
-    "logreg": lambda: PixelLogisticRegression(),
-}
+register_learner("l2-knn", lambda: PixelKNNClassifier())
+register_learner(
+    "ncd-knn", lambda: NCDKNNClassifier(codec="ctx-ref-learned", serializer="thermo:3")
+)
+register_learner("logreg", lambda: PixelLogisticRegression())
 
 
 def available_learners() -> list[str]:
-    """Built-in names, then those of installed packages (not loaded until used)."""
-    return list(BUILTIN) + [ep.name for ep in entry_points(group=LEARNERS_GROUP)
-                            if ep.name not in BUILTIN]  # fmt: skip
+    """Built-in names, then those of installed packages (not loaded until used).
+
+    Returns
+    -------
+    list of str
+    """
+    return LEARNERS.names()
 
 
 def make_learner(name: str) -> BaseEstimator:
-    """A fresh classifier for ``name``; a learner of a missing extra says how to install it."""
-    if name in BUILTIN:
-        return BUILTIN[name]()
-    for ep in entry_points(group=LEARNERS_GROUP):
-        if ep.name == name:
-            return ep.load()()
-    raise ValueError(f"unknown learner {name!r}; known: {', '.join(available_learners())}")
+    """A fresh classifier for ``name``; a learner of a missing extra says how to install it.
+
+    Parameters
+    ----------
+    name : str
+        A registered learner.
+
+    Returns
+    -------
+    estimator
+        An unfitted scikit-learn classifier.
+    """
+    return LEARNERS.get(name)()

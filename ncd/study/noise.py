@@ -31,6 +31,7 @@ from . import predictors as P
 from .analysis import correlation, verdict
 from .learners import make_learner
 from .panels import pool_split
+from .predictors import PRIMARY
 
 #: name -> dataset, pool, test size, pixel corruptions, label kinds, label rates.
 GRIDS = {
@@ -46,27 +47,18 @@ GRIDS = {
 }  # fmt: skip
 
 #: Compressibility of a cell's corrupted images, in bits per value (label information: bits
-#: per image). Each takes (images, labels, reference pool or None).
-PREDICTORS = {
-    "zlib bpp": lambda x, y, ref: P.codec_bpp(x, "zlib"),
-    "png bpp": lambda x, y, ref: P.codec_bpp(x, "png"),
-    "webp bpp": lambda x, y, ref: P.codec_bpp(x, "webp"),
-    "jpegxl bpp": lambda x, y, ref: P.codec_bpp(x, "jpegxl"),
-    "jpegls bpp": lambda x, y, ref: P.codec_bpp(x, "jpegls"),
-    "ctx bpp": lambda x, y, ref: P.context_bpp(x),
-    "ctx trained bpp": lambda x, y, ref: P.context_bpp(
-        x, trained=True, reference=None if ref is None else ref.images
-    ),
-    "label information (bits/image)": lambda x, y, ref: P.label_information(
-        x,
-        y,
-        reference=None if ref is None else ref.images,
-        reference_labels=None if ref is None else ref.labels,
-    ),
-}
-#: The predictor the question is judged on, fixed before any result was seen (as in the
-#: learnability study): the strongest lossless label-free model.
-PRIMARY = "ctx trained bpp"
+#: per image), from :data:`.predictors.PREDICTORS`; the ``test`` regime models the corrupted
+#: test split with the clean pool as reference.
+NOISE_PREDICTORS = (
+    "zlib bpp",
+    "png bpp",
+    "webp bpp",
+    "jpegxl bpp",
+    "jpegls bpp",
+    "ctx bpp",
+    "ctx trained bpp",
+    "label information (bits/image)",
+)
 BASELINE = "l2-knn"
 REGIMES = ("train", "test")
 
@@ -101,14 +93,12 @@ def run_noise(grid_name: str = "quick", learners=("l2-knn", "ncd-knn", "logreg")
               seeds=(0, 1, 2), dataset: str | None = None, predictors=(),
               progress: bool | None = True) -> dict:  # fmt: skip
     """Run the study; returns the results (``noise_report.write_noise_report`` writes them).
-    ``predictors``: names of extra predictors (:func:`.predictors.extra_predictor`)."""
+    ``predictors``: names of extra predictors (:func:`.predictors.predictors`)."""
     from tqdm.auto import tqdm
 
     if BASELINE not in learners:
         raise ValueError(f"the learners must include the CE baseline {BASELINE!r}")
-    preds = dict(PREDICTORS)
-    for p, f in P.extra_predictors(predictors).items():
-        preds[p] = lambda x, y, ref, f=f: f(x, None if ref is None else ref.images)
+    preds = P.predictors(predictors, builtin=NOISE_PREDICTORS)
     pool, test = grid_splits(grid_name, dataset)
     grid = dict(GRIDS[grid_name])
     name = dataset or grid["dataset"]

@@ -14,21 +14,25 @@ pixel (per sample value for colour images), and two non-compression comparisons.
   positive when they do;
 - :func:`intrinsic_dimension` (Levina-Bickel MLE, averaged as MacKay and Ghahramani suggest)
   and :func:`pixel_variance`;
-- :func:`extra_predictor`: predictors of other packages, by name, from the
-  ``ncdvision.predictors`` entry-point group (``[neural]`` adds ``pixelcnn``, the PixelCNN's
-  likelihood); an entry names ``f(images, reference=None) -> bits per value``.
+
+Every predictor is registered in :data:`PREDICTORS` (:func:`register_predictor`) under the
+name of its column, with one signature, ``f(images, labels, reference) -> float``, where
+``reference`` is a clean dataset to model the images with (a training pool scoring a corrupted
+test split) or None. Other packages add predictors through the ``ncdvision.predictors``
+entry-point group (``[neural]`` adds ``pixelcnn``, the PixelCNN's likelihood in bits per
+value); the studies run those only when asked for by name.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib.metadata import entry_points
 
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
 from ..compressor import compressed_lengths
 from ..context import ContextCoder
+from ..plugins import Registry
 from ..serialize import get_serializer
 
 
@@ -140,23 +144,50 @@ def pixel_variance(images: np.ndarray) -> float:
     return float(images.reshape(len(images), -1).astype(np.float64).var(axis=0).mean())
 
 
-PREDICTORS_GROUP = "ncdvision.predictors"
+#: Predictors by column name: ``f(images, labels, reference) -> float``.
+PREDICTORS: Registry[Callable[..., float]] = Registry("predictor", "ncdvision.predictors")
+#: Register a predictor: ``register_predictor("name", f)``.
+register_predictor = PREDICTORS.register
+#: The predictor the studies' first claims are judged on, fixed before any result was seen:
+#: the strongest lossless model of the panel that needs no labels.
+PRIMARY = "ctx trained bpp"
+
+_BUILTIN: dict[str, Callable[..., float]] = {
+    **{f"{c} bpp": (lambda x, y, ref, c=c: codec_bpp(x, c))
+       for c in ("zlib", "bz2", "lzma", "zstd", "brotli", "png", "webp", "jpegxl", "jpegls")},
+    **{f"{c} stream bpp": (lambda x, y, ref, c=c: stream_bpp(x, c)) for c in ("zstd", "lzma")},
+    "ctx bpp": lambda x, y, ref: context_bpp(x),
+    "ctx trained bpp": lambda x, y, ref: context_bpp(
+        x, trained=True, reference=None if ref is None else ref.images),
+    "label information (bits/image)": lambda x, y, ref: label_information(
+        x, y, reference=None if ref is None else ref.images,
+        reference_labels=None if ref is None else ref.labels),
+    "intrinsic dimension": lambda x, y, ref: intrinsic_dimension(x),
+    "pixel variance": lambda x, y, ref: pixel_variance(x),
+}  # fmt: skip
+for _name, _f in _BUILTIN.items():
+    register_predictor(_name, _f)
+#: The built-in predictors' columns.
+BUILTIN_PREDICTORS = tuple(_BUILTIN)
 
 
-def available_extra_predictors() -> list[str]:
-    """Names in the ``ncdvision.predictors`` entry-point group (not loaded until used)."""
-    return [ep.name for ep in entry_points(group=PREDICTORS_GROUP)]
+def predictors(names=(), builtin=None) -> dict[str, Callable[..., float]]:
+    """The predictors a study runs, by column: ``builtin`` (default: every built-in one),
+    then each of ``names``, registered or of an installed package (unknown names fail here,
+    before any work); a package's predictor's column is its name and `` bpp``.
 
+    Parameters
+    ----------
+    names : sequence of str, default=()
+        Extra predictors asked for by name.
+    builtin : sequence of str, optional
+        Built-in columns to run (default: all of them).
 
-def extra_predictor(name: str) -> Callable[..., float]:
-    """The predictor ``name`` of an installed package; an unknown name says what there is."""
-    for ep in entry_points(group=PREDICTORS_GROUP):
-        if ep.name == name:
-            return ep.load()
-    known = ", ".join(available_extra_predictors()) or "none (pip install -e '.[neural]')"
-    raise ValueError(f"unknown predictor {name!r}; installed: {known}")
-
-
-def extra_predictors(names) -> dict[str, Callable[..., float]]:
-    """``{"<name> bpp": predictor}`` for each name (unknown names fail here, before any work)."""
-    return {f"{n} bpp": extra_predictor(n) for n in names}
+    Returns
+    -------
+    dict of str to callable
+    """
+    out = {n: PREDICTORS.get(n) for n in (BUILTIN_PREDICTORS if builtin is None else builtin)}
+    for n in names:
+        out[n if n in BUILTIN_PREDICTORS else f"{n} bpp"] = PREDICTORS.get(n)
+    return out
