@@ -202,34 +202,18 @@ def cmd_filter_apply(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_study_learnability(args: argparse.Namespace) -> int:
+def cmd_study(args: argparse.Namespace) -> int:
     from .output import check_output_dir
-    from .study.learnability import run_learnability
-    from .study.predictors import PRIMARY
-    from .study.report import write_learnability_report
 
     out = check_output_dir(args.out)
-    learners = _learners(args.learners)
-    res = run_learnability(args.panel, learners, out=out, extra=args.add,
-                           seeds=tuple(range(args.seeds)), predictors=_names(args.predictors))  # fmt: skip
-    paths = write_learnability_report(out, res, PRIMARY)
-    for v in res["verdicts"]:
-        _say(f"{v['claim']} ({v['learner']}): {v['verdict']}. {v['evidence']}")
-    _say(f"wrote {paths['md']} ({res['cells_computed']} cells computed, the rest cached)")
-    return 0
-
-
-def cmd_study_noise(args: argparse.Namespace) -> int:
-    from .output import check_output_dir
-    from .study.noise import grid_splits, run_noise
-    from .study.noise_report import write_noise_report
-
-    out = check_output_dir(args.out)
-    learners = _learners(args.learners)
-    _, test = grid_splits(args.panel, args.dataset)  # a bad --dataset fails before any work
-    res = run_noise(args.panel, learners, out=out, seeds=tuple(range(args.seeds)),
-                    dataset=args.dataset, predictors=_names(args.predictors))  # fmt: skip
-    paths = write_noise_report(out, res, test)
+    study = args.study()
+    args.learners = _learners(args.learners)
+    args.seeds = tuple(range(args.seeds))
+    args.predictors = _names(args.predictors)
+    study.check(args)
+    out.mkdir(parents=True, exist_ok=True)
+    res = study.run(args, out)
+    paths = study.write_report(out, res, args)
     for v in res["verdicts"]:
         _say(f"{v['claim']} ({v['learner']}): {v['verdict']}. {v['evidence']}")
     _say(f"wrote {paths['md']} ({res['cells_computed']} cells computed, the rest cached)")
@@ -259,8 +243,7 @@ def build_parser():
         "datasets list": cmd_datasets_list, "datasets info": cmd_datasets_info,
         "classify": cmd_classify, "baseline": cmd_baseline, "distances": cmd_distances,
         "filter": cmd_filter, "filter apply": cmd_filter_apply,
-        "study learnability": cmd_study_learnability,
-        "study noise": cmd_study_noise,
+        "study": cmd_study,
     })  # fmt: skip
 
 

@@ -71,6 +71,32 @@ def threshold_values(args) -> dict:
     return {k[3:]: v for k, v in vars(args).items() if k.startswith("th_") and v is not None}
 
 
+def _study_commands(sub, run) -> None:
+    """``ncdvision study NAME`` for every registered study (:mod:`.study.base`)."""
+    from .study.base import STUDIES
+
+    st = sub.add_parser("study", help="measurement studies: " + ", ".join(STUDIES.names()),
+                        description="Studies of how compressibility relates to learnability "
+                        "and to noise, with curves, fits, plots and verdicts with intervals. "
+                        "Finished cells are cached in --out, so a rerun resumes.",
+                        formatter_class=_Formatter)  # fmt: skip
+    st_sub = st.add_subparsers(dest="study_command", required=True, metavar="STUDY")
+    for name, study in STUDIES.items():
+        s = _sub(st_sub, name, study.summary, study.description,
+                 f"ncdvision study {name} --panel {study.panels[0]} --out {name}")  # fmt: skip
+        s.add_argument("--panel", choices=list(study.panels), default=study.panels[0],
+                       help=study.panel_help)  # fmt: skip
+        s.add_argument("--learners", default=study.learners,
+                       help="comma-separated (cnn with the [neural] extra)")  # fmt: skip
+        s.add_argument("--seeds", type=int_at_least(1), default=3, help="seeds per cell")
+        s.add_argument("--predictors", default="",
+                       help="extra compressibility predictors by name (pixelcnn with [neural])")  # fmt: skip
+        s.add_argument("--out", default=f"ncdvision-{name}",
+                       help="report folder (cells cached in it)")  # fmt: skip
+        study().add_arguments(s)
+        s.set_defaults(func=run, study=study)
+
+
 def build_parser(commands) -> argparse.ArgumentParser:
     """The parser; ``commands`` maps each subcommand to its function (:mod:`.cli`)."""
     p = argparse.ArgumentParser(prog="ncdvision", description=DESCRIPTION,
@@ -200,43 +226,7 @@ def build_parser(commands) -> argparse.ArgumentParser:
     _link_option(fa)
     fa.set_defaults(func=commands["filter apply"])
 
-    st = sub.add_parser("study", help="measurement studies: learnability and noise",
-                        description="Studies of how compressibility relates to learnability "
-                        "and to noise, with curves, fits, plots and verdicts with intervals. "
-                        "Finished cells are cached in --out, so a rerun resumes.",
-                        formatter_class=_Formatter)  # fmt: skip
-    st_sub = st.add_subparsers(dest="study_command", required=True, metavar="STUDY")
-    sl = _sub(st_sub, "learnability", "does compressibility predict learnability?",
-              "Learning curves of several learners on a panel of datasets, fitted power laws, "
-              "and rank correlations with compressibility predictors. quick: about 10 "
-              "minutes; full: hours.",
-              "ncdvision study learnability --panel quick --out study")  # fmt: skip
-    sl.add_argument("--panel", choices=["tiny", "quick", "full"], default="quick",
-                    help="the datasets and sizes")  # fmt: skip
-    sl.add_argument("--learners", default="l2-knn,ncd-knn,logreg",
-                    help="comma-separated (cnn with the [neural] extra)")  # fmt: skip
-    sl.add_argument("--add", action="append", default=[], help="a dataset path to add")
-    sl.add_argument("--seeds", type=int_at_least(1), default=3, help="seeds per cell")
-    sl.add_argument("--predictors", default="",
-                    help="extra compressibility predictors by name (pixelcnn with [neural])")  # fmt: skip
-    sl.add_argument("--out", default="ncdvision-study", help="report folder (cells cached in it)")
-    sl.set_defaults(func=commands["study learnability"])
-    sn = _sub(st_sub, "noise", "pixel and label noise: compressibility, accuracy, mCE",
-              "Accuracy and compressibility under pixel corruptions and label noise, with "
-              "the corruption error against L2 kNN. quick: about 10 minutes.",
-              "ncdvision study noise --panel quick --out noise")  # fmt: skip
-    sn.add_argument("--panel", choices=["tiny", "quick", "full"], default="quick",
-                    help="the grid: quick = mnist-5k, 3 corruptions x 5 severities + 3 label "
-                         "rates; full = every corruption, both label-noise kinds")  # fmt: skip
-    sn.add_argument("--dataset", default=None,
-                    help="a dataset name or path instead of the grid's (mnist-5k)")  # fmt: skip
-    sn.add_argument("--learners", default="l2-knn,ncd-knn,logreg",
-                    help="comma-separated, l2-knn included (the CE baseline); cnn with [neural]")  # fmt: skip
-    sn.add_argument("--seeds", type=int_at_least(1), default=3, help="seeds per cell")
-    sn.add_argument("--predictors", default="",
-                    help="extra compressibility predictors by name (pixelcnn with [neural])")  # fmt: skip
-    sn.add_argument("--out", default="ncdvision-noise", help="report folder (cells cached in it)")
-    sn.set_defaults(func=commands["study noise"])
+    _study_commands(sub, commands["study"])
 
     for ep in entry_points(group=COMMANDS_GROUP):  # e.g. `neural`, from the [neural] package
         ep.load()(sub)
