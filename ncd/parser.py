@@ -97,13 +97,8 @@ def _study_commands(sub, run) -> None:
         s.set_defaults(func=run, study=study)
 
 
-def build_parser(commands) -> argparse.ArgumentParser:
-    """The parser; ``commands`` maps each subcommand to its function (:mod:`.cli`)."""
-    p = argparse.ArgumentParser(prog="ncdvision", description=DESCRIPTION,
-                                formatter_class=_Formatter)  # fmt: skip
-    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
+def _datasets_commands(sub, commands) -> None:
+    """``datasets list`` and ``datasets info``."""
     ds = sub.add_parser("datasets", help="list the built-in datasets or describe one",
                         description="List the built-in datasets, or describe a dataset "
                         "(built-in or your files): shape, classes, counts, provenance.",
@@ -118,6 +113,9 @@ def build_parser(commands) -> argparse.ArgumentParser:
                       "CIFAR batches)")  # fmt: skip
     info.set_defaults(func=commands["datasets info"])
 
+
+def _classify_command(sub, commands) -> None:
+    """``classify``: the main job."""
     c = _sub(sub, "classify", "the main job: compression kNN against the baselines on a dataset",
              "Split a dataset, choose the compression setting and k by leave-one-out on the "
              "training images, and report test accuracy beside L2 pixel kNN and the published "
@@ -153,6 +151,9 @@ def build_parser(commands) -> argparse.ArgumentParser:
                    help="test images for the slow gzip baseline (stratified; 0 = all)")  # fmt: skip
     c.set_defaults(func=commands["classify"])
 
+
+def _baseline_command(sub, commands) -> None:
+    """``baseline``: a competition submission."""
     b = _sub(sub, "baseline", "a competition submission from image folders",
              "Train on an ImageFolder (one subfolder per class), predict a flat folder of test "
              "images, and write `id,label` rows (id: the file name without its suffix). Images "
@@ -171,6 +172,9 @@ def build_parser(commands) -> argparse.ArgumentParser:
     b.add_argument("--n-jobs", type=n_jobs, default=-1, help="threads (-1: every core)")
     b.set_defaults(func=commands["baseline"])
 
+
+def _distances_command(sub, commands) -> None:
+    """``distances``: a matrix to a .npy file."""
     d = _sub(sub, "distances", "a pairwise distance matrix as a .npy file",
              "The distance of every X image to every Y image (or X to itself), streamed to a "
              "memory-mapped .npy file: bounded memory at any size.",
@@ -185,6 +189,9 @@ def build_parser(commands) -> argparse.ArgumentParser:
     d.add_argument("--out", required=True, help=".npy file; '-' for standard output")
     d.set_defaults(func=commands["distances"])
 
+
+def _filter_commands(sub, commands) -> None:
+    """``filter`` and ``filter apply``."""
     f = _sub(sub, "filter", "find mislabelled, junk and duplicate images; write a cleaner copy",
              "Score every image for a likely wrong label (its compression neighbors vote "
              "otherwise), junk (blank, noise, outliers) and near-duplicates; write issues.csv, "
@@ -226,6 +233,19 @@ def build_parser(commands) -> argparse.ArgumentParser:
     _link_option(fa)
     fa.set_defaults(func=commands["filter apply"])
 
+
+def build_parser(commands) -> argparse.ArgumentParser:
+    """The parser; ``commands`` maps each subcommand to its function (:mod:`.cli`)."""
+    p = argparse.ArgumentParser(prog="ncdvision", description=DESCRIPTION,
+                                formatter_class=_Formatter)  # fmt: skip
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    _datasets_commands(sub, commands)
+    _classify_command(sub, commands)
+    _baseline_command(sub, commands)
+    _distances_command(sub, commands)
+    _filter_commands(sub, commands)
     _study_commands(sub, commands["study"])
 
     for ep in entry_points(group=COMMANDS_GROUP):  # e.g. `neural`, from the [neural] package
