@@ -8,8 +8,8 @@ import copy
 import numpy as np
 
 from .coder import Codec, get_codec
-from .context.kernels import set_threads
 from .formulas import get_distance
+from .runtime import set_threads
 from .serialize import Serializer, get_serializer
 from .validation import check_images, n_jobs_count
 

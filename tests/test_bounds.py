@@ -197,6 +197,6 @@ def test_parallel_kernels_are_safe_from_several_threads():
 
 def test_every_parallel_kernel_goes_through_the_guarded_launch():
     sources = [p for p in (ROOT / "ncd").rglob("*.py") if "parallel=True" in p.read_text()]
-    assert [p.relative_to(ROOT).as_posix() for p in sources] == ["ncd/context/kernels.py"]
-    text = (ROOT / "ncd" / "context" / "kernels.py").read_text()
+    assert [p.relative_to(ROOT).as_posix() for p in sources] == ["ncd/runtime.py"]
+    text = (ROOT / "ncd" / "runtime.py").read_text()
     assert text.count("parallel=True") == 1  # inside parallel_kernel, the one guarded launch

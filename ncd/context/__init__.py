@@ -13,8 +13,9 @@ Symbol images have values in ``range(L)`` (from a serializer: ``binary`` gives L
 L=4, ...); colour images are coded as their channel planes stacked vertically.
 """
 
+from ..runtime import set_threads
 from .base import ContextCodec, ContextData
-from .kernels import CAP, set_threads
+from .kernels import CAP
 from .plain import ContextCoder
 from .reference import AsymRefContextCoder, LearnedRefContextCoder, RefContextCoder
 from .templates import TEMPLATES, as_planes

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..coder import Codec
+from ..runtime import set_threads
 from . import arith
 from .kernels import (
     CAP,
     context_indices,
     log2_table,
     pair_counts,
-    set_threads,
     table_dtype,
     uncond_lengths,
 )

@@ -15,52 +15,18 @@ C(y|x) and C(x|y) pixel by pixel side by side in two tables (:func:`both_ways2`)
 is bound by each table's dependent read-modify-write, and two independent chains overlap.
 Matrices run in parallel with ``numba.prange``.
 
-Fork safety: numba's default OpenMP layer (GNU libgomp) aborts a forked child
-(multiprocessing's default start method on Linux) once parallel code has run. The workqueue
-layer is fork-safe and as fast here, but it aborts the whole process when two threads launch
-parallel code at once ("Concurrent access has been detected"). So every parallel kernel is
-declared with :func:`parallel_kernel`, whose wrapper holds one process-wide lock while it runs:
-calls from several threads (a thread pool, joblib's threading backend) queue instead of
-aborting. A user's ``NUMBA_THREADING_LAYER`` is respected.
+Parallel kernels are declared with :func:`~ncdvision.ncd.runtime.parallel_kernel` (one
+guarded launch at a time, fork-safe threading layer).
 """
 
 from __future__ import annotations
 
-import functools
-import os
-import threading
-
-import numba
 import numpy as np
 from numba import njit, prange
 
-if "NUMBA_THREADING_LAYER" not in os.environ:
-    numba.config.THREADING_LAYER = "workqueue"
-_LAUNCH_LOCK = threading.RLock()
+from ..runtime import parallel_kernel
 
 CAP = 4096  # halve a context's counts when its total reaches this
-
-
-def parallel_kernel(fn):
-    """A numba kernel compiled with ``parallel``, callable from any thread: one launch at a time per
-    process. The compiled kernel is the wrapper's ``kernel`` attribute."""
-    kernel = njit(cache=True, parallel=True)(fn)
-
-    @functools.wraps(fn)
-    def guarded(*args):
-        with _LAUNCH_LOCK:
-            return kernel(*args)
-
-    guarded.kernel = kernel
-    return guarded
-
-
-def set_threads(n_jobs: int | None) -> int:
-    """Set numba's thread count from scikit-learn-style ``n_jobs`` (None = 1, -1 = all cores)."""
-    n_max = numba.config.NUMBA_NUM_THREADS
-    n = 1 if n_jobs is None else (n_max if n_jobs < 0 else min(int(n_jobs), n_max))
-    numba.set_num_threads(max(n, 1))
-    return max(n, 1)
 
 
 def log2_table(levels: int, cap: int = CAP) -> np.ndarray:

@@ -8,8 +8,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..coder import register_codec
+from ..runtime import set_threads
 from .base import ContextCodec, ContextData, count_symbols, scaled_counts
-from .kernels import CAP, log2_table, sequential_joint, set_threads, uncond_lengths
+from .kernels import CAP, log2_table, sequential_joint, uncond_lengths
 from .templates import plane_shape, unplane
 
 

@@ -16,8 +16,9 @@ import numpy as np
 
 from ..coder import register_codec
 from ..formulas import DISTANCES
+from ..runtime import set_threads
 from .base import ContextCodec, ContextData, count_symbols, index_dtype
-from .kernels import CAP, cond_rows, log2_table, set_threads
+from .kernels import CAP, cond_rows, log2_table
 from .templates import TEMPLATES, as_offsets, as_planes, unplane
 from .topk import ACTIVE_MAX, active_words, activity, ref_kneighbors, zero_tails
 

@@ -27,7 +27,8 @@ import numpy as np
 from numba import njit, prange
 from numba.cpython.unsafe.numbers import trailing_zeros
 
-from .kernels import both_ways2, conditional, parallel_kernel, reset2, step2
+from ..runtime import parallel_kernel
+from .kernels import both_ways2, conditional, reset2, step2
 
 WORD = 64  # pixels per word of an activity bitmap
 #: The largest mean share of active pixels of a reference set for which the search codes
