@@ -8,12 +8,15 @@ The command functions live in :mod:`.cli`; this module only describes the interf
 from __future__ import annotations
 
 import argparse
-from importlib.metadata import PackageNotFoundError, entry_points, version
+from importlib.metadata import PackageNotFoundError, version
 
 from .cliargs import fraction, int_at_least, k_or_auto, n_jobs
 from .filter.rules import RULES, threshold_fields
+from .plugins import Registry
 
-COMMANDS_GROUP = "ncdvision.commands"
+#: Command groups of other packages: ``register(subparsers)`` functions (the ``[neural]``
+#: package adds ``neural``), from the ``ncdvision.commands`` entry-point group.
+COMMANDS = Registry("command", "ncdvision.commands")
 
 DESCRIPTION = """\
 Compression-based image classification: nearest neighbors under the Normalized Compression
@@ -248,6 +251,6 @@ def build_parser(commands) -> argparse.ArgumentParser:
     _filter_commands(sub, commands)
     _study_commands(sub, commands["study"])
 
-    for ep in entry_points(group=COMMANDS_GROUP):  # e.g. `neural`, from the [neural] package
-        ep.load()(sub)
+    for _, register in COMMANDS.items():
+        register(sub)
     return p
