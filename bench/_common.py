@@ -10,6 +10,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 from ncdvision.ncd import report
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -95,3 +97,15 @@ def table(rows: list[dict], cols: list[str]) -> str:
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
     lines += ["| " + " | ".join(fmt(r.get(c, "")) for c in cols) + " |" for r in rows]
     return "\n".join(lines)
+
+
+def prf(truth, flag) -> dict:
+    """Precision, recall and F1 of boolean ``flag`` against the planted ``truth``
+    (scikit-learn's, 0 where undefined), with both counts."""
+    from sklearn.metrics import precision_recall_fscore_support
+
+    truth, flag = np.asarray(truth, bool), np.asarray(flag, bool)
+    p, r, f, _ = precision_recall_fscore_support(truth, flag, average="binary",
+                                                 zero_division=0)  # fmt: skip
+    return {"precision": float(p), "recall": float(r), "f1": float(f),
+            "flagged": int(flag.sum()), "truth": int(truth.sum())}  # fmt: skip

@@ -66,15 +66,15 @@ NAMES = {"l2": "L2 pixel kNN", "ncd": "NCD kNN", "logreg": "logistic regression"
          "cnn": "small CNN"}  # fmt: skip
 
 
-def _bits(correct: np.ndarray) -> str:
+def correct_bits(correct: np.ndarray) -> str:
     return base64.b64encode(np.packbits(correct)).decode()
 
 
-def _unbits(s: str, n: int) -> np.ndarray:
+def bits_correct(s: str, n: int) -> np.ndarray:
     return np.unpackbits(np.frombuffer(base64.b64decode(s), np.uint8))[:n].astype(bool)
 
 
-def _learner(key: str, setting: dict, seed: int):
+def cell_learner(key: str, setting: dict, seed: int):
     if key == "l2":
         return PixelKNNClassifier()
     if key == "logreg":
@@ -86,7 +86,7 @@ def _learner(key: str, setting: dict, seed: int):
     return CNNClassifier(seed=seed)
 
 
-def _key(lk: str, draw: dict, cond: str, seed: int) -> str:
+def cell_key(lk: str, draw: dict, cond: str, seed: int) -> str:
     """A cell's name: learner, its distance (NCD kNN), condition, and the draw (``any`` for a
     clean cell that no draw changes)."""
     setting = f"{draw['codec']}/{draw['serializer']}" if lk == "ncd" else ""
@@ -120,13 +120,13 @@ def _score(lk: str, model, train_labels: np.ndarray, test) -> tuple[dict, np.nda
     correctness at every k of AUTO_K (the prefixes of one search)."""
     if lk not in KNN:
         correct = model.predict(test.images) == test.labels
-        return {"bits": _bits(correct)}, correct
+        return {"bits": correct_bits(correct)}, correct
     idx = model.kneighbors(test.images, n_neighbors=max(AUTO_K), return_distance=False)
     y = np.searchsorted(model.classes_, train_labels)  # the learner's encoded labels
     by_k = {k: model.classes_[vote(y[idx[:, :k]], len(model.classes_))] == test.labels
             for k in AUTO_K}  # fmt: skip
-    cell = {"bits": _bits(by_k[model.k_]), "k": int(model.k_),
-            "bits_by_k": {str(k): _bits(c) for k, c in by_k.items()}}  # fmt: skip
+    cell = {"bits": correct_bits(by_k[model.k_]), "k": int(model.k_),
+            "bits_by_k": {str(k): correct_bits(c) for k, c in by_k.items()}}  # fmt: skip
     return cell, by_k[model.k_]
 
 
@@ -148,12 +148,12 @@ def run_dataset(name: str, seeds: list[int], learners: list[str], cache: str) ->
             for cond, ds in sets.items():
                 if cond == "clean_subset" and lk not in ("l2", "logreg"):
                     continue  # the slow learners: the oracle row says enough
-                key = _key(lk, info, cond, seed)
+                key = cell_key(lk, info, cond, seed)
                 old = cells.get(key)
                 if old is not None and (lk not in KNN or "bits_by_k" in old):
                     continue
                 t = time.perf_counter()
-                model = _learner(lk, info, seed).fit(ds.images, ds.labels)
+                model = cell_learner(lk, info, seed).fit(ds.images, ds.labels)
                 cells[key], correct = _score(lk, model, ds.labels, test)
                 cells[key]["seconds"] = time.perf_counter() - t
                 same = ""  # a cell of an earlier run, now with every k: the same?
@@ -176,18 +176,18 @@ def summarize(cells: dict, draws: dict, seeds: list[int], n: int) -> list:
         got: dict[str, list] = {}
         for seed in seeds:
             for cond in ("noisy", *TREATMENTS, "clean"):
-                key = _key(lk, draws[str(seed)], cond, seed)
+                key = cell_key(lk, draws[str(seed)], cond, seed)
                 if key in cells:
                     got.setdefault(cond, []).append(cells[key])
         got = {c: v for c, v in got.items() if len(v) == len(seeds)}
         if "noisy" not in got or "clean" not in got:
             continue
-        correct = {c: np.stack([_unbits(x["bits"], n) for x in v]) for c, v in got.items()}
+        correct = {c: np.stack([bits_correct(x["bits"], n) for x in v]) for c, v in got.items()}
         row = {"learner": NAMES[lk], **recovered_share(correct)}
         if all("bits_by_k" in x for v in got.values() for x in v):
             row["k_chosen"] = {c: [x["k"] for x in v] for c, v in got.items()}
             # each treatment at its draw's clean k; noisy and clean as they chose
-            at = {c: np.stack([_unbits(x["bits_by_k"][str(ck["k"])], n)
+            at = {c: np.stack([bits_correct(x["bits_by_k"][str(ck["k"])], n)
                                for x, ck in zip(v, got["clean"], strict=True)])
                   for c, v in got.items() if c not in ("noisy", "clean")}  # fmt: skip
             share = recovered_share({"noisy": correct["noisy"], "clean": correct["clean"], **at})

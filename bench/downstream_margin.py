@@ -24,8 +24,8 @@ import sys
 import time
 
 import numpy as np
-from _common import RESULTS, machine, write_json
-from downstream import NAMES, NOISE, _bits, _key, _learner, _unbits, parse_args
+from _common import RESULTS, machine, prf, write_json
+from downstream import NAMES, NOISE, bits_correct, cell_key, cell_learner, correct_bits, parse_args
 
 from ncdvision.datasets import BENCHMARK_TEST_SIZE, corrupt_labels, load
 from ncdvision.ncd.filter import find_issues
@@ -34,7 +34,7 @@ from ncdvision.ncd.study.analysis import recovered_share
 
 
 def _cell(lk: str, draw: dict, margin: float, seed: int) -> str:
-    return _key(lk, draw, f"margin<{margin:+.2f}", seed)
+    return cell_key(lk, draw, f"margin<{margin:+.2f}", seed)
 
 
 def run_dataset(name, seeds, learners, margins, cache) -> dict:
@@ -56,11 +56,11 @@ def run_dataset(name, seeds, learners, margins, cache) -> dict:
                 "serializer": rep.settings["serializer"]}  # fmt: skip
         draws[str(seed)] = draw
         for lk in learners:
-            jobs = [(_key(lk, draw, "noisy", seed), noisy, None),
-                    (_key(lk, draw, "clean", seed), train, None)]  # fmt: skip
+            jobs = [(cell_key(lk, draw, "noisy", seed), noisy, None),
+                    (cell_key(lk, draw, "clean", seed), train, None)]  # fmt: skip
             for m in margins:
                 flag = rep.table["label_margin"] < m
-                same = _key(lk, draw, "filtered", seed) if m == LABEL_MARGIN else None
+                same = cell_key(lk, draw, "filtered", seed) if m == LABEL_MARGIN else None
                 jobs.append((_cell(lk, draw, m, seed), noisy.subset(np.flatnonzero(~flag)),
                              (flag, same)))  # fmt: skip
             for key, ds, extra in jobs:
@@ -70,26 +70,27 @@ def run_dataset(name, seeds, learners, margins, cache) -> dict:
                         cells[key] = {"bits": shared[reuse]["bits"], "from": "downstream"}
                     else:
                         t = time.perf_counter()
-                        model = _learner(lk, draw, seed).fit(ds.images, ds.labels)
+                        model = cell_learner(lk, draw, seed).fit(ds.images, ds.labels)
                         correct = model.predict(test.images) == test.labels
-                        cells[key] = {"bits": _bits(correct), "seconds": time.perf_counter() - t}
+                        cells[key] = {
+                            "bits": correct_bits(correct),
+                            "seconds": time.perf_counter() - t,
+                        }
                     if extra is not None:
-                        flag = extra[0]
-                        tp = int((flag & truth).sum())
-                        cells[key].update(flagged=int(flag.sum()),
-                                          precision=tp / max(int(flag.sum()), 1),
-                                          recall=tp / int(truth.sum()))  # fmt: skip
+                        m = prf(truth, extra[0])
+                        cells[key].update(flagged=m["flagged"], precision=m["precision"],
+                                          recall=m["recall"])  # fmt: skip
                     write_json(f"downstream-margins-{name}", {"cells": cells}, partial=True)
-                acc = _unbits(cells[key]["bits"], len(test)).mean()
+                acc = bits_correct(cells[key]["bits"], len(test)).mean()
                 print(f"{name} seed {seed} {NAMES[lk]:<14} {key.split('|')[2]:<14} {acc:.4f}",
                       flush=True)  # fmt: skip
     summary = []
     conds = ["noisy", "clean", *(f"margin<{m:+.2f}" for m in margins)]
     for lk in NAMES:  # every learner with all its cells here, from this run or an earlier one
-        keys = {c: [_key(lk, draws[str(s)], c, s) for s in seeds] for c in conds}
+        keys = {c: [cell_key(lk, draws[str(s)], c, s) for s in seeds] for c in conds}
         if not all(k in cells for ks in keys.values() for k in ks):
             continue
-        correct = {c: np.stack([_unbits(cells[k]["bits"], len(test)) for k in ks])
+        correct = {c: np.stack([bits_correct(cells[k]["bits"], len(test)) for k in ks])
                    for c, ks in keys.items()}  # fmt: skip
         share = recovered_share(correct)
         rows = []

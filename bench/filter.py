@@ -45,7 +45,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import RESULTS, machine, table, write_json
+from _baselines import cleanvision_flags, imagededup_members
+from _common import RESULTS, machine, prf, table, write_json
 from sklearn.model_selection import cross_val_predict
 
 from ncdvision.datasets import (
@@ -67,14 +68,6 @@ OTHER = {
 ALL_SCENARIOS = "label,duplicate,junk,cnn"
 SCENARIO_ORDER = ("label", "near-duplicates", "junk", "cnn")  # rows' first words
 LABEL_NOISE = (("symmetric", 0.1), ("symmetric", 0.2), ("symmetric", 0.4), ("pairwise", 0.2))
-
-
-def prf(truth: np.ndarray, flag: np.ndarray) -> dict:
-    tp = int((truth & flag).sum())
-    p = tp / max(int(flag.sum()), 1)
-    r = tp / max(int(truth.sum()), 1)
-    return {"precision": p, "recall": r, "f1": 2 * p * r / max(p + r, 1e-12),
-            "flagged": int(flag.sum()), "truth": int(truth.sum())}  # fmt: skip
 
 
 def lr_probs(images, labels) -> np.ndarray:
@@ -134,44 +127,6 @@ def cnn_rows(name, train, cache, seed) -> list[dict]:
              "seconds": time.perf_counter() - t}]  # fmt: skip
     print(table(rows, ["dataset", "scenario", "method", "precision", "recall", "f1"]))
     return rows
-
-
-def cleanvision_flags(images: np.ndarray, checks: dict) -> dict[str, np.ndarray]:
-    """Run cleanvision on PNG files of ``images``; a boolean array per issue type."""
-    from cleanvision import Imagelab
-    from PIL import Image
-
-    with tempfile.TemporaryDirectory() as d:
-        paths = [f"{d}/{i:06d}.png" for i in range(len(images))]
-        for p, im in zip(paths, images, strict=True):
-            Image.fromarray(im).save(p)
-        lab = Imagelab(filepaths=paths, verbose=False)
-        lab.find_issues(checks, verbose=False)
-        issues = lab.issues.loc[paths]
-        return {k: issues[f"is_{k}_issue"].to_numpy(bool) for k in checks}
-
-
-IMAGEDEDUP_SCRIPT = """
-import json, sys, numpy as np
-from imagededup.methods import PHash
-images = np.load(sys.argv[1])["images"]
-ph = PHash(verbose=False)
-enc = {str(i): ph.encode_image(image_array=im) for i, im in enumerate(images)}
-dups = ph.find_duplicates(encoding_map=enc)
-print(json.dumps(sorted(int(k) for k, v in dups.items() if v)))
-"""
-
-
-def imagededup_members(images: np.ndarray, python: str | None) -> np.ndarray | None:
-    if python is None:
-        return None
-    with tempfile.TemporaryDirectory() as d:
-        np.savez(f"{d}/x.npz", images=images)
-        out = subprocess.run([python, "-c", IMAGEDEDUP_SCRIPT, f"{d}/x.npz"], check=True,
-                             capture_output=True, text=True).stdout  # fmt: skip
-    members = np.zeros(len(images), bool)
-    members[json.loads(out.strip().splitlines()[-1])] = True
-    return members
 
 
 def duplicate_rows(name, train, cache, seed, imagededup_python) -> list[dict]:
