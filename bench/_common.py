@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ncdvision.ncd import report
+from ncdvision.ncd import writers
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -35,8 +35,8 @@ def write_json(name: str, payload: dict, partial: bool = False) -> Path:
     """
     part = RESULTS / f"{name}.partial.json"
     if partial:
-        return report.write_json(part, payload)
-    path = report.write_json(RESULTS / f"{name}.json", payload)
+        return writers.write_json(part, payload)
+    path = writers.write_json(RESULTS / f"{name}.json", payload)
     part.unlink(missing_ok=True)
     return path
 

@@ -16,7 +16,7 @@ import time
 from _common import RESULTS, machine, print_verdicts, study_args, write_study_json
 
 from ncdvision.ncd.study.learnability import PRIMARY, run_learnability
-from ncdvision.ncd.study.report import write_learnability_report
+from ncdvision.ncd.study.learnability_report import write_learnability_report
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ import numpy as np
 from .knn import NCDKNNClassifier, PixelKNNClassifier
 from .outdir import OutputFolder
 from .output import check_output
-from .report import confusion_png, write_json, write_predictions_csv
+from .writers import confusion_png, write_json, write_predictions_csv
 
 
 def _fit_predict(clf, train, test, method: str, rows: list) -> np.ndarray:

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from ncdvision.ncd.output import check_output
-from ncdvision.ncd.report import write_json
+from ncdvision.ncd.writers import write_json
 
 #: Defaults sized to finish within ~10 minutes on 2 cores for mnist-5k.
 EPOCHS = {"pixelcnn": 6, "autoencoder": 10, "cnn": 8}

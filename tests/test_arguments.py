@@ -11,7 +11,7 @@ from conftest import write_image_folder
 from ncdvision.datasets import DatasetError, load
 from ncdvision.ncd import NCDKNNClassifier, kneighbors, pairwise
 from ncdvision.ncd.cli import main
-from ncdvision.ncd.report import csv_safe, write_predictions_csv
+from ncdvision.ncd.writers import csv_safe, write_predictions_csv
 
 rng = np.random.default_rng(0)
 

@@ -7,7 +7,7 @@ from PIL import Image
 
 from ncdvision.datasets import DatasetError, synthetic
 from ncdvision.ncd.cli import main
-from ncdvision.ncd.report import write_predictions_csv
+from ncdvision.ncd.writers import write_predictions_csv
 
 
 def _folders(tmp_path, n=8):

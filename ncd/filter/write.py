@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ..output import atomic_write, temp_beside
-from ..report import csv_safe, pyplot, save_png, write_json
+from ..writers import csv_safe, pyplot, save_png, write_json
 from .find import IssueReport
 from .review import write_review
 from .rules import rule_of

@@ -13,7 +13,7 @@ learnability and noise studies.
 - :mod:`.analysis` -- correlations with bootstrap intervals, leave-one-dataset-out, verdicts,
   and the share of a noise cost a treatment recovers (:func:`~.analysis.recovered_share`);
 - :mod:`.learnability` (``ncdvision study learnability``) and :mod:`.noise` (``ncdvision
-  study noise``), with their reports in :mod:`.report` and :mod:`.noise_report`.
+  study noise``), with their reports in :mod:`.learnability_report` and :mod:`.noise_report`.
 """
 
 from .curves import learning_curves, log_sizes

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from .base import Study, register_study
 from .learnability import run_learnability
+from .learnability_report import write_learnability_report
 from .noise import grid_splits, run_noise
 from .noise_report import write_noise_report
 from .predictors import PRIMARY
-from .report import write_learnability_report
 
 
 @register_study
@@ -53,7 +53,7 @@ class LearnabilityStudy(Study):
                                 seeds=args.seeds, predictors=args.predictors)  # fmt: skip
 
     def write_report(self, out: Path, res: dict, args: argparse.Namespace) -> dict:
-        """Curves, fits, correlations and verdicts (:mod:`.report`).
+        """Curves, fits, correlations and verdicts (:mod:`.learnability_report`).
 
         Parameters
         ----------

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..output import atomic_write
-from ..report import pyplot, save_png, write_json
+from ..writers import pyplot, save_png, write_json
 from .fits import power_law
 
 
