@@ -57,6 +57,7 @@ from ncdvision.datasets import (
     plant_junk,
 )
 from ncdvision.ncd.filter import Thresholds, find_issues
+from ncdvision.ncd.filter.junk import chance_consensus, robust_z
 from ncdvision.ncd.filter.write import gallery_png
 from ncdvision.ncd.study.learners import PixelLogisticRegression
 
@@ -180,6 +181,11 @@ def junk_rows(name, train, cache, seed) -> list[dict]:
         base = {"dataset": name, "scenario": f"junk {k} 2%"}
         rows.append({**base, "method": f"ncdvision ({ours[k]})", **prf(truth, rep.flags[ours[k]]),
                      "seconds": secs})  # fmt: skip
+        if k == "foreign":  # how far foreign images lie from their neighbors: min, median, max
+            z = robust_z(rep.table["neighbor_distance"])[truth]
+            rows[-1]["distance_z"] = [float(np.min(z)), float(np.median(z)), float(np.max(z))]
+            print(f"{name}: robust z of the foreign images' mean neighbor distance: min "
+                  f"{z.min():.2f}, median {np.median(z):.2f}, max {z.max():.2f}")  # fmt: skip
         if k == "foreign":  # among the images not planted as noise or blank
             keep = (kind != "noise") & (kind != "blank")
             rows.append({**base, "method": "ncdvision (any reason)",
@@ -193,14 +199,17 @@ def junk_rows(name, train, cache, seed) -> list[dict]:
 
 def no_junk_rows(name, train, cache, seed) -> list[dict]:
     """Outliers flagged where none were planted (all of them false): the training split, clean
-    and with 20% symmetric label noise, seeds alone and grown."""
+    and with 20% symmetric label noise, seeds alone and grown, and grown from the chance level
+    alone (a neighborhood consensus no higher than one image's chance level is a seed)."""
     rows = []
+    chance = chance_consensus(Thresholds().label_k, len(train.class_names))
     for what, ds in (
         ("clean", train),
         ("20% label noise", corrupt_labels(train, 0.2, seed=seed)[0]),
     ):
         for method, th in (("seeds", Thresholds(outlier_join=Thresholds().label_k + 1)),
-                           ("grown", Thresholds())):  # fmt: skip
+                           ("grown", Thresholds()),
+                           ("chance level alone, grown", Thresholds(outlier_permuted=chance))):  # fmt: skip
             rep = find_issues(ds, ("label", "junk"), thresholds=th, cache=cache, progress=False)
             n_flag, join = (
                 int(rep.flags["outlier"].sum()),
@@ -210,7 +219,7 @@ def no_junk_rows(name, train, cache, seed) -> list[dict]:
                          "method": f"ncdvision (outlier, {method})", "flagged": n_flag,
                          "n": len(ds), "outlier_join": join,
                          "note": f"{n_flag} of {len(ds)} flagged"
-                                 + (f" (join at {join})" if method == "grown" else "")})  # fmt: skip
+                                 + (f" (join at {join})" if "grown" in method else "")})  # fmt: skip
     return rows
 
 

@@ -44,7 +44,7 @@ thresholds and :data:`OUTLIER_Z` were chosen on mnist-5k with seed 1 of the plan
 permutation levels are null models and need no dataset to choose them. :data:`OUTLIER_SPARSE_Z`
 was chosen by looking at evaluation sets: glyphs with 20% label noise, where the chance level
 alone flagged 163 of 800 clean images, and fashion-mnist-10k's planted MNIST digits, which lie
-at most about 2 robust deviations farther than usual from their neighbors (``--calibrate``
+at most 1.71 robust deviations farther than usual from their neighbors (``--calibrate``
 prints mnist-5k's grid beside it). A threshold relative to the set's median neighborhood
 consensus cannot be calibrated on mnist-5k (its real images' neighborhoods agree far above
 any level) and on fashion-mnist-10k, whose neighborhoods agree less, lets in the set's own
