@@ -156,7 +156,7 @@ def filter_downstream_oracle() -> None:
     """bench/downstream.py's cells: each treatment's gain as a share of what the oracle (removing
     exactly the flipped images) gains, with 90% intervals over draws and test images."""
     import numpy as np
-    from downstream import NAMES, _key, _unbits
+    from downstream import NAMES, bits_correct, cell_key
 
     from ncdvision.ncd.study.analysis import recovered_share
 
@@ -173,9 +173,9 @@ def filter_downstream_oracle() -> None:
         for lk, learner in NAMES.items():
             conds = {}
             for cond in ("noisy", "filtered", "relabelled", "oracle"):
-                keys = [_key(lk, draws[str(s)], cond, s) for s in run["seeds"]]
+                keys = [cell_key(lk, draws[str(s)], cond, s) for s in run["seeds"]]
                 if all(k in cells for k in keys):
-                    conds[cond] = np.stack([_unbits(cells[k]["bits"], n) for k in keys])
+                    conds[cond] = np.stack([bits_correct(cells[k]["bits"], n) for k in keys])
             if "noisy" not in conds or "oracle" not in conds:
                 continue
             res = recovered_share({"clean": conds.pop("oracle"), **conds})

@@ -58,12 +58,16 @@ def test_docstring_examples_print_what_they_show():
     import ncdvision.datasets.glyphs
     import ncdvision.ncd.coder
     import ncdvision.ncd.distance
+    import ncdvision.ncd.filter.rules
+    import ncdvision.ncd.params
+    import ncdvision.ncd.plugins
     import ncdvision.ncd.search
     import ncdvision.ncd.validation
 
     modules = (ncdvision.datasets, ncdvision.datasets.core, ncdvision.datasets.corrupt,
                importlib.import_module("ncdvision.datasets.glyphs"),  # the function shadows it
-               ncdvision.ncd.coder, ncdvision.ncd.distance, ncdvision.ncd.search,
+               ncdvision.ncd.coder, ncdvision.ncd.distance, ncdvision.ncd.filter.rules,
+               ncdvision.ncd.params, ncdvision.ncd.plugins, ncdvision.ncd.search,
                ncdvision.ncd.validation)  # fmt: skip
     for module in modules:
         result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)

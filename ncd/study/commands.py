@@ -9,7 +9,7 @@ from pathlib import Path
 from .base import Study, register_study
 from .learnability import run_learnability
 from .learnability_report import write_learnability_report
-from .noise import grid_splits, run_noise
+from .noise import BASELINE, grid_splits, run_noise
 from .noise_report import write_noise_report
 from .predictors import PRIMARY
 
@@ -96,13 +96,15 @@ class NoiseStudy(Study):
                             help="a dataset name or path instead of the grid's (mnist-5k)")  # fmt: skip
 
     def check(self, args: argparse.Namespace) -> None:
-        """A bad ``--dataset`` fails before any work.
+        """The CE baseline among the learners, and a real ``--dataset``, before any work.
 
         Parameters
         ----------
         args : argparse.Namespace
             The parsed command line.
         """
+        if BASELINE not in args.learners:
+            raise ValueError(f"the learners must include the CE baseline {BASELINE!r}")
         args.test_split = grid_splits(args.panel, args.dataset)[1]
 
     def run(self, args: argparse.Namespace, out: Path) -> dict:
