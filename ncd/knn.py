@@ -86,6 +86,10 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
     verbose : bool, default=False
         Progress bars (tqdm, on standard error) for the selection, the recall measurement and
         every neighbor search.
+    selection : {"full", "halving"}, default="full"
+        How ``"auto"`` scores the settings: every one on the same ``loo_size`` queries, or by
+        successive halving (:mod:`ncdvision.ncd.halving`): all on a few queries, the better
+        half on twice as many, until one leads by more than its standard error.
 
     Attributes
     ----------
@@ -116,6 +120,7 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         "backend": [Options({"local", "dask"})],
         "random_state": ["random_state"],
         "verbose": ["boolean"],
+        "selection": [Options({"full", "halving"})],
     }
 
     def __init__(
@@ -133,6 +138,7 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         scheduler=None,
         random_state=0,
         verbose=False,
+        selection="full",
     ):
         self.codec = codec
         self.serializer = serializer
@@ -147,6 +153,7 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         self.scheduler = scheduler
         self.random_state = random_state
         self.verbose = verbose
+        self.selection = selection
 
     def fit(self, X, y) -> NCDKNNClassifier:
         """Choose the setting and k by leave-one-out on ``X`` (where ``"auto"``), fit the
@@ -197,7 +204,8 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
             X, y, candidates, candidate_ks(self.k, len(X) - 1), n_classes=len(self.classes_),
             loo_size=self.loo_size, search=self.search, distance=self.distance,
             n_jobs=self.n_jobs, random_state=self.random_state, verbose=self.verbose,
-            backend=self.backend, scheduler=self.scheduler)  # fmt: skip
+            backend=self.backend, scheduler=self.scheduler,
+            halving=self.selection == "halving")  # fmt: skip
         return best
 
     def _progress(self) -> bool | None:

@@ -20,6 +20,7 @@ from tqdm.auto import tqdm
 
 from .coder import Codec
 from .compressor import Compressor
+from .halving import halving_select
 from .neighbors import loo_accuracies
 from .search import kneighbors
 
@@ -54,7 +55,7 @@ def selection_candidates(n_train: int) -> int:
 def select_setting(X: np.ndarray, y: np.ndarray, candidates, ks, *, n_classes: int,
                    loo_size: int, search: str, distance: str, n_jobs: int | None,
                    random_state: int | None, verbose: bool = False, backend: str = "local",
-                   scheduler=None) -> tuple[tuple, float, list[dict]]:  # fmt: skip
+                   scheduler=None, halving: bool = False) -> tuple[tuple, float, list[dict]]:  # fmt: skip
     """The best (codec, serializer, k) by leave-one-out accuracy on training queries.
 
     Parameters
@@ -85,6 +86,9 @@ def select_setting(X: np.ndarray, y: np.ndarray, candidates, ks, *, n_classes: i
         Where the searches run.
     scheduler : optional
         The Dask scheduler for ``backend="dask"``.
+    halving : bool, default=False
+        Score by successive halving (:func:`.halving.halving_select`): the settings that
+        fall behind stop being scored early.
 
     Returns
     -------
@@ -96,6 +100,13 @@ def select_setting(X: np.ndarray, y: np.ndarray, candidates, ks, *, n_classes: i
         One row per setting and k: codec, serializer, k, loo_accuracy, n_queries,
         candidates, seconds.
     """
+    if halving:
+        m = selection_candidates(len(X)) if search == "auto" else None
+        return halving_select(X, y, candidates, ks, n_classes=n_classes, loo_size=loo_size,
+                              search=search, distance=distance, n_jobs=n_jobs,
+                              random_state=random_state,
+                              m=m if m is not None and m < len(X) - 1 else None,
+                              backend=backend, scheduler=scheduler)  # fmt: skip
     # one draw for every setting: each is scored on a prefix of the same random order, so
     # settings are compared on the same queries (a paired comparison; independent draws
     # per setting let the draw decide between settings a point or two apart)
