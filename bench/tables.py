@@ -296,6 +296,23 @@ def selection_pool() -> None:
                              "k=5": "k=5", "k=7": "k=7"})  # fmt: skip
 
 
+def selection_halving() -> None:
+    """bench/selection_halving.py: the auto choice by successive halving against scoring
+    every setting on every query, with both times."""
+    print(
+        "| dataset | every setting, every query | successive halving | same | seconds | "
+        "halving / full |"
+    )
+    print("|---|---|---|---|---|---|")
+    for r in json.loads((RESULTS / "selection-halving.json").read_text())["results"]:
+        full, half = r["full"], r["halving"]
+        cells = [r["dataset"], f"{full['setting']} ({full['loo_accuracy']:.3f})",
+                 f"{half['setting']} ({half['loo_accuracy']:.3f})",
+                 "yes" if r["same"] else "no",
+                 f"{full['seconds']:.1f} / {half['seconds']:.1f}", f"{r['time_ratio']:.2f}"]  # fmt: skip
+        print("| " + " | ".join(cells) + " |")
+
+
 def noise_mce(panel: str = "quick") -> None:
     run = json.loads((RESULTS / f"noise-{panel}.json").read_text())
     print("| regime | learner | clean accuracy | mCE | relative mCE |")
@@ -316,6 +333,7 @@ TABLES = {
     "filter_downstream_oracle": filter_downstream_oracle,
     "filter_downstream_margin": filter_downstream_margin, "filter_real": filter_real,
     "fullsize": fullsize, "selection_loo": selection_loo, "selection_pool": selection_pool,
+    "selection_halving": selection_halving,
     "noise_mce_quick": noise_mce, "noise_mce_full": lambda: noise_mce("full"),
 }  # fmt: skip
 
