@@ -66,6 +66,76 @@ def row_blocks(n_rows: int, n_cols: int, block_rows: int | None) -> list[slice]:
     return [slice(s, min(s + block_rows, n_rows)) for s in range(0, n_rows, block_rows)]
 
 
+def checked_inputs(X, Y, block_rows, backend) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The checks every search entry point (:func:`pairwise`, :func:`~.search.kneighbors`)
+    makes before any work: the images, their pairing, the block size and the backend.
+
+    Parameters
+    ----------
+    X, Y : array-like or None
+        The query images and the images searched (None: ``X`` itself).
+    block_rows : int or None
+        Rows per block.
+    backend : str
+        ``"local"`` or ``"dask"``.
+
+    Returns
+    -------
+    X, Y : ndarray of uint8
+        Checked; ``Y`` is ``X`` when it was None.
+    same : bool
+        Whether ``Y`` was None.
+    """
+    X = check_images(X, "X")
+    same = Y is None
+    Y = X if same else check_images(Y, "Y")
+    check_pair(X, Y)
+    check_block_rows(block_rows)
+    check_backend(backend)
+    return X, Y, same
+
+
+def map_row_blocks(fn, comp: Compressor, shared: tuple, block_args, n_x: int, n_y: int,
+                   block_rows: int | None, backend: str, scheduler=None):  # fmt: skip
+    """The one row-block engine: ``(rows, fn(comp, *shared, *block_args(rows)))`` for every
+    block of rows of X, computed here in order or on a Dask cluster as tasks finish (the
+    results are identical; :mod:`.distributed` ships ``comp`` and ``shared`` once per worker).
+
+    Parameters
+    ----------
+    fn : callable
+        The block function.
+    comp : Compressor
+        The fitted compressor.
+    shared : tuple
+        Arguments every block shares (the prepared Y, ...).
+    block_args : callable
+        ``rows -> tuple`` of the block's own arguments.
+    n_x, n_y : int
+        Rows of X and Y.
+    block_rows : int or None
+        Rows per block (None: about 32 MB of work per block, or the cluster's share).
+    backend : {"local", "dask"}
+        Where the blocks run.
+    scheduler : optional
+        The Dask scheduler.
+
+    Returns
+    -------
+    iterator of (slice, object)
+    """
+    if backend == "local":
+        return ((rows, fn(comp, *shared, *block_args(rows)))
+                for rows in row_blocks(n_x, n_y, block_rows))  # fmt: skip
+    from .distributed import map_blocks, task_rows
+
+    def make_blocks(n_workers):
+        size = block_rows or task_rows(n_x, n_workers)
+        return [(rows, block_args(rows)) for rows in row_blocks(n_x, n_y, size)]
+
+    return map_blocks(fn, comp, shared, make_blocks, scheduler=scheduler)
+
+
 def progress_bar(total: int, enabled: bool | None, desc: str):
     from tqdm.auto import tqdm
 
@@ -147,12 +217,7 @@ def pairwise(
     >>> D.shape, bool((D == D.T).all())
     ((20, 20), True)
     """
-    X = check_images(X, "X")
-    sym = Y is None
-    Y = X if sym else check_images(Y, "Y")
-    check_pair(X, Y)
-    check_block_rows(block_rows)
-    check_backend(backend)
+    X, Y, sym = checked_inputs(X, Y, block_rows, backend)
     n_x, n_y = len(X), len(Y)
     if out is None:
         need, limit = 4 * n_x * n_y, max_matrix_bytes()
@@ -173,18 +238,9 @@ def pairwise(
     dy = comp.prepare(Y, "Y")
     dx = dy if sym else comp.prepare(X, "X")
     total = n_x * (n_x + 1) // 2 if sym else n_x * n_y
-    if backend == "local":
-        results = ((rows, _distance_block(comp, dy, dx.take(rows), rows.start if sym else None))
-                   for rows in row_blocks(n_x, n_y, block_rows))  # fmt: skip
-    else:
-        from .distributed import map_blocks, task_rows
-
-        def make_blocks(n_workers):
-            size = block_rows or task_rows(n_x, n_workers)
-            return [(rows, (dx.take(rows), rows.start if sym else None))
-                    for rows in row_blocks(n_x, n_y, size)]  # fmt: skip
-
-        results = map_blocks(_distance_block, comp, (dy,), make_blocks, scheduler=scheduler)
+    results = map_row_blocks(_distance_block, comp, (dy,),
+                             lambda rows: (dx.take(rows), rows.start if sym else None),
+                             n_x, n_y, block_rows, backend, scheduler)  # fmt: skip
     with progress_bar(total, progress, f"pairwise {comp.codec.name}") as bar:
         for rows, D in results:
             if sym:  # the upper triangle, row block against columns from its first row on

@@ -21,8 +21,8 @@ from __future__ import annotations
 import numpy as np
 
 from .compressor import Compressor
-from .distance import check_backend, check_pair, progress_bar, row_blocks
-from .validation import check_block_rows, check_exclude, check_images, check_k
+from .distance import checked_inputs, map_row_blocks, progress_bar, row_blocks
+from .validation import check_exclude, check_images, check_k
 
 #: Candidate counts :func:`choose_candidates` tries, smallest first.
 CANDIDATE_GRID: tuple[int, ...] = (10, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1000,
@@ -203,12 +203,7 @@ def kneighbors(
     >>> dist.shape, idx.shape
     ((100, 3), (100, 3))
     """
-    X = check_images(X, "X")
-    loo = Y is None
-    Y = X if loo else check_images(Y, "Y")
-    check_pair(X, Y)
-    check_block_rows(block_rows)
-    check_backend(backend)
+    X, Y, loo = checked_inputs(X, Y, block_rows, backend)
     n_x, n_y = len(X), len(Y)
     exclude = np.arange(n_x) if loo else check_exclude(exclude, n_x, n_y)
     n_avail = n_y - 1 if exclude is not None else n_y
@@ -229,17 +224,8 @@ def kneighbors(
 
     # the first stage orders the candidates of early abandoning, or picks the cascade's
     stage = FirstStage(Y) if comp.codec.early_abandoning or m < n_avail else None
-    if backend == "local":
-        results = ((rows, _search_block(comp, dy, stage, *args(rows)))
-                   for rows in row_blocks(n_x, n_y, block_rows))  # fmt: skip
-    else:
-        from .distributed import map_blocks, task_rows
-
-        def make_blocks(n_workers):
-            size = block_rows or task_rows(n_x, n_workers)
-            return [(rows, args(rows)) for rows in row_blocks(n_x, n_y, size)]
-
-        results = map_blocks(_search_block, comp, (dy, stage), make_blocks, scheduler=scheduler)
+    results = map_row_blocks(_search_block, comp, (dy, stage), args, n_x, n_y, block_rows,
+                             backend, scheduler)  # fmt: skip
     dist = np.empty((n_x, k), np.float32)
     idx = np.empty((n_x, k), np.int64)
     coded = 0
