@@ -1,0 +1,154 @@
+"""Few labels: NPC-LV's few-shot protocol, with the baselines people use, in one run.
+
+    python bench/fewshot.py                                   # mnist-5k and Fashion-MNIST
+    python bench/fewshot.py --datasets mnist-5k --draws 5 --shots 5 10
+
+The protocol of NPC-LV (Jiang et al., NeurIPS 2022; github.com/bazingagin/NPC_LV,
+``main.py --shot N``): N labelled training images per class are drawn at random, and the
+classifier is scored on 1,000 test images; the published numbers are means over draws.
+Here, per draw (seeded by the draw's number):
+
+- ``mnist-5k``: the shots come from the 4,000 training images of
+  ``load("mnist-5k").split(test_size=1000, seed=0)``; the other 1,000 are the test images.
+- ``fashion-mnist``: the official split (Debian's ``dataset-fashion-mnist``); the shots come
+  from the 60,000 training images and 1,000 test images are drawn from the official 10,000.
+
+Rows: L2 pixel kNN, gzip NCD kNN (the published NPC baseline), logistic regression on pixels,
+ncdvision's ``NCDKNNClassifier`` (``auto``: setting and k chosen by leave-one-out on the shots
+alone), and, with the ``[neural]`` extra, the small CNN trained on the shots. Nothing learns
+from the unlabelled training images here; NPC-LV's compressor does (a VAE trained on the
+whole training set without labels). Its published numbers are cited beside the table, not
+rerun. Writes bench/results/fewshot.json (resumable: finished cells are kept) and
+bench/results/fewshot.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+from _common import RESULTS, machine, table, write_json
+
+from ncdvision.datasets import load
+from ncdvision.ncd import NCDKNNClassifier, PixelKNNClassifier
+from ncdvision.ncd.study.learners import PixelLogisticRegression
+from ncdvision.ncd.writers import pyplot, save_png
+
+#: NPC-LV's published accuracy (%), 1,000 test images (Jiang et al. 2022), MNIST and
+#: Fashion-MNIST.
+NPC_LV = {
+    "mnist-5k": {5: 77.6, 10: 84.6, 50: 91.4, 100: 93.6},
+    "fashion-mnist": {5: 74.1, 10: 77.2, 50: 83.2, 100: 84.5},
+}
+TEST_IMAGES = 1000
+
+
+def learners() -> dict:
+    out = {
+        "L2 pixel kNN": lambda: PixelKNNClassifier(),
+        "gzip NCD kNN": lambda: NCDKNNClassifier(codec="gzip", serializer="raw", k="auto"),
+        "logistic regression": lambda: PixelLogisticRegression(),
+        "ncdvision auto": lambda: NCDKNNClassifier(),
+    }
+    try:
+        from ncdvision.neural.cnn import CNNClassifier
+
+        out["small CNN"] = lambda: CNNClassifier(seed=0)
+    except ImportError:
+        print("small CNN: skipped, [neural] is not installed")
+    return out
+
+
+def splits(name: str):
+    """(training pool, test pool) of the protocol."""
+    if name == "mnist-5k":
+        return load("mnist-5k").split(test_size=TEST_IMAGES, seed=0)
+    return load("fashion-mnist").split()
+
+
+def draw(train, test, shots: int, seed: int):
+    """``shots`` training images per class and 1,000 test images, drawn with ``seed``."""
+    rng = np.random.default_rng(seed)
+    idx = np.concatenate([rng.choice(np.flatnonzero(train.labels == c), shots, replace=False)
+                          for c in range(len(train.class_names))])  # fmt: skip
+    tests = np.sort(rng.choice(len(test), min(TEST_IMAGES, len(test)), replace=False))
+    return train.subset(np.sort(idx)), test.subset(tests)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--datasets", nargs="+", default=["mnist-5k", "fashion-mnist"])
+    ap.add_argument("--shots", nargs="+", type=int, default=[5, 10, 50, 100])
+    ap.add_argument("--draws", type=int, default=5)
+    args = ap.parse_args()
+    path = RESULTS / "fewshot.json"
+    cells = json.loads(path.read_text())["cells"] if path.exists() else {}
+    makers = learners()
+    pools = {name: splits(name) for name in args.datasets}
+    for seed in range(args.draws):  # draw by draw: every row has the same draws at any time
+        for name, (train, test) in pools.items():
+            for shots in args.shots:
+                few, tst = draw(train, test, shots, seed)
+                for method, make in makers.items():
+                    key = f"{name}|{shots}|{seed}|{method}"
+                    if key in cells:
+                        continue
+                    t = time.perf_counter()
+                    model = make().fit(few.images, few.labels)
+                    acc = float(np.mean(model.predict(tst.images) == tst.labels))
+                    cells[key] = {"accuracy": acc, "seconds": time.perf_counter() - t}
+                    print(f"{name} {shots} shots draw {seed} {method}: {acc:.3f}", flush=True)
+                    write_json("fewshot", {"machine": machine(), "cells": cells}, partial=True)
+    summary = summarize(cells, args.datasets, args.shots, list(makers))
+    print(table(summary, list(summary[0])))
+    write_json("fewshot", {"machine": machine(), "cells": cells, "summary": summary,
+                           "npc_lv_published": NPC_LV})  # fmt: skip
+    plot(summary)
+
+
+def summarize(cells: dict, datasets, shots, methods) -> list[dict]:
+    rows = []
+    for name in datasets:
+        for n in shots:
+            row = {"dataset": name, "shots": n}
+            for m in methods:
+                accs = [c["accuracy"] for k, c in cells.items()
+                        if k.startswith(f"{name}|{n}|") and k.endswith(f"|{m}")]  # fmt: skip
+                if accs:
+                    row[m] = (
+                        f"{np.mean(accs):.3f} ± {np.std(accs, ddof=1) if len(accs) > 1 else 0:.3f}"
+                    )
+                    row[f"{m} draws"] = len(accs)
+            row["NPC-LV (published)"] = (
+                f"{NPC_LV[name][n] / 100:.3f}" if n in NPC_LV.get(name, {}) else ""
+            )
+            rows.append(row)
+    return rows
+
+
+def plot(summary: list[dict]) -> None:
+    plt = pyplot()
+    names = sorted({r["dataset"] for r in summary})
+    fig, axes = plt.subplots(1, len(names), figsize=(5.5 * len(names), 4), squeeze=False)
+    for ax, name in zip(axes[0], names, strict=True):
+        rows = [r for r in summary if r["dataset"] == name]
+        shots = [r["shots"] for r in rows]
+        methods = [k for k in rows[0] if not k.endswith("draws") and k not in ("dataset", "shots")]
+        for i, m in enumerate(methods):
+            ys = [float(r[m].split(" ")[0]) if r.get(m) else np.nan for r in rows]
+            style = "k--" if m.startswith("NPC-LV") else None
+            ax.plot(shots, ys, style or f"C{i}-", marker="o", label=m)
+        ax.set_xscale("log")
+        ax.set_xticks(shots, [str(s) for s in shots])
+        ax.set_xlabel("labelled images per class")
+        ax.set_ylabel("test accuracy (1,000 images)")
+        ax.set_title(name)
+        ax.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=7)
+    save_png(fig, RESULTS / "fewshot.png")
+
+
+if __name__ == "__main__":
+    main()
