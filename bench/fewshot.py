@@ -82,11 +82,16 @@ def main() -> None:
     ap.add_argument("--datasets", nargs="+", default=["mnist-5k", "fashion-mnist"])
     ap.add_argument("--shots", nargs="+", type=int, default=[5, 10, 50, 100])
     ap.add_argument("--draws", type=int, default=5)
+    ap.add_argument("--report", action="store_true",
+                    help="only write the summary and figure from the cells computed so far")  # fmt: skip
     args = ap.parse_args()
-    path = RESULTS / "fewshot.json"
-    cells = json.loads(path.read_text())["cells"] if path.exists() else {}
+    cells = {}
+    for path in (RESULTS / "fewshot.partial.json", RESULTS / "fewshot.json"):
+        if path.exists():
+            cells = json.loads(path.read_text())["cells"]
+            break
     makers = learners()
-    pools = {name: splits(name) for name in args.datasets}
+    pools = {} if args.report else {name: splits(name) for name in args.datasets}
     for seed in range(args.draws):  # draw by draw: every row has the same draws at any time
         for name, (train, test) in pools.items():
             for shots in args.shots:

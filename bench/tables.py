@@ -313,6 +313,19 @@ def selection_halving() -> None:
         print("| " + " | ".join(cells) + " |")
 
 
+def fewshot() -> None:
+    """bench/fewshot.py: accuracy (mean ± sd over draws) against labelled images per class,
+    with NPC-LV's published numbers."""
+    rows = json.loads((RESULTS / "fewshot.json").read_text())["summary"]
+    methods = [k for k in rows[0] if not k.endswith(" draws") and k not in ("dataset", "shots")]
+    print("| dataset | shots | " + " | ".join(methods) + " |")
+    print("|---|---|" + "---|" * len(methods))
+    for r in rows:
+        print(
+            f"| {r['dataset']} | {r['shots']} | " + " | ".join(r.get(m, "") for m in methods) + " |"
+        )
+
+
 def noise_mce(panel: str = "quick") -> None:
     run = json.loads((RESULTS / f"noise-{panel}.json").read_text())
     print("| regime | learner | clean accuracy | mCE | relative mCE |")
@@ -333,7 +346,7 @@ TABLES = {
     "filter_downstream_oracle": filter_downstream_oracle,
     "filter_downstream_margin": filter_downstream_margin, "filter_real": filter_real,
     "fullsize": fullsize, "selection_loo": selection_loo, "selection_pool": selection_pool,
-    "selection_halving": selection_halving,
+    "selection_halving": selection_halving, "fewshot": fewshot,
     "noise_mce_quick": noise_mce, "noise_mce_full": lambda: noise_mce("full"),
 }  # fmt: skip
 
