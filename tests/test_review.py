@@ -162,13 +162,29 @@ def test_keyboard_decisions_export_and_apply_in_a_real_browser(report, browser, 
     assert rows[0]["file"] not in written and rows[1]["file"] in written
     relabelled = f"{load(data).class_names[3]}/"
     assert any(w.startswith(relabelled) and w.endswith(Path(rows[2]["file"]).name) for w in written)
-    # decisions persist in the browser: a reload shows them again
+    # decisions persist in the browser: a reload shows them again (the page restores them
+    # after it has drawn the cards, so the state is awaited, up to 10 s)
     browser.refresh()
     first = browser.find_elements(By.CSS_SELECTOR, ".card")[0]
-    assert first.find_element(By.CSS_SELECTOR, ".state").text == "remove"
+    assert shows(browser, first, "remove")
     body = browser.find_element(By.TAG_NAME, "body")
     body.send_keys(Keys.ARROW_DOWN, "u")
-    assert first.find_element(By.CSS_SELECTOR, ".state").text == "undecided"
+    assert shows(browser, first, "undecided")
+
+
+def shows(browser, card, state: str) -> bool:
+    """Whether ``card`` shows ``state`` within 10 s."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        WebDriverWait(browser, 10).until(
+            lambda _: card.find_element(By.CSS_SELECTOR, ".state").text == state
+        )
+        return True
+    except TimeoutException:
+        return False
 
 
 def test_a_flat_folder_is_an_unlabelled_dataset_everywhere_images_suffice(tmp_path, capsys):

@@ -62,7 +62,7 @@ class Context:
     table: dict = field(default_factory=dict)
     #: Choices made (codec, candidates, computed thresholds); rules add theirs.
     settings: dict = field(default_factory=dict)
-    _neighbors: dict | None = None
+    _neighbors: dict | None = field(default=None, init=False, repr=False)
 
     @property
     def images(self) -> np.ndarray:
@@ -78,6 +78,11 @@ class Context:
     def n_classes(self) -> int:
         """Number of classes."""
         return len(self.dataset.class_names)
+
+    @property
+    def neighbors_found(self) -> dict | None:
+        """The neighbors when a rule asked for them (:meth:`neighbors`), else None."""
+        return self._neighbors
 
     def neighbors(self) -> dict:
         """Each image's ``label_k`` leave-one-out neighbors under the chosen distance.

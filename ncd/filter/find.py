@@ -203,6 +203,6 @@ def find_issues(
     flags: dict[str, np.ndarray] = {}
     for rule in rules:
         flags.update(rule().find(ctx))
-    nb = ctx._neighbors
+    nb = ctx.neighbors_found
     return IssueReport(ctx.table, flags, ctx.settings,
                        None if nb is None else (nb["dist"], nb["idx"]), ctx.cache.key)  # fmt: skip
