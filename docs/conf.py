@@ -21,6 +21,7 @@ def _constants() -> list[str]:
     out = []
     for mod in (
         "ncdvision.ncd",
+        "ncdvision.ncd.filter",
         "ncdvision.datasets",
         "ncdvision.datasets.synthetic",
         "ncdvision.neural.coding",
@@ -104,11 +105,11 @@ def _write_api_pages() -> None:
         return "\n".join(lines + [f"   {e}" for e in entries] + [""])
 
     pages = {
-        "index": "API reference\n=============\n\n.. toctree::\n\n   ncd\n   datasets\n   neural\n"
+        "index": "API reference\n=============\n\n.. toctree::\n\n   ncd\n   filter\n   datasets\n   neural\n"
     }
-    for mod in ("ncdvision.ncd", "ncdvision.datasets"):
+    for mod in ("ncdvision.ncd", "ncdvision.ncd.filter", "ncdvision.datasets"):
         names = sorted(importlib.import_module(mod).__all__, key=str.lower)
-        pages[mod.split(".")[1]] = page(
+        pages[mod.split(".")[-1]] = page(
             f"``{mod}``", f"Every name in ``{mod}.__all__``.", mod, names
         )
     neural = ["pixelcnn", "coding", "lossless", "entropy", "bottleneck", "features", "cnn", "train"]

@@ -33,7 +33,8 @@ def read_decisions(path: str | os.PathLike, dataset, files=None) -> tuple[np.nda
 
     Parameters
     ----------
-    path : path of the CSV
+    path : str or path-like
+        The ``decisions.csv`` exported from ``review.html`` (``index,file,decision,label``).
     dataset : Dataset
         The dataset the decisions were made on.
     files : list of str, optional

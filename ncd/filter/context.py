@@ -44,6 +44,10 @@ class Context:
         Seed of the neighbor search's random choices.
     progress : bool or None
         Progress bars.
+    table : dict of str to ndarray, optional
+        Score columns, one row per image; rules add theirs.
+    settings : dict, optional
+        Choices made (codec, candidates, computed thresholds); rules add theirs.
     """
 
     dataset: object
@@ -58,9 +62,7 @@ class Context:
     n_jobs: int | None = -1
     seed: int = 0
     progress: bool | None = None
-    #: Score columns, one row per image; rules add theirs.
     table: dict = field(default_factory=dict)
-    #: Choices made (codec, candidates, computed thresholds); rules add theirs.
     settings: dict = field(default_factory=dict)
     _neighbors: dict | None = field(default=None, init=False, repr=False)
 

@@ -25,19 +25,26 @@ ISSUE_KINDS = ("label", "junk", "duplicate")
 class IssueReport:
     """What :func:`find_issues` found.
 
-    ``table`` has one entry per column, one row per image (``index``, ``label``, the scores,
-    ``suggested``, ``dup_group``, ``duplicate_of``, ``leak_of``); ``flags`` one boolean array
-    per reason of the rules that ran, in the registry's order; ``settings`` the choices made (codec,
-    candidates, thresholds).
+    Parameters
+    ----------
+    table : dict of str to ndarray
+        One entry per column, one row per image (``index``, ``label``, the scores,
+        ``suggested``, ``dup_group``, ``duplicate_of``, ``leak_of``).
+    flags : dict of str to ndarray of bool
+        One array per reason of the rules that ran, in the registry's order.
+    settings : dict, optional
+        The choices made (codec, candidates, thresholds).
+    neighbors : tuple of ndarray, optional
+        ``(distances, indices)`` of each image's leave-one-out label neighbors, (n, label_k)
+        each, when a rule read them: why an image was flagged, for the review page.
+    data_hash : str, default=""
+        A content hash of the images and labels the report was made from.
     """
 
     table: dict[str, np.ndarray]
     flags: dict[str, np.ndarray]
     settings: dict = field(default_factory=dict)
-    #: (distances, indices) of each image's leave-one-out label neighbors, (n, label_k) each,
-    #: when the label or junk check ran: why an image was flagged, for the review page
     neighbors: tuple[np.ndarray, np.ndarray] | None = None
-    #: a content hash of the images and labels the report was made from
     data_hash: str = ""
 
     @property
@@ -49,15 +56,30 @@ class IssueReport:
         return out
 
     def keep(self, relabel: bool = False) -> np.ndarray:
-        """The images a filtered copy keeps: the unflagged ones, and with ``relabel`` also
-        those flagged for their label alone (kept under the suggested label)."""
+        """The images a filtered copy keeps.
+
+        Parameters
+        ----------
+        relabel : bool, default=False
+            Also keep the images flagged for their label alone (under the suggested label).
+
+        Returns
+        -------
+        ndarray of bool, shape (n,)
+        """
         if not relabel:
             return ~self.flagged
         others = [f for r, f in self.flags.items() if r != "label"]
         return ~np.logical_or.reduce(others) if others else np.ones(len(self.flagged), bool)
 
     def reasons(self) -> list[str]:
-        """``;``-joined reasons per image (empty for a clean one)."""
+        """The reasons of each image.
+
+        Returns
+        -------
+        list of str
+            ``;``-joined reasons per image (empty for a clean one).
+        """
         names = list(self.flags)
         return [";".join(r for r in names if self.flags[r][i]) for i in range(len(self.flagged))]
 
@@ -66,6 +88,18 @@ class IssueReport:
 
         On real labels these are mostly the pairs of classes a set confuses (shirt and
         T-shirt in Fashion-MNIST): a reason to look before removing, not proof of errors.
+
+        Parameters
+        ----------
+        class_names : sequence of str, optional
+            Names for the classes (default: their indices).
+        top : int, default=10
+            Pairs returned.
+
+        Returns
+        -------
+        list of tuple
+            ``(given, suggested, count)``.
         """
         if "label" not in self.flags:
             return []

@@ -41,6 +41,41 @@ def filter_dataset(
     Kept image files are copies (``link=True``: hard links, which share edits with the input).
     ``review.html`` in ``out`` shows every flag with its evidence; its exported decisions go to
     :func:`~.apply.apply_decisions` (``ncdvision filter apply``).
+
+    Parameters
+    ----------
+    source : str or path-like
+        A built-in dataset's name or a path (ImageFolder, .npz, IDX, CIFAR).
+    out : str or path-like
+        The report folder.
+    issues : sequence of str, default=ISSUE_KINDS
+        Registered filter rules to run.
+    against : str or path-like, optional
+        A second set (e.g. the test images) to flag leaks into.
+    dry_run : bool, default=False
+        Write the report only.
+    relabel : bool, default=False
+        Keep images flagged for their label alone, under the suggested label.
+    codec : str, default="auto"
+        The distance of the label neighbors.
+    method : {"knn", "cleanlab"}, default="knn"
+        How label issues are flagged.
+    thresholds : Thresholds, optional
+        Every rule's thresholds.
+    n_jobs : int or None, default=-1
+        Threads.
+    progress : bool, optional
+        Progress bars.
+    max_removed : float, default=0.5
+        The largest share of images the filtered dataset may lose.
+    link : bool, default=False
+        Hard-link kept files instead of copying them.
+
+    Returns
+    -------
+    dict
+        ``summary`` (what ``summary.json`` holds), ``written`` (paths) and ``report``
+        (the :class:`~.find.IssueReport`).
     """
     if isinstance(max_removed, bool) or not 0 <= max_removed <= 1:
         raise ValueError(f"max_removed must be a fraction in 0..1, got {max_removed!r}")

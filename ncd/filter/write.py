@@ -158,10 +158,38 @@ def write_report(out, report: IssueReport, dataset, *, files=None, root=None,
                  dry_run: bool = False, relabel: bool = False, against=None,
                  source=None, link: bool = False) -> dict:  # fmt: skip
     """Write ``issues.csv``, ``summary.json``, ``gallery-<reason>.png``, ``pairs-duplicate.png``
-    and ``pairs-leak.png`` (``against``: the images leaks refer to), ``review.html`` with its
-    ``thumbs/`` (:mod:`.review`) and (unless ``dry_run``) the filtered dataset into ``out``;
-    returns ``{"paths": ..., "summary": ...}``. ``source``, the input's name or path, goes
-    into ``summary.json`` with the data's content hash, for ``ncdvision filter apply``."""
+    and ``pairs-leak.png``, ``review.html`` with its ``thumbs/`` (:mod:`.review`) and (unless
+    ``dry_run``) the filtered dataset into ``out``.
+
+    Parameters
+    ----------
+    out : str or path-like
+        The folder to write into.
+    report : IssueReport
+        What :func:`~.find.find_issues` found.
+    dataset : Dataset
+        The dataset it was found in.
+    files : list of str, optional
+        Each image's file (ImageFolder inputs), under ``root``.
+    root : path-like, optional
+        The input folder.
+    dry_run : bool, default=False
+        Write the report only.
+    relabel : bool, default=False
+        Keep images flagged for their label alone, under the suggested label.
+    against : ndarray, optional
+        The images leaks refer to.
+    source : str or path-like, optional
+        The input's name or path, written into ``summary.json`` with the data's content hash
+        for ``ncdvision filter apply``.
+    link : bool, default=False
+        Hard-link kept files instead of copying them.
+
+    Returns
+    -------
+    dict
+        ``{"paths": ..., "summary": ...}``.
+    """
     if relabel and "label" not in report.flags:
         raise ValueError("relabel needs the label check (issues including 'label')")
     out = Path(out)
