@@ -172,7 +172,8 @@ def _verdicts(preds, fits, analysis, concat) -> list[dict]:
         for learner in sorted({f["learner"] for f in fits}):
             err = [next(f["error_at_max"] for f in fits if f["dataset"] == d
                         and f["learner"] == learner) for d in ladder]  # fmt: skip
-            ok_c, ok_e = bool(np.all(np.diff(bpp) > 0)), bool(np.all(np.diff(err) >= 0))
+            # strictly: equal errors (a tie) are no support for "learns better"
+            ok_c, ok_e = bool(np.all(np.diff(bpp) > 0)), bool(np.all(np.diff(err) > 0))
             out.append({"claim": "clean data is more compressible and learns better than noisy",
                         "learner": learner, "verdict": "supported" if ok_c and ok_e else
                         ("partly (compression only)" if ok_c else "contradicted"),
