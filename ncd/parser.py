@@ -11,7 +11,7 @@ import argparse
 from importlib.metadata import PackageNotFoundError, version
 
 from .cliargs import fraction, int_at_least, k_or_auto, n_jobs
-from .filter.rules import RULES, threshold_fields
+from .filter.rules import RULES, is_integral, threshold_fields
 from .plugins import Registry
 
 #: Command groups of other packages: ``register(subparsers)`` functions (the ``[neural]``
@@ -61,7 +61,7 @@ def _threshold_options(parser) -> None:
     group = parser.add_argument_group("thresholds (defaults: each rule's)")
     for f in threshold_fields():
         meta = f.metadata
-        integral = "int" in str(f.type) and "float" not in str(f.type)
+        integral = is_integral(f)
         default = meta["none"] if f.default is None else f"{f.default:g}"
         group.add_argument(meta["flag"] or "--" + f.name.replace("_", "-"), dest=f"th_{f.name}",
                            type=int_at_least(meta["range"][0]) if integral else float,

@@ -76,12 +76,17 @@ class RuleThresholds:
             check_threshold(f, getattr(self, f.name))
 
 
+def is_integral(f) -> bool:
+    """Whether threshold field ``f`` holds an integer (``int`` or ``int | None``)."""
+    return "int" in str(f.type) and "float" not in str(f.type)
+
+
 def check_threshold(f, v) -> None:
     """Refuse value ``v`` of threshold field ``f`` outside its range, naming both."""
     if v is None and f.default is None:
         return
     lo, hi = f.metadata["range"]
-    integral = "int" in str(f.type) and "float" not in str(f.type)  # int, "int | None"
+    integral = is_integral(f)
     ok = isinstance(v, (int, np.integer) if integral else (int, float, np.number))
     ok = ok and not isinstance(v, bool) and bool(np.isfinite(v))
     below = f.metadata["below"]
