@@ -37,6 +37,34 @@ def _cell(lk: str, draw: dict, margin: float, seed: int) -> str:
     return cell_key(lk, draw, f"margin<{margin:+.2f}", seed)
 
 
+def summarize(cells: dict, draws: dict, seeds: list, margins: list, n_test: int) -> list:
+    """One row per learner with all its cells here (from this run or an earlier one): its
+    noisy and clean accuracy, and at each margin what was flagged and the share won back."""
+    summary = []
+    conds = ["noisy", "clean", *(f"margin<{m:+.2f}" for m in margins)]
+    for lk in NAMES:  # every learner with all its cells here, from this run or an earlier one
+        keys = {c: [cell_key(lk, draws[str(s)], c, s) for s in seeds] for c in conds}
+        if not all(k in cells for ks in keys.values() for k in ks):
+            continue
+        correct = {c: np.stack([bits_correct(cells[k]["bits"], n_test) for k in ks])
+                   for c, ks in keys.items()}  # fmt: skip
+        share = recovered_share(correct)
+        rows = []
+        for m in margins:
+            c = f"margin<{m:+.2f}"
+            got = [cells[_cell(lk, draws[str(s)], m, s)] for s in seeds]
+            rows.append({"margin": m, "default": m == LABEL_MARGIN,
+                         "flagged": float(np.mean([g["flagged"] for g in got])),
+                         "precision": float(np.mean([g["precision"] for g in got])),
+                         "recall": float(np.mean([g["recall"] for g in got])),
+                         "accuracy": share["accuracy"][c], "share": share["share"][c],
+                         "share_ci": share["share_ci"][c]})  # fmt: skip
+        summary.append({"learner": NAMES[lk], "noisy": share["accuracy"]["noisy"],
+                        "clean": share["accuracy"]["clean"], "cost": share["cost"],
+                        "margins": rows})  # fmt: skip
+    return summary
+
+
 def run_dataset(name, seeds, learners, margins, cache) -> dict:
     part = RESULTS / f"downstream-margins-{name}.partial.json"
     done = RESULTS / f"downstream-margins-{name}.json"
@@ -84,28 +112,7 @@ def run_dataset(name, seeds, learners, margins, cache) -> dict:
                 acc = bits_correct(cells[key]["bits"], len(test)).mean()
                 print(f"{name} seed {seed} {NAMES[lk]:<14} {key.split('|')[2]:<14} {acc:.4f}",
                       flush=True)  # fmt: skip
-    summary = []
-    conds = ["noisy", "clean", *(f"margin<{m:+.2f}" for m in margins)]
-    for lk in NAMES:  # every learner with all its cells here, from this run or an earlier one
-        keys = {c: [cell_key(lk, draws[str(s)], c, s) for s in seeds] for c in conds}
-        if not all(k in cells for ks in keys.values() for k in ks):
-            continue
-        correct = {c: np.stack([bits_correct(cells[k]["bits"], len(test)) for k in ks])
-                   for c, ks in keys.items()}  # fmt: skip
-        share = recovered_share(correct)
-        rows = []
-        for m in margins:
-            c = f"margin<{m:+.2f}"
-            got = [cells[_cell(lk, draws[str(s)], m, s)] for s in seeds]
-            rows.append({"margin": m, "default": m == LABEL_MARGIN,
-                         "flagged": float(np.mean([g["flagged"] for g in got])),
-                         "precision": float(np.mean([g["precision"] for g in got])),
-                         "recall": float(np.mean([g["recall"] for g in got])),
-                         "accuracy": share["accuracy"][c], "share": share["share"][c],
-                         "share_ci": share["share_ci"][c]})  # fmt: skip
-        summary.append({"learner": NAMES[lk], "noisy": share["accuracy"]["noisy"],
-                        "clean": share["accuracy"]["clean"], "cost": share["cost"],
-                        "margins": rows})  # fmt: skip
+    summary = summarize(cells, draws, seeds, margins, len(test))
     return {"machine": machine(), "dataset": name, "noise": f"symmetric {NOISE:.0%}",
             "seeds": seeds, "n_test": len(test), "seconds": time.perf_counter() - t0,
             "summary": summary, "cells": cells}  # fmt: skip

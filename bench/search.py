@@ -120,6 +120,56 @@ def dask_rows(n_test: int) -> None:
     print(f"wrote {write_json('search-dask', {'machine': machine(), 'k': K, 'rows': rows})}")
 
 
+def setting_rows(ser: str, train, q, yq, reference_commit: str | None) -> tuple:
+    """One serializer's rows: the full matrix, exact search with and without its early
+    abandoning order, and the cascade, each checked against the full matrix's neighbors."""
+    pairs = len(q) * len(train)
+    rows = []
+    codec = "ctx-ref-learned"
+    comp = Compressor(codec, ser).fit(train.images, train.labels)
+    dy = comp.prepare(train.images)
+    kneighbors(q[:2], train.images[:20], K, compressor=comp)  # compile
+    ref = reference(reference_commit, codec, ser, len(q)) if reference_commit else None
+    t = time.perf_counter()
+    full_idx = top_k(pairwise(q, train.images, compressor=comp), K)[1]
+    t_full = time.perf_counter() - t
+    stats = {}
+    kw = {"compressor": comp, "prepared_y": dy}
+    (_, exact), t_exact = timed(kneighbors, q, train.images, K, stats=stats, **kw)
+    assert np.array_equal(exact, full_idx), "early abandoning changed the neighbors"
+    raster_stats = {}
+    (_, raster), t_raster = timed(raster_only, q, train.images, K, stats=raster_stats, **kw)
+    assert np.array_equal(raster, full_idx), "early abandoning changed the neighbors"
+    (m, recalls), t_choose = timed(choose_candidates, comp, train.images, K, prepared=dy)
+    (_, casc), t_casc = timed(kneighbors, q, train.images, K, candidates=m, **kw)
+    recall = float(
+        np.mean([len(np.intersect1d(a, b)) / K for a, b in zip(exact, casc, strict=True)])
+    )
+    acc = {name: float(np.mean(vote(train.labels[i], 10) == yq))
+           for name, i in (("exact", exact), ("cascade", casc))}  # fmt: skip
+    base = {"setting": f"{codec}/{ser}", "n_test": len(q), "n_train": len(train)}
+    if ref is not None:
+        rows.append({**base, "method": f"full matrix + top k ({reference_commit})",
+                     "seconds": ref["seconds"], "pairs_per_s": pairs / ref["seconds"],
+                     "same_neighbours": ref["idx"] == full_idx.tolist()})  # fmt: skip
+    t_ref = ref["seconds"] if ref is not None else t_full
+    rows += [
+        {**base, "method": "full matrix + top k (today)", "seconds": t_full,
+         "pairs_per_s": pairs / t_full, "x_reference": t_ref / t_full},
+        {**base, "method": "exact kneighbors (early abandoning)", "seconds": t_exact,
+         "pairs_per_s": pairs / t_exact, "x_reference": t_ref / t_exact,
+         "coded_fraction": stats["coded_fraction"], "accuracy": acc["exact"],
+         "same_neighbours": True},
+        {**base, "method": "exact kneighbors, raster order only", "seconds": t_raster,
+         "pairs_per_s": pairs / t_raster, "x_reference": t_ref / t_raster,
+         "coded_fraction": raster_stats["coded_fraction"], "same_neighbours": True},
+        {**base, "method": f"cascade M={m} (chosen in {t_choose:.0f} s)", "seconds": t_casc,
+         "pairs_per_s": pairs / t_casc, "x_reference": t_ref / t_casc,
+         "recall_at_k": recall, "train_recall": recalls.get(m), "accuracy": acc["cascade"]},
+    ]  # fmt: skip
+    return comp, rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -134,54 +184,14 @@ def main() -> None:
         return dask_rows(args.n_test)
     train, test = load("mnist-5k").split(test_size=1000, seed=0)
     q, yq = test.images[: args.n_test], test.labels[: args.n_test]
-    pairs = len(q) * len(train)
     rows = []
     for ser in args.settings:
-        codec = "ctx-ref-learned"
-        comp = Compressor(codec, ser).fit(train.images, train.labels)
-        dy = comp.prepare(train.images)
-        kneighbors(q[:2], train.images[:20], K, compressor=comp)  # compile
-        ref = reference(args.reference, codec, ser, len(q)) if args.reference else None
-        t = time.perf_counter()
-        full_idx = top_k(pairwise(q, train.images, compressor=comp), K)[1]
-        t_full = time.perf_counter() - t
-        stats = {}
-        kw = {"compressor": comp, "prepared_y": dy}
-        (_, exact), t_exact = timed(kneighbors, q, train.images, K, stats=stats, **kw)
-        assert np.array_equal(exact, full_idx), "early abandoning changed the neighbors"
-        raster_stats = {}
-        (_, raster), t_raster = timed(raster_only, q, train.images, K, stats=raster_stats, **kw)
-        assert np.array_equal(raster, full_idx), "early abandoning changed the neighbors"
-        (m, recalls), t_choose = timed(choose_candidates, comp, train.images, K, prepared=dy)
-        (_, casc), t_casc = timed(kneighbors, q, train.images, K, candidates=m, **kw)
-        recall = float(
-            np.mean([len(np.intersect1d(a, b)) / K for a, b in zip(exact, casc, strict=True)])
-        )
-        acc = {name: float(np.mean(vote(train.labels[i], 10) == yq))
-               for name, i in (("exact", exact), ("cascade", casc))}  # fmt: skip
-        base = {"setting": f"{codec}/{ser}", "n_test": len(q), "n_train": len(train)}
-        if ref is not None:
-            rows.append({**base, "method": f"full matrix + top k ({args.reference})",
-                         "seconds": ref["seconds"], "pairs_per_s": pairs / ref["seconds"],
-                         "same_neighbours": ref["idx"] == full_idx.tolist()})  # fmt: skip
-        t_ref = ref["seconds"] if ref is not None else t_full
-        rows += [
-            {**base, "method": "full matrix + top k (today)", "seconds": t_full,
-             "pairs_per_s": pairs / t_full, "x_reference": t_ref / t_full},
-            {**base, "method": "exact kneighbors (early abandoning)", "seconds": t_exact,
-             "pairs_per_s": pairs / t_exact, "x_reference": t_ref / t_exact,
-             "coded_fraction": stats["coded_fraction"], "accuracy": acc["exact"],
-             "same_neighbours": True},
-            {**base, "method": "exact kneighbors, raster order only", "seconds": t_raster,
-             "pairs_per_s": pairs / t_raster, "x_reference": t_ref / t_raster,
-             "coded_fraction": raster_stats["coded_fraction"], "same_neighbours": True},
-            {**base, "method": f"cascade M={m} (chosen in {t_choose:.0f} s)", "seconds": t_casc,
-             "pairs_per_s": pairs / t_casc, "x_reference": t_ref / t_casc,
-             "recall_at_k": recall, "train_recall": recalls.get(m), "accuracy": acc["cascade"]},
-        ]  # fmt: skip
-        print(table(rows[-5:], ["setting", "method", "seconds", "pairs_per_s", "x_reference",
-                                "recall_at_k", "accuracy"]), flush=True)  # fmt: skip
+        comp, got = setting_rows(ser, train, q, yq, args.reference)
+        rows += got
+        print(table(got, ["setting", "method", "seconds", "pairs_per_s", "x_reference",
+                          "recall_at_k", "accuracy"]), flush=True)  # fmt: skip
         if args.dask and ser == args.settings[0]:
+            base = {k: got[0][k] for k in ("setting", "n_test", "n_train")}
             rows += dask_comparison(comp, q, train.images, base)
     cols = ["setting", "method", "n_test", "seconds", "pairs_per_s", "x_reference",
             "coded_fraction", "recall_at_k", "accuracy", "x_local", "same_neighbours"]  # fmt: skip
