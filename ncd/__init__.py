@@ -13,6 +13,7 @@ from .distance import MAX_MATRIX_BYTES, pairwise, pairwise_naive
 from .formulas import DISTANCES
 from .image_codecs import ImageCodec
 from .knn import NCDKNNClassifier, PixelKNNClassifier
+from .propagation import NCDLabelSpreading
 from .search import choose_candidates, kneighbors, top_k
 from .serialize import Serializer, get_serializer, otsu_threshold
 from .validation import check_images, check_X_y
@@ -27,6 +28,7 @@ __all__ = [
     "ContextCoder",
     "ImageCodec",
     "NCDKNNClassifier",
+    "NCDLabelSpreading",
     "PixelKNNClassifier",
     "RefContextCoder",
     "Serializer",

@@ -33,7 +33,7 @@ class Codec(ABC):
     implement :meth:`prepare` and :meth:`joint_block`. Constructor parameters are stored as
     attributes of the same name: that is what :meth:`get_config` reads (scikit-learn's
     ``get_params`` convention). ``suffix_param`` names the parameter a ``"id:N"`` suffix sets;
-    None refuses a suffix. ``learned`` coders need :meth:`fit` with labels before use.
+    None refuses a suffix. ``learned`` coders need :meth:`fit` (with or without labels) before use.
     """
 
     codec_id: ClassVar[str] = ""
@@ -70,7 +70,8 @@ class Codec(ABC):
         levels : int
             Number of symbol levels (2 for binary images).
         labels : array-like of shape (n_images,), optional
-            Class labels; required by the ``learned`` coders, which learn from same-class pairs.
+            Class labels. A ``learned`` coder learns from same-class pairs when given them,
+            and from each image's nearest neighbors without them.
 
         Returns
         -------

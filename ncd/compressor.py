@@ -49,15 +49,21 @@ class Compressor:
         self._dist = get_distance(distance)
         self.n_jobs = n_jobs_count(n_jobs)
 
-    def fit(self, images: np.ndarray, labels=None) -> Compressor:
-        """Fit the serializer (and a learned coder's prior counts, which need ``labels``).
+    def fit(self, images: np.ndarray, labels=None, unlabeled=None) -> Compressor:
+        """Fit the serializer, and a learned coder's prior counts.
 
         Parameters
         ----------
         images : uint8 array (N, H, W[, C])
-            The reference (training) images.
+            The reference (training) images, or any unlabelled images of the same kind.
         labels : array of int, optional
-            Needed by a learned coder (``ctx-ref-learned``).
+            Their labels. A learned coder (``ctx-ref-learned``) learns its conditional prior
+            from same-class pairs when given them, and from each image's nearest neighbors
+            when not (:mod:`ncdvision.ncd.context.pairs`).
+        unlabeled : uint8 array (M, H, W[, C]), optional
+            More images of the same kind without labels (an unlabelled pool). Given, the
+            learned prior comes from ``images`` and these together and reads no label at all;
+            the serializer is still fitted on ``images`` alone.
 
         Returns
         -------
@@ -67,11 +73,12 @@ class Compressor:
         X = check_images(images, "reference images")
         self.serializer.fit(X)
         if self.codec.learned:
-            if labels is None:
-                raise ValueError(
-                    f"codec {self.codec.name!r} learns from labelled training images: pass "
-                    "labels (NCDKNNClassifier does), or use 'ctx-ref'"
-                )
+            if unlabeled is not None:
+                pool = check_images(unlabeled, "unlabeled images")
+                if pool.shape[1:] != X.shape[1:]:
+                    raise ValueError(f"unlabeled images are {pool.shape[1:]}, but the images "
+                                     f"are {X.shape[1:]}")  # fmt: skip
+                X, labels = np.concatenate([X, pool]), None
             set_threads(self.n_jobs)
             self.codec.fit(self.serializer.transform(X), self.serializer.levels, labels)
         return self

@@ -35,7 +35,8 @@ def _budget(comp: Compressor, n: int, loo_size: int) -> int:
 class _Contender:
     """One setting: its fitted compressor and its neighbors on a prefix of the queries."""
 
-    def __init__(self, rank: int, codec, ser, X, y, order, loo_size, distance, n_jobs):
+    def __init__(self, rank: int, codec, ser, X, y, order, loo_size, distance, n_jobs,
+                 unlabeled=None):  # fmt: skip
         self.rank, self.codec, self.ser = rank, codec, ser
         self.comp = Compressor(codec, ser, distance, n_jobs)
         self.budget = _budget(self.comp, len(X), loo_size)
@@ -43,7 +44,7 @@ class _Contender:
         fit_rows = (np.setdiff1d(np.arange(len(X)), order[: self.budget])
                     if self.comp.codec.learned else slice(None))  # fmt: skip
         t = time.perf_counter()
-        self.comp.fit(X[fit_rows], y[fit_rows])
+        self.comp.fit(X[fit_rows], y[fit_rows], unlabeled=unlabeled)
         self.seconds = time.perf_counter() - t
         self.idx = np.empty((0, 0), np.int64)
         self.name = self.comp.codec.name if isinstance(codec, (dict, Codec)) else codec
@@ -69,7 +70,7 @@ class _Contender:
 def halving_select(X: np.ndarray, y: np.ndarray, candidates, ks, *, n_classes: int,
                    loo_size: int, search: str, distance: str, n_jobs: int | None,
                    random_state: int | None, m: int | None, backend: str = "local",
-                   scheduler=None) -> tuple[tuple, float, list[dict]]:  # fmt: skip
+                   scheduler=None, unlabeled=None) -> tuple[tuple, float, list[dict]]:  # fmt: skip
     """The best (codec, serializer, k) by successive halving of leave-one-out scoring.
 
     Parameters
@@ -100,6 +101,9 @@ def halving_select(X: np.ndarray, y: np.ndarray, candidates, ks, *, n_classes: i
         Where the searches run.
     scheduler : optional
         The Dask scheduler for ``backend="dask"``.
+    unlabeled : ndarray of uint8, optional
+        An unlabelled pool for a learned coder's prior, as in
+        :func:`~.selection.select_setting`.
 
     Returns
     -------
@@ -113,7 +117,7 @@ def halving_select(X: np.ndarray, y: np.ndarray, candidates, ks, *, n_classes: i
     """
     order = np.random.default_rng(random_state).permutation(len(X))
     k_max = max(ks)
-    alive = [_Contender(i, c, s, X, y, order, loo_size, distance, n_jobs)
+    alive = [_Contender(i, c, s, X, y, order, loo_size, distance, n_jobs, unlabeled)
              for i, (c, s) in enumerate(candidates)]  # fmt: skip
     alive = [c for c in alive if c.budget > 0]
     if not alive:
@@ -151,8 +155,28 @@ def _decided(lead, second) -> bool:
     """Whether the leader is ahead of the runner-up by more than the standard error of their
     paired per-query difference (on the queries both were scored on)."""
     n = min(len(lead[4]), len(second[4]))
-    diff = lead[4][:n].astype(float) - second[4][:n].astype(float)
+    return leads(lead[4][:n], second[4][:n])
+
+
+def leads(right_a: np.ndarray, right_b: np.ndarray, z: float = 1.0) -> bool:
+    """Whether setting a beats setting b by more than ``z`` standard errors of their paired
+    per-query difference.
+
+    Parameters
+    ----------
+    right_a, right_b : ndarray of bool, shape (n_queries,)
+        Whether each setting's vote was right on the same queries, in the same order.
+    z : float, default=1.0
+        Standard errors the lead must exceed.
+
+    Returns
+    -------
+    bool
+        False with fewer than two queries.
+    """
+    n = len(right_a)
     if n < 2:
         return False
+    diff = right_a.astype(float) - right_b.astype(float)
     se = diff.std(ddof=1) / np.sqrt(n)
-    return bool(diff.mean() > se)
+    return bool(diff.mean() > z * se)

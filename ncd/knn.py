@@ -155,7 +155,7 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         self.verbose = verbose
         self.selection = selection
 
-    def fit(self, X, y) -> NCDKNNClassifier:
+    def fit(self, X, y, X_unlabeled=None) -> NCDKNNClassifier:
         """Choose the setting and k by leave-one-out on ``X`` (where ``"auto"``), fit the
         serializer and a learned prior, and prepare the training images.
 
@@ -165,6 +165,11 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
             The images.
         y : array of shape (N,)
             Class labels of any type scikit-learn accepts.
+        X_unlabeled : array of uint8 images, shape (M, H, W) or (M, H, W, C), optional
+            Images of the same kind without labels (an unlabelled pool). A learned coder
+            (``ctx-ref-learned``) then learns its prior from ``X`` and these together without
+            reading any label: each image coded given its nearest neighbors
+            (:mod:`ncdvision.ncd.context.pairs`). They are never neighbors that vote.
 
         Returns
         -------
@@ -173,6 +178,9 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         """
         validate_params(self, self._constraints)
         X, self.classes_, y_enc = check_X_y(X, y)
+        pool = None if X_unlabeled is None else check_images(X_unlabeled, "X_unlabeled")
+        if pool is not None and pool.shape[1:] != X.shape[1:]:
+            raise ValueError(f"X_unlabeled images are {pool.shape[1:]}, X's are {X.shape[1:]}")
         if self.k != "auto" and self.k > len(X):
             raise ValueError(f"k={self.k} is larger than the training set ({len(X)} images)")
         self._X, self._y = X, y_enc
@@ -188,24 +196,24 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         ks = AUTO_K if self.k == "auto" else (int(self.k),)
         self.selection_, self.loo_accuracy_ = [], None
         if len(candidates) > 1 or len(ks) > 1:
-            best = self._select(X, y_enc, candidates)
+            best = self._select(X, y_enc, candidates, pool)
         else:
             best = (candidates[0][0], candidates[0][1], ks[0])
         self.codec_, self.serializer_, self.k_ = best
         self.compressor_ = Compressor(
             self.codec_, self.serializer_, self.distance, self.n_jobs
-        ).fit(X, y_enc)
+        ).fit(X, y_enc, unlabeled=pool)
         self._prepared = self.compressor_.prepare(X, "training images")
         self._cascades: dict[int, tuple[int | None, dict[int, float]]] = {}
         return self
 
-    def _select(self, X, y, candidates):
+    def _select(self, X, y, candidates, pool):
         best, self.loo_accuracy_, self.selection_ = select_setting(
-            X, y, candidates, candidate_ks(self.k, len(X) - 1), n_classes=len(self.classes_),
+            X, y, candidates, candidate_ks(self.k, len(X) - 1, labels=y), n_classes=len(self.classes_),
             loo_size=self.loo_size, search=self.search, distance=self.distance,
             n_jobs=self.n_jobs, random_state=self.random_state, verbose=self.verbose,
             backend=self.backend, scheduler=self.scheduler,
-            halving=self.selection == "halving")  # fmt: skip
+            halving=self.selection == "halving", unlabeled=pool)  # fmt: skip
         return best
 
     def _progress(self) -> bool | None:

@@ -84,13 +84,22 @@ def best_k(accuracies: dict[int, float]) -> int:
     return max(accuracies, key=lambda k: (accuracies[k], -k))
 
 
-def candidate_ks(k, n_available: int, what: str = "training images") -> list[int]:
+def candidate_ks(k, n_available: int, what: str = "training images",
+                 labels: np.ndarray | None = None) -> list[int]:  # fmt: skip
     """The k values to score: :data:`AUTO_K` within ``n_available`` for ``"auto"``, else
-    ``[k]``, refused with the numbers when there are not that many neighbors."""
+    ``[k]``, refused with the numbers when there are not that many neighbors.
+
+    With ``labels``, ``"auto"`` keeps only k below the median class size (always 1): a
+    leave-one-out query of a class of m images has only m - 1 classmates, so with 5 images
+    per class k = 5 or 7 is scored on votes the test images never see.
+    """
     if k == "auto":
         ks = [c for c in AUTO_K if c <= n_available]
         if not ks:
             raise ValueError(f"leave-one-out k selection needs at least 2 {what}")
+        if labels is not None:
+            typical = float(np.median(np.unique(labels, return_counts=True)[1]))
+            ks = [c for c in ks if c < typical] or [1]
         return ks
     if k > n_available:
         raise ValueError(
@@ -115,7 +124,7 @@ class VectorKNN:
 
     def fit(self, F: np.ndarray, y: np.ndarray, n_classes: int) -> VectorKNN:
         self.y_, self.n_classes_ = y, n_classes
-        ks = candidate_ks(self.k, len(F) - 1) if self.k == "auto" else [int(self.k)]
+        ks = candidate_ks(self.k, len(F) - 1, labels=y) if self.k == "auto" else [int(self.k)]
         if self.k != "auto" and self.k > len(F):
             raise ValueError(f"k={self.k} is larger than the training set ({len(F)} points)")
         self.nn_ = NearestNeighbors(metric=self.metric).fit(F)

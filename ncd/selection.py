@@ -20,8 +20,8 @@ from tqdm.auto import tqdm
 
 from .coder import Codec
 from .compressor import Compressor
-from .halving import halving_select
-from .neighbors import loo_accuracies
+from .halving import halving_select, leads
+from .neighbors import vote
 from .search import kneighbors
 
 #: (codec, serializer) pairs that ``codec="auto"`` chooses among.
@@ -33,6 +33,9 @@ AUTO_CANDIDATES: tuple[tuple[str, str], ...] = (
     ("zlib", "raw"),
     ("bz2", "raw"),
 )
+
+#: Standard errors by which a setting must beat the one preferred to it (:func:`preferred`).
+LEAD_SE = 2.0
 
 #: Candidates per query (nearest in pixel space) when ``search="auto"`` scores the settings:
 #: at least this many, and one in :data:`SELECTION_SHARE` of the training set on large sets.
@@ -55,7 +58,8 @@ def selection_candidates(n_train: int) -> int:
 def select_setting(X: np.ndarray, y: np.ndarray, candidates, ks, *, n_classes: int,
                    loo_size: int, search: str, distance: str, n_jobs: int | None,
                    random_state: int | None, verbose: bool = False, backend: str = "local",
-                   scheduler=None, halving: bool = False) -> tuple[tuple, float, list[dict]]:  # fmt: skip
+                   scheduler=None, halving: bool = False,
+                   unlabeled: np.ndarray | None = None) -> tuple[tuple, float, list[dict]]:  # fmt: skip
     """The best (codec, serializer, k) by leave-one-out accuracy on training queries.
 
     Parameters
@@ -89,6 +93,9 @@ def select_setting(X: np.ndarray, y: np.ndarray, candidates, ks, *, n_classes: i
     halving : bool, default=False
         Score by successive halving (:func:`.halving.halving_select`): the settings that
         fall behind stop being scored early.
+    unlabeled : ndarray of uint8, optional
+        An unlabelled pool: a learned coder's prior then comes from it and the non-query
+        training images, without labels (:meth:`Compressor.fit`).
 
     Returns
     -------
@@ -106,12 +113,13 @@ def select_setting(X: np.ndarray, y: np.ndarray, candidates, ks, *, n_classes: i
                               search=search, distance=distance, n_jobs=n_jobs,
                               random_state=random_state,
                               m=m if m is not None and m < len(X) - 1 else None,
-                              backend=backend, scheduler=scheduler)  # fmt: skip
+                              backend=backend, scheduler=scheduler,
+                              unlabeled=unlabeled)  # fmt: skip
     # one draw for every setting: each is scored on a prefix of the same random order, so
     # settings are compared on the same queries (a paired comparison; independent draws
     # per setting let the draw decide between settings a point or two apart)
     order = np.random.default_rng(random_state).permutation(len(X))
-    best, best_acc, rows = None, -1.0, []
+    rows, scored = [], []
     steps = tqdm(candidates, desc="auto: scoring settings by leave-one-out", unit="setting",
                  disable=not verbose, leave=False)  # fmt: skip
     for codec, ser in steps:
@@ -127,7 +135,7 @@ def select_setting(X: np.ndarray, y: np.ndarray, candidates, ks, *, n_classes: i
         q = np.sort(order[:n_q])
         t = time.perf_counter()
         fit_rows = np.setdiff1d(np.arange(len(X)), q) if learned else slice(None)
-        comp.fit(X[fit_rows], y[fit_rows])
+        comp.fit(X[fit_rows], y[fit_rows], unlabeled=unlabeled)
         m = selection_candidates(len(X)) if search == "auto" else None
         m = m if m is not None and m < len(X) - 1 else None
         _, idx = kneighbors(X[q], X, k=max(ks), compressor=comp, exclude=q, candidates=m,
@@ -135,11 +143,46 @@ def select_setting(X: np.ndarray, y: np.ndarray, candidates, ks, *, n_classes: i
                             scheduler=scheduler)  # fmt: skip
         secs = time.perf_counter() - t
         name = comp.codec.name if isinstance(codec, (dict, Codec)) else codec
-        for k, acc in loo_accuracies(idx, y, y[q], ks, n_classes).items():
-            rows.append({"codec": name, "serializer": str(ser), "k": k, "loo_accuracy": acc,
-                         "n_queries": int(n_q), "candidates": m, "seconds": secs})  # fmt: skip
-            if acc > best_acc:
-                best, best_acc = (codec, ser, k), acc
-    if best is None:
+        for k in ks:
+            right = vote(y[idx[:, :k]], n_classes) == y[q]
+            rows.append({"codec": name, "serializer": str(ser), "k": k,
+                         "loo_accuracy": float(right.mean()), "n_queries": int(n_q),
+                         "candidates": m, "seconds": secs})  # fmt: skip
+            scored.append(((codec, ser, k), q, right))
+    if not scored:
         raise ValueError(f"{len(X)} training images are too few for leave-one-out selection")
+    best, best_acc = preferred(scored)
     return best, best_acc, rows
+
+
+def preferred(scored: list) -> tuple[tuple, float]:
+    """The setting chosen from leave-one-out results, in order of preference.
+
+    A setting replaces the one chosen so far only when it leads it by more than
+    :data:`LEAD_SE` standard errors of their paired per-query difference
+    (:func:`.halving.leads`, on the queries both were scored on). With thousands of queries
+    that is under a point, so the best score wins unless it is a near tie; with few labels
+    (5 images per class give a learned coder 25 leave-one-out queries) it is ten points or
+    more, and the first candidate of :data:`AUTO_CANDIDATES`, with the smallest k, stays
+    chosen unless another setting is clearly better. Among two dozen (setting, k) rows one
+    is likely to lead by a single standard error by chance, hence two.
+
+    Parameters
+    ----------
+    scored : list of (setting, queries, right)
+        In order of preference: the setting, the sorted query indices it was scored on, and
+        whether its vote was right on each.
+
+    Returns
+    -------
+    setting : tuple
+        The chosen setting.
+    accuracy : float
+        Its leave-one-out accuracy.
+    """
+    best, q_best, r_best = scored[0]
+    for setting, q, right in scored[1:]:
+        _, i_new, i_best = np.intersect1d(q, q_best, assume_unique=True, return_indices=True)
+        if leads(right[i_new], r_best[i_best], LEAD_SE):
+            best, q_best, r_best = setting, q, right
+    return best, float(r_best.mean())

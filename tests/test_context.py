@@ -156,17 +156,13 @@ def test_learned_prior_round_trips_and_shortens_same_class_codes():
     assert learned.encode(x, same, 2)[1] < 0.7 * fresh.encode(x, same, 2)[1]
 
 
-def test_learned_coder_needs_labels_and_a_fit():
+def test_learned_coder_needs_a_fit_and_matching_labels():
     sym, labels = _binary_digits(20)
     coder = get_codec("ctx-ref-learned")
     with pytest.raises(RuntimeError, match="fit"):
         coder.prepare(sym, 2)
-    with pytest.raises(ValueError, match="labels are required"):
-        coder.fit(sym, 2)
-    from ncdvision.ncd import Compressor
-
-    with pytest.raises(ValueError, match="pass labels"):
-        Compressor("ctx-ref-learned", "binary").fit(sym)
+    with pytest.raises(ValueError, match="20 images but 19 labels"):
+        coder.fit(sym, 2, labels[1:])
     with pytest.raises(ValueError, match="for binary images"):
         coder.fit(sym, 4, labels)
 

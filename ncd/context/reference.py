@@ -19,6 +19,7 @@ from ..formulas import DISTANCES
 from ..runtime import set_threads
 from .base import ContextCodec, ContextData, count_symbols, index_dtype
 from .kernels import CAP, cond_rows, log2_table
+from .pairs import neighbor_pairs, same_class_pairs
 from .templates import TEMPLATES, as_offsets, as_planes, unplane
 from .topk import ACTIVE_MAX, active_words, activity, ref_kneighbors, zero_tails
 
@@ -41,15 +42,16 @@ class RefContextCoder(ContextCodec):
     family : str, optional
         Template family; ``ctx-ref-learned`` uses ``wide``.
     learned : bool
-        True (``ctx-ref-learned``): the counts of both models start from statistics of the
-        training set instead of zero, so :meth:`fit` with labels is required. The unconditional
-        model starts from the counts of all training images, the conditional one from those of
-        coding training images given a random *same-class* training image as reference (a
-        model of how an image differs from a related one, not of any class). Counts are scaled
-        so no context's total exceeds ``strength``; coding then adapts as usual, and the
-        arithmetic coder uses the same prior, so lengths stay real.
+        True (``ctx-ref-learned``): the counts of both models start from statistics of
+        training images instead of zero, so :meth:`fit` is required. The unconditional model
+        starts from the counts of all training images, the conditional one from those of
+        coding training images given related training images as references: random other
+        images of the same class when labels are given, else each image's nearest neighbors
+        (a model of how an image differs from a related one, not of any class). Counts are
+        scaled so no context's total exceeds ``strength``; coding then adapts as usual, and
+        the arithmetic coder uses the same prior, so lengths stay real.
     strength, pairs_per_image, seed : int
-        Prior cap per context, same-class references per training image, and their seed.
+        Prior cap per context, references per training image, and the seed of their draw.
     active_first : bool, default=True
         Whether the exact top-k search (:meth:`kneighbors_block`) codes the pixels where a
         query and a candidate differ first, with a bound that abandons the candidate early,
@@ -105,10 +107,12 @@ class RefContextCoder(ContextCodec):
         return t
 
     def fit(self, symbols: np.ndarray, levels: int, labels=None) -> RefContextCoder:
-        """Learn the prior counts from training symbol images and their labels.
+        """Learn the prior counts from training symbol images, with or without labels.
 
-        A no-op unless ``learned``. Each image is coded given ``pairs_per_image`` random other
-        images of its class as references (seeded).
+        A no-op unless ``learned``. The unconditional prior counts every image. For the
+        conditional one each image is coded given ``pairs_per_image`` references: random other
+        images of its class when ``labels`` are given, else its nearest neighbors among the
+        training images (:mod:`.pairs`; no label is read, so an unlabelled pool can teach it).
 
         Parameters
         ----------
@@ -116,8 +120,8 @@ class RefContextCoder(ContextCodec):
             Training symbol images, each value below ``levels``.
         levels : int
             Number of symbol levels.
-        labels : array-like of shape (n_images,)
-            Class labels; required when ``learned``.
+        labels : array-like of shape (n_images,), optional
+            Class labels; None learns the label-free prior.
 
         Returns
         -------
@@ -126,42 +130,26 @@ class RefContextCoder(ContextCodec):
         """
         if not self.learned:
             return self
-        if labels is None:
-            raise ValueError(
-                f"{self.name} learns from same-class training pairs: labels are required"
-            )
-        labels = np.asarray(labels)
-        if len(labels) != len(symbols):
-            raise ValueError(f"{len(symbols)} images but {len(labels)} labels")
+        if labels is not None:
+            labels = np.asarray(labels)
+            if len(labels) != len(symbols):
+                raise ValueError(f"{len(symbols)} images but {len(labels)} labels")
         self._priors = {}
         planes, uncond = self._uncond_indices(symbols, levels)
         causal, ref, mult = self._ref_indices(planes, levels)
         t = self.templates(levels)
-        every = np.arange(len(labels))
+        every = np.arange(len(planes))
         raw_u = count_symbols(planes, uncond, 0, uncond, every, every, levels,
                        self._n_ctx(levels, t["uncond"]))  # fmt: skip
-        refs, cods = self._same_class_pairs(labels)
+        if labels is None:
+            refs, cods = neighbor_pairs(planes, self.pairs_per_image, self.seed)
+        else:
+            refs, cods = same_class_pairs(labels, self.pairs_per_image, self.seed)
         raw_c = count_symbols(planes, ref, mult, causal, refs, cods, levels,
                        self._n_ctx(levels, t["causal"], t["ref"]))  # fmt: skip
         self._set_prior("uncond", raw_u, levels, self.strength)
         self._set_prior("cond", raw_c, levels, self.strength)
         return self
-
-    def _same_class_pairs(self, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(reference, coded) index pairs: each image with random other members of its class."""
-        rng = np.random.default_rng(self.seed)
-        refs, cods = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-        for cls in np.unique(labels):
-            members = np.flatnonzero(labels == cls)
-            if len(members) < 2:
-                continue
-            cod = np.repeat(members, self.pairs_per_image)
-            # a random *other* member: shift by 1..m-1 positions within the class
-            pos = np.searchsorted(members, cod)
-            off = rng.integers(1, len(members), len(cod))
-            refs.append(members[(pos + off) % len(members)])
-            cods.append(cod)
-        return np.concatenate(refs), np.concatenate(cods)
 
     def _ref_indices(self, planes: np.ndarray, levels: int):
         """Causal and reference context indices of symbol planes, and the reference's
