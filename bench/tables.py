@@ -314,16 +314,25 @@ def selection_halving() -> None:
 
 
 def fewshot() -> None:
-    """bench/fewshot.py: accuracy (mean ± sd over draws) against labelled images per class,
-    with NPC-LV's published numbers."""
-    rows = json.loads((RESULTS / "fewshot.json").read_text())["summary"]
+    """bench/fewshot.py: accuracy (mean ± sd over draws) at each count of labelled images per
+    class, one table per dataset, with NPC-LV's published numbers, and the mean seconds a
+    method took per draw (fit and 1,000 predictions, all four counts together)."""
+    run = json.loads((RESULTS / "fewshot.json").read_text())
+    rows, cells = run["summary"], run["cells"]
     methods = [k for k in rows[0] if not k.endswith(" draws") and k not in ("dataset", "shots")]
-    print("| dataset | shots | " + " | ".join(methods) + " |")
-    print("|---|---|" + "---|" * len(methods))
-    for r in rows:
-        print(
-            f"| {r['dataset']} | {r['shots']} | " + " | ".join(r.get(m, "") for m in methods) + " |"
-        )
+    for i, name in enumerate(dict.fromkeys(r["dataset"] for r in rows)):
+        mine = [r for r in rows if r["dataset"] == name]
+        if i:
+            print()
+        print(f"**{name}**\n")
+        print("| method | " + " | ".join(f"{r['shots']} shots" for r in mine) + " | s per draw |")
+        print("|---|" + "---|" * (len(mine) + 1))
+        for m in methods:
+            secs = [c["seconds"] for k, c in cells.items()
+                    if k.startswith(f"{name}|") and k.endswith(f"|{m}")]  # fmt: skip
+            draws = max((r.get(f"{m} draws", 0) for r in mine), default=0)
+            per_draw = f"{sum(secs) / draws:.0f}" if secs and draws else ""
+            print(f"| {m} | " + " | ".join(r.get(m, "") for r in mine) + f" | {per_draw} |")
 
 
 def noise_mce(panel: str = "quick") -> None:

@@ -62,8 +62,8 @@ class Compressor:
             when not (:mod:`ncdvision.ncd.context.pairs`).
         unlabeled : uint8 array (M, H, W[, C]), optional
             More images of the same kind without labels (an unlabelled pool). Given, the
-            learned prior comes from ``images`` and these together and reads no label at all;
-            the serializer is still fitted on ``images`` alone.
+            learned prior comes from ``images`` and these together, one copy of each, and reads
+            no label at all; the serializer is still fitted on ``images`` alone.
 
         Returns
         -------
@@ -78,7 +78,9 @@ class Compressor:
                 if pool.shape[1:] != X.shape[1:]:
                     raise ValueError(f"unlabeled images are {pool.shape[1:]}, but the images "
                                      f"are {X.shape[1:]}")  # fmt: skip
-                X, labels = np.concatenate([X, pool]), None
+                # one copy of each image: a pool that holds the labelled images too (or
+                # repeats) would otherwise pair images with their own copies
+                X, labels = np.unique(np.concatenate([X, pool]), axis=0), None
             set_threads(self.n_jobs)
             self.codec.fit(self.serializer.transform(X), self.serializer.levels, labels)
         return self
