@@ -34,8 +34,11 @@ AUTO_CANDIDATES: tuple[tuple[str, str], ...] = (
     ("bz2", "raw"),
 )
 
-#: Standard errors by which a setting must beat the one preferred to it (:func:`preferred`).
-LEAD_SE = 2.0
+#: Standard errors by which a setting must beat the one preferred to it (:func:`preferred`):
+#: 0, the better score on the shared queries wins. Two standard errors keep the noise of 25
+#: few-shot queries from choosing, but on digits (648 queries) they turn k = 3 into k = 1
+#: and change the filter's outlier seeds, so the default keeps the plain comparison.
+LEAD_SE = 0.0
 
 #: Candidates per query (nearest in pixel space) when ``search="auto"`` scores the settings:
 #: at least this many, and one in :data:`SELECTION_SHARE` of the training set on large sets.
@@ -155,23 +158,20 @@ def select_setting(X: np.ndarray, y: np.ndarray, candidates, ks, *, n_classes: i
     return best, best_acc, rows
 
 
-def preferred(scored: list) -> tuple[tuple, float]:
+def preferred(scored: list, z: float = LEAD_SE) -> tuple[tuple, float]:
     """The setting chosen from leave-one-out results, in order of preference.
 
-    A setting replaces the one chosen so far only when it leads it by more than
-    :data:`LEAD_SE` standard errors of their paired per-query difference
-    (:func:`.halving.leads`, on the queries both were scored on). With thousands of queries
-    that is under a point, so the best score wins unless it is a near tie; with few labels
-    (5 images per class give a learned coder 25 leave-one-out queries) it is ten points or
-    more, and the first candidate of :data:`AUTO_CANDIDATES`, with the smallest k, stays
-    chosen unless another setting is clearly better. Among two dozen (setting, k) rows one
-    is likely to lead by a single standard error by chance, hence two.
+    A setting replaces the one chosen so far only when it leads it by more than ``z``
+    standard errors of their paired per-query difference (:func:`.halving.leads`, on the
+    queries both were scored on); ties go to the earlier setting and the smaller k.
 
     Parameters
     ----------
     scored : list of (setting, queries, right)
         In order of preference: the setting, the sorted query indices it was scored on, and
         whether its vote was right on each.
+    z : float, default=LEAD_SE
+        The lead needed, in standard errors.
 
     Returns
     -------
@@ -183,6 +183,6 @@ def preferred(scored: list) -> tuple[tuple, float]:
     best, q_best, r_best = scored[0]
     for setting, q, right in scored[1:]:
         _, i_new, i_best = np.intersect1d(q, q_best, assume_unique=True, return_indices=True)
-        if leads(right[i_new], r_best[i_best], LEAD_SE):
+        if leads(right[i_new], r_best[i_best], z):
             best, q_best, r_best = setting, q, right
     return best, float(r_best.mean())

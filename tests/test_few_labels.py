@@ -92,10 +92,11 @@ def test_a_lead_within_two_standard_errors_keeps_the_preferred_setting():
     close = first.copy()
     close[15:17] = True  # two more right of 25: noise at this size
     clear = np.r_[np.ones(24, bool), False]
-    assert preferred([("first", q, first), ("close", q, close)])[0] == "first"
-    assert preferred([("first", q, first), ("clear", q, clear)]) == ("clear", 0.96)
+    assert preferred([("first", q, first), ("close", q, close)], z=2)[0] == "first"
+    assert preferred([("first", q, first), ("close", q, close)], z=0)[0] == "close"
+    assert preferred([("first", q, first), ("clear", q, clear)], z=2) == ("clear", 0.96)
     # compared only on the queries both were scored on
-    assert preferred([("first", q, first), ("clear", q[:5], clear[:5])])[0] == "first"
+    assert preferred([("first", q, first), ("clear", q[:5], clear[:5])], z=2)[0] == "first"
 
 
 def test_label_spreading_over_the_pool_beats_the_shots_alone():
