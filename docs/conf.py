@@ -112,7 +112,8 @@ def _write_api_pages() -> None:
         pages[mod.split(".")[-1]] = page(
             f"``{mod}``", f"Every name in ``{mod}.__all__``.", mod, names
         )
-    neural = ["pixelcnn", "coding", "lossless", "entropy", "bottleneck", "features", "cnn", "train"]
+    neural = ["pixelcnn", "coding", "lossless", "refcodec", "entropy", "bottleneck", "features",
+              "cnn", "train"]  # fmt: skip
     pages["neural"] = page(
         "``ncdvision.neural``",
         "Needs the ``[neural]`` extra.",

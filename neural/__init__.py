@@ -3,6 +3,8 @@
 - :mod:`.pixelcnn` -- a gated PixelCNN over 8-bit or binarized pixels (the model only);
 - :mod:`.coding` -- real entropy coding of images with it (``constriction``'s range coder):
   bits per dimension from the likelihood and from the actual code, bit-exact decoding;
+- :mod:`.refcodec` -- ``pixelcnn-ref``, a conditional PixelCNN as an NCD codec,
+  C(x y) = C(x) + C(y | x), learned from unlabelled image pairs (NPC-LV's idea);
 - :mod:`.bottleneck` -- a lossy autoencoder with a learned factorized entropy model
   (Balle et al. 2017), its latents coded with the same range coder;
 - :mod:`.features` -- kNN on learned-compressor latents, the classifier interface of the NCD

@@ -9,11 +9,16 @@ Bit-exact decoding needs the decoder's probabilities to equal the encoder's. The
 ever looks at already-decoded pixels, but a convolution algorithm that mixes neighboring
 outputs (Winograd) could round differently when the not-yet-decoded pixels differ, so coding
 runs with oneDNN off (plain im2col + GEMM: each output is a fixed-order dot product over its
-receptive field) and with the same batch size on both sides (stored in the header).
+receptive field), with the same batch size on both sides (stored in the header), and in
+float64 on a copy of the model. In float32 the CPU kernels still gave a conditional 28x28
+model's probabilities that moved by about 1e-7 with the not-yet-decoded pixels, enough to
+break decoding of a 50-image stream; in float64 they did not move. Lengths for distances
+(:func:`likelihood_bits`) stay in float32.
 """
 
 from __future__ import annotations
 
+import copy
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -99,9 +104,29 @@ def _exact():
             yield
 
 
-def _probabilities(model, batch: torch.Tensor) -> np.ndarray:
+def _coding_copy(model):
+    """The model in float64, as both sides of the coder use it."""
+    return copy.deepcopy(model).double().eval()
+
+
+def _probabilities(model, batch: torch.Tensor, ref: torch.Tensor | None = None) -> np.ndarray:
     """(N, H*W, L) float64 probabilities from one forward pass."""
-    return model.probabilities(batch).flatten(2).transpose(1, 2).numpy()
+    return model.probabilities(batch, ref).flatten(2).transpose(1, 2).numpy()
+
+
+def _references(model, references, shape: tuple[int, ...]) -> np.ndarray | None:
+    """Check reference images against the images they go with: one per image, same size."""
+    if references is None:
+        return None
+    references = check_symbols(references, model.levels)
+    if references.shape != tuple(shape):
+        raise ValueError(f"references must match the images' shape {tuple(shape)}, "
+                         f"got {references.shape}")  # fmt: skip
+    return references
+
+
+def _ref_batch(references, s: int, e: int) -> torch.Tensor | None:
+    return None if references is None else torch.from_numpy(references[s:e])
 
 
 def check_symbols(images: np.ndarray, levels: int) -> np.ndarray:
@@ -136,7 +161,8 @@ def check_symbols(images: np.ndarray, levels: int) -> np.ndarray:
     return images
 
 
-def encode(model, images: np.ndarray, batch_size: int = 256) -> Code:
+def encode(model, images: np.ndarray, batch_size: int = 256,
+           references: np.ndarray | None = None) -> Code:  # fmt: skip
     """Range-code images with an autoregressive model.
 
     Parameters
@@ -147,6 +173,9 @@ def encode(model, images: np.ndarray, batch_size: int = 256) -> Code:
         The images.
     batch_size : int, default=256
         Images per forward pass; stored in the header, since decoding must use the same.
+    references : ndarray of uint8, shape (N, H, W), optional
+        One reference image per image, for a model with ``reference=True``: codes each
+        image given its reference, C(y | x). The decoder needs the same references.
 
     Returns
     -------
@@ -155,14 +184,15 @@ def encode(model, images: np.ndarray, batch_size: int = 256) -> Code:
     """
     images = check_symbols(images, model.levels)
     n, h, w = images.shape
-    model.eval()
+    references = _references(model, references, images.shape)
+    model = _coding_copy(model)
     enc = constriction.stream.queue.RangeEncoder()
     cat = constriction.stream.model.Categorical(perfect=False)
     ideal = 0.0
     with _exact():
         for s in range(0, n, batch_size):
             x = images[s : s + batch_size]
-            p = _probabilities(model, torch.from_numpy(x))  # (B, P, L)
+            p = _probabilities(model, torch.from_numpy(x), _ref_batch(references, s, s + len(x)))
             sym = x.reshape(len(x), -1).astype(np.int32)
             ideal -= float(np.log2(np.take_along_axis(p, sym[..., None], 2)).sum())
             # pixel-major order within the batch
@@ -173,7 +203,7 @@ def encode(model, images: np.ndarray, batch_size: int = 256) -> Code:
     return Code(pack((n, h, w, batch_size), enc.get_compressed()), ideal)
 
 
-def decode(model, words: np.ndarray) -> np.ndarray:
+def decode(model, words: np.ndarray, references: np.ndarray | None = None) -> np.ndarray:
     """Decode images coded by :func:`encode` with the same model.
 
     Parameters
@@ -182,6 +212,8 @@ def decode(model, words: np.ndarray) -> np.ndarray:
         The model that coded them.
     words : ndarray of uint32
         ``Code.words``.
+    references : ndarray of uint8, shape (N, H, W), optional
+        The references the images were coded with.
 
     Returns
     -------
@@ -189,22 +221,25 @@ def decode(model, words: np.ndarray) -> np.ndarray:
         The images, bit-exact.
     """
     (n, h, w, batch_size), stream = unpack(words)
+    references = _references(model, references, (n, h, w))
     dec = constriction.stream.queue.RangeDecoder(stream)
     cat = constriction.stream.model.Categorical(perfect=False)
     out = np.zeros((n, h, w), np.uint8)
-    model.eval()
+    model = _coding_copy(model)
     with _exact():
         for s in range(0, n, batch_size):
             x = torch.zeros((min(batch_size, n - s), h, w), dtype=torch.uint8)
+            ref = _ref_batch(references, s, s + len(x))
             for pos in range(h * w):
                 y, xx = divmod(pos, w)
-                p = np.ascontiguousarray(_probabilities(model, x)[:, pos, :])
+                p = np.ascontiguousarray(_probabilities(model, x, ref)[:, pos, :])
                 x[:, y, xx] = torch.from_numpy(dec.decode(cat, p).astype(np.uint8))
             out[s : s + len(x)] = x.numpy()
     return out
 
 
-def likelihood_bits(model, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
+def likelihood_bits(model, images: np.ndarray, batch_size: int = 256,
+                    references: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
     """-log2 p(x) of each image under the model, without coding.
 
     Parameters
@@ -215,6 +250,8 @@ def likelihood_bits(model, images: np.ndarray, batch_size: int = 256) -> np.ndar
         The images.
     batch_size : int, default=256
         Images per forward pass.
+    references : ndarray of uint8, shape (N, H, W), optional
+        One reference per image (``reference=True`` models): gives C(y | x).
 
     Returns
     -------
@@ -222,11 +259,12 @@ def likelihood_bits(model, images: np.ndarray, batch_size: int = 256) -> np.ndar
         Bits per image.
     """
     images = check_symbols(images, model.levels)
+    references = _references(model, references, images.shape)
     model.eval()
     out = []
     with torch.no_grad():
         for s in range(0, len(images), batch_size):
-            out.append(
-                model.nll_bits(torch.from_numpy(images[s : s + batch_size])).double().numpy()
-            )
+            x = torch.from_numpy(images[s : s + batch_size])
+            ref = _ref_batch(references, s, s + batch_size)
+            out.append(model.nll_bits(x, ref).double().numpy())
     return np.concatenate(out) if out else np.zeros(0)
