@@ -99,6 +99,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
         skip_bad=args.skip_bad,
         color=args.color,
         n_jobs=args.n_jobs,
+        transductive=args.transductive,
     )
     from .output import is_stream
 
@@ -109,6 +110,9 @@ def cmd_baseline(args: argparse.Namespace) -> int:
         f"(images resized to {res['image_size'][0]}x{res['image_size'][1]})",
         file=msg,
     )
+    if res["transductive"]:
+        _say(f"transductive: the learned prior also read the {res['n_test']} test images' "
+             "pixels (no labels)", file=msg)  # fmt: skip
     if s["loo_accuracy"] is not None:
         _say(f"training leave-one-out accuracy (estimate): {s['loo_accuracy']:.3f}", file=msg)
     for path, why in res["skipped"]:

@@ -212,12 +212,15 @@ def baseline(
     skip_bad=False,
     color="auto",
     n_jobs=-1,
+    transductive=False,
 ) -> dict:
     """ImageFolder training set + flat test folder -> ``id,label`` submission CSV.
 
     ``out="-"`` writes the CSV to standard output. Test ids are the file stems and must be
     unique; files of the test folder that are not read (hidden, other suffixes, folders) are
-    returned under ``ignored``.
+    returned under ``ignored``. ``transductive=True`` lets a learned coder's prior learn from
+    the test images' pixels as well (``fit(..., X_unlabeled=X_test)``; they have no labels to
+    read); off by default, since a submission is then a function of the whole test set.
     """
     from ncdvision.datasets import DatasetError, read_images, scan_folder
     from ncdvision.datasets.files import load_image_folder
@@ -234,8 +237,9 @@ def baseline(
         test_paths, color="gray" if gray else "rgb", resize=(h, w), skip_bad=skip_bad
     )
     ids = _test_ids(kept)
+    pool = {"X_unlabeled": X_test} if transductive else {}
     clf = NCDKNNClassifier(codec=codec, k=k, n_jobs=n_jobs, verbose=True).fit(
-        train.images, train.labels
+        train.images, train.labels, **pool
     )
     pred = clf.predict(X_test)
     names = np.asarray(train.class_names)
@@ -246,6 +250,7 @@ def baseline(
         "n_train": len(train),
         "n_test": len(kept),
         "image_size": (h, w),
+        "transductive": bool(transductive),
         "skipped": [(str(p), why) for p, why in bad],
         "ignored": [(str(p), why) for p, why in ignored] + train.provenance["ignored"],
         "out": str(out),

@@ -172,6 +172,9 @@ def _baseline_command(sub, commands) -> None:
     b.add_argument("--skip-bad", action="store_true", help="skip unreadable test images (listed)")
     b.add_argument("--color", choices=["auto", "gray", "rgb"], default="auto",
                    help="auto: gray when every image is single-channel")  # fmt: skip
+    b.add_argument("--transductive", action="store_true",
+                   help="let the learned coder's prior also learn from the test images' pixels "
+                        "(never labels); off by default")  # fmt: skip
     b.add_argument("--n-jobs", type=n_jobs, default=-1, help="threads (-1: every core)")
     b.set_defaults(func=commands["baseline"])
 

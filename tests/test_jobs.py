@@ -158,3 +158,23 @@ def test_classify_writes_report_predictions_and_plot(tmp_path, capsys):
     assert report["n_test"] == 12 and len(report["results"]) == 3
     assert (out / "confusion.png").stat().st_size > 1000
     assert len((out / "predictions.csv").read_text().splitlines()) == 13
+
+
+def test_baseline_reads_test_pixels_only_when_asked(tmp_path, capsys, monkeypatch):
+    from ncdvision.ncd import jobs
+
+    train, test, truth = _folders(tmp_path)
+    pools = []
+    fit = jobs.NCDKNNClassifier.fit
+
+    def spy(self, X, y, X_unlabeled=None):
+        pools.append(None if X_unlabeled is None else len(X_unlabeled))
+        return fit(self, X, y, X_unlabeled=X_unlabeled)
+
+    monkeypatch.setattr(jobs.NCDKNNClassifier, "fit", spy)
+    args = ["baseline", "--train", str(train), "--test", str(test), "--codec", "ctx-ref-learned"]
+    assert main([*args, "--out", str(tmp_path / "a.csv")]) == 0
+    assert "transductive" not in capsys.readouterr().out
+    assert main([*args, "--out", str(tmp_path / "b.csv"), "--transductive"]) == 0
+    assert "transductive: the learned prior also read the 6 test images" in capsys.readouterr().out
+    assert pools == [None, len(truth)]  # the test images' pixels, and never their labels
