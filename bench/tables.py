@@ -335,6 +335,37 @@ def fewshot() -> None:
             print(f"| {m} | " + " | ".join(r.get(m, "") for r in mine) + f" | {per_draw} |")
 
 
+def neural_ref() -> None:
+    """bench/neural_ref.py: 1-NN accuracy (mean ± sd over draws) of the neural conditional
+    coder and the context coders, all fitted on the unlabelled pool, with pairs per second
+    and fit seconds; then the real code lengths."""
+    run = json.loads((RESULTS / "neural-ref.json").read_text())
+    rows, fits = run["summary"], run["fits"]
+    for i, name in enumerate(dict.fromkeys(r["dataset"] for r in rows)):
+        mine = [r for r in rows if r["dataset"] == name]
+        shots = list(dict.fromkeys(r["shots"] for r in mine))
+        heads = [f"{s} shots" if s != "all" else "all labelled" for s in shots]
+        print(("\n" if i else "") + f"**{name}** ({run['test_images']} test images per draw)\n")
+        print("| method | " + " | ".join(heads) + " | pairs/s | fit s |")
+        print("|---|" + "---|" * (len(shots) + 2))
+        for m in dict.fromkeys(r["method"] for r in mine):
+            by = {r["shots"]: r for r in mine if r["method"] == m}
+            acc = [f"{by[s]['accuracy']:.3f} ± {by[s]['sd']:.3f}" if s in by else "" for s in shots]
+            pps = [by[s]["pairs/s"] for s in shots if s in by and by[s]["pairs/s"]]
+            fit = fits.get(f"{name}|{m}", {}).get("fit_seconds")
+            print(f"| {m} | " + " | ".join(acc) + f" | {min(pps) if pps else ''} | "
+                  f"{_f(fit, 0) if fit is not None else ''} |")  # fmt: skip
+    print(
+        "\n| dataset | pairs coded | -log2 p (bits) | code (bits) | header | beyond the header | decoded exactly |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for name in dict.fromkeys(r["dataset"] for r in rows):
+        r = fits[f"{name}|real lengths"]
+        print(f"| {name} | {r['pairs']} | {r['likelihood_bits']:.0f} | {r['actual_bits']} | "
+              f"{r['header_bits']} | {100 * r['overhead_beyond_header']:+.2f}% | "
+              f"{'yes' if r['round_trip_exact'] else 'no'} |")  # fmt: skip
+
+
 def noise_mce(panel: str = "quick") -> None:
     run = json.loads((RESULTS / f"noise-{panel}.json").read_text())
     print("| regime | learner | clean accuracy | mCE | relative mCE |")
@@ -355,7 +386,7 @@ TABLES = {
     "filter_downstream_oracle": filter_downstream_oracle,
     "filter_downstream_margin": filter_downstream_margin, "filter_real": filter_real,
     "fullsize": fullsize, "selection_loo": selection_loo, "selection_pool": selection_pool,
-    "selection_halving": selection_halving, "fewshot": fewshot,
+    "selection_halving": selection_halving, "fewshot": fewshot, "neural_ref": neural_ref,
     "noise_mce_quick": noise_mce, "noise_mce_full": lambda: noise_mce("full"),
 }  # fmt: skip
 
