@@ -332,7 +332,21 @@ def fewshot() -> None:
                     if k.startswith(f"{name}|") and k.endswith(f"|{m}")]  # fmt: skip
             draws = max((r.get(f"{m} draws", 0) for r in mine), default=0)
             per_draw = f"{sum(secs) / draws:.0f}" if secs and draws else ""
-            print(f"| {m} | " + " | ".join(r.get(m, "") for r in mine) + f" | {per_draw} |")
+            sizes = {c.get("test_images", 1000) for k, c in cells.items()
+                     if k.startswith(f"{name}|") and k.endswith(f"|{m}")}  # fmt: skip
+            label = (
+                m if sizes <= {1000} else f"{m} ({', '.join(map(str, sorted(sizes)))} test images)"
+            )
+            print(f"| {label} | " + " | ".join(r.get(m, "") for r in mine) + f" | {per_draw} |")
+
+
+def label_free_prior() -> None:
+    """bench/label_free_prior.py: auto with the prior from same-class pairs against the prior
+    from nearest neighbors, every label known."""
+    _rows("label-free-prior", {"dataset": "dataset", "prior": "prior", "chosen": "setting",
+                               "LOO accuracy": "loo_accuracy", "test accuracy": "test_accuracy",
+                               "test images": "n_test", "difference": "difference",
+                               "seconds": "seconds"})  # fmt: skip
 
 
 def neural_ref() -> None:
@@ -346,15 +360,21 @@ def neural_ref() -> None:
         shots = list(dict.fromkeys(r["shots"] for r in mine))
         heads = [f"{s} shots" if s != "all" else "all labelled" for s in shots]
         print(("\n" if i else "") + f"**{name}** ({run['test_images']} test images per draw)\n")
-        print("| method | " + " | ".join(heads) + " | pairs/s | fit s |")
-        print("|---|" + "---|" * (len(shots) + 2))
+        print(
+            "| method | "
+            + " | ".join(heads)
+            + " | pairs/s (lowest) | fit s | C(y) | C(y given nearest) |"
+        )
+        print("|---|" + "---|" * (len(shots) + 4))
         for m in dict.fromkeys(r["method"] for r in mine):
             by = {r["shots"]: r for r in mine if r["method"] == m}
             acc = [f"{by[s]['accuracy']:.3f} ± {by[s]['sd']:.3f}" if s in by else "" for s in shots]
             pps = [by[s]["pairs/s"] for s in shots if s in by and by[s]["pairs/s"]]
-            fit = fits.get(f"{name}|{m}", {}).get("fit_seconds")
+            fit = fits.get(f"{name}|{m}", {})
+            ln = fit.get("lengths", {})
             print(f"| {m} | " + " | ".join(acc) + f" | {min(pps) if pps else ''} | "
-                  f"{_f(fit, 0) if fit is not None else ''} |")  # fmt: skip
+                  f"{_f(fit.get('fit_seconds'), 0)} | {_f(ln.get('bits'), 1)} | "
+                  f"{_f(ln.get('bits_given_nearest'), 1)} |")  # fmt: skip
     print(
         "\n| dataset | pairs coded | -log2 p (bits) | code (bits) | header | beyond the header | decoded exactly |"
     )
@@ -387,6 +407,7 @@ TABLES = {
     "filter_downstream_margin": filter_downstream_margin, "filter_real": filter_real,
     "fullsize": fullsize, "selection_loo": selection_loo, "selection_pool": selection_pool,
     "selection_halving": selection_halving, "fewshot": fewshot, "neural_ref": neural_ref,
+    "label_free_prior": label_free_prior,
     "noise_mce_quick": noise_mce, "noise_mce_full": lambda: noise_mce("full"),
 }  # fmt: skip
 
