@@ -174,7 +174,7 @@ def cmd_filter(args: argparse.Namespace) -> int:
                              dry_run=args.dry_run, relabel=args.relabel, codec=args.codec,
                              method=args.method, thresholds=th, n_jobs=args.n_jobs,
                              progress=True, max_removed=args.max_removed,
-                             link=args.link)  # fmt: skip
+                             link=args.link, prior=args.prior)  # fmt: skip
     s = res["summary"]
     for skip in s["settings"].get("skipped", []):
         _say(f"warning: the {skip['rule']} rule {skip['why']}", file=sys.stderr)

@@ -221,6 +221,9 @@ def _filter_commands(sub, commands) -> None:
     f.add_argument("--codec", default="auto", help="distance of the label neighbors")
     f.add_argument("--method", choices=["knn", "cleanlab"], default="knn",
                    help="label flags from the vote margin or from cleanlab")  # fmt: skip
+    f.add_argument("--prior", choices=["labels", "images"], default="labels",
+                   help="what the learned coder's prior learns from: the given labels, or the "
+                        "images alone, which wrong labels cannot corrupt")  # fmt: skip
     _threshold_options(f)
     _link_option(f)
     f.add_argument("--n-jobs", type=n_jobs, default=-1, help="threads (-1: every core)")

@@ -76,6 +76,24 @@ def test_cleanlab_method_uses_the_same_neighbours(label_case):
     assert found >= 0.5 * truth.sum() and found >= 0.9 * cl.flags["label"].sum()
 
 
+def test_a_prior_learned_from_the_images_reads_no_label(digits600):
+    """With ``prior="images"`` the coder's prior, and so the neighbors, are the same whatever
+    the labels say; with the default the wrong labels enter the prior."""
+    fixed = {"codec": "ctx-ref-learned", "serializer": "binary", "progress": False}
+    a, flipped = corrupt_labels(digits600, 0.1, seed=0)
+    b, _ = corrupt_labels(digits600, 0.3, seed=1)
+    free = [find_issues(d, ("label",), prior="images", **fixed) for d in (a, b)]
+    np.testing.assert_array_equal(free[0].neighbors[1], free[1].neighbors[1])
+    assert free[0].settings["prior"] == "images"
+    given = [find_issues(d, ("label",), **fixed) for d in (a, b)]
+    assert not np.array_equal(given[0].neighbors[1], given[1].neighbors[1])
+    truth = np.zeros(len(a), bool)
+    truth[flipped] = True
+    assert (free[0].flags["label"] & truth).sum() >= 0.8 * truth.sum()
+    with pytest.raises(ValueError, match="prior must be"):
+        find_issues(a, ("label",), prior="pool")
+
+
 def test_label_scores_margin_and_suggestion_follow_the_tie_rule():
     nl = np.array([[1, 2, 2, 1, 0], [0, 0, 0, 0, 0], [2, 1, 1, 2, 0]])
     s = label_scores(nl, np.array([0, 0, 0]), 3)

@@ -44,6 +44,9 @@ class Context:
         Seed of the neighbor search's random choices.
     progress : bool or None
         Progress bars.
+    prior : {"labels", "images"}
+        What a learned coder's prior learns from: same-class pairs of the given labels, or
+        each image's nearest images, which no wrong label can corrupt.
     table : dict of str to ndarray, optional
         Score columns, one row per image; rules add theirs.
     settings : dict, optional
@@ -62,6 +65,7 @@ class Context:
     n_jobs: int | None = -1
     seed: int = 0
     progress: bool | None = None
+    prior: str = "labels"
     table: dict = field(default_factory=dict)
     settings: dict = field(default_factory=dict)
     _neighbors: dict | None = field(default=None, init=False, repr=False)
@@ -105,6 +109,8 @@ class Context:
                     "serializer": str(self.serializer), "k": k, "recall": self.recall,
                     "seed": self.seed, "recall_queries": RECALL_QUERIES,
                     "first_stage": FIRST_STAGE}  # fmt: skip
+            if self.prior != "labels":  # caches of the default stay valid
+                spec["prior"] = self.prior
             nb = self.cache.get(spec, self._search, "neighbors", arrays=True)
             self.settings.update(
                 codec=str(nb["codec"]), serializer=str(nb["serializer"]),
@@ -125,7 +131,8 @@ class Context:
         clf = NCDKNNClassifier(codec=self.codec, serializer=self.serializer, k="auto",
                                n_jobs=self.n_jobs, search="auto", recall=self.recall,
                                exact_pairs=0, random_state=self.seed)  # fmt: skip
-        clf.fit(self.images, self.labels)
+        pool = {"X_unlabeled": self.images} if self.prior == "images" else {}
+        clf.fit(self.images, self.labels, **pool)
         dist, idx = clf.kneighbors(None, self.thresholds.label_k, progress=self.progress)
         m, recalls = clf.cascade(self.thresholds.label_k)
         return {

@@ -171,6 +171,7 @@ def find_issues(
     seed: int = 0,
     cache=None,
     progress: bool | None = None,
+    prior: str = "labels",
 ) -> IssueReport:
     """Score every image of ``dataset`` for label issues, junk and duplicates.
 
@@ -205,6 +206,11 @@ def find_issues(
         Where stage results are kept so that a rerun resumes.
     progress : bool, optional
         Progress bars (None: on a terminal).
+    prior : {"labels", "images"}, default="labels"
+        What a learned coder's prior (``ctx-ref-learned``) learns from: same-class pairs of
+        the given labels, or each image's nearest images without the labels
+        (``fit(X, y, X_unlabeled=X)``), which the wrong labels the filter looks for cannot
+        corrupt. The setting is chosen on the given labels either way.
 
     Returns
     -------
@@ -217,6 +223,8 @@ def find_issues(
     rules = sorted({RULES.get(name) for name in issues}, key=lambda r: order.index(r.name))
     if method not in ("knn", "cleanlab"):
         raise ValueError(f"method must be 'knn' or 'cleanlab', got {method!r}")
+    if prior not in ("labels", "images"):
+        raise ValueError(f"prior must be 'labels' or 'images', got {prior!r}")
     th = thresholds or Thresholds()
     X, y = dataset.images, dataset.labels
     if len(X) < th.label_k + 1 and any("neighbors" in r.needs for r in rules):
@@ -227,10 +235,11 @@ def find_issues(
                          f"{dataset.image_shape} like {dataset.name}")  # fmt: skip
     judged, why = judged_rows(y, dataset.class_names, th.label_k)
     ctx = Context(dataset, th, ResultCache(cache, key=content_key(X, np.asarray(y, np.int64))),
-                  judged, against, codec, serializer, method, recall, n_jobs, seed, progress)  # fmt: skip
+                  judged, against, codec, serializer, method, recall, n_jobs, seed, progress,
+                  prior=prior)  # fmt: skip
     ctx.table.update(index=np.arange(len(X)), label=y)
     skipped = [{"rule": reason, "why": why} for r in rules for reason in r.judged if why]
-    ctx.settings.update(issues=[r.name for r in rules], method=method,
+    ctx.settings.update(issues=[r.name for r in rules], method=method, prior=prior,
                         thresholds=th.asdict(), skipped=skipped)  # fmt: skip
     for s in skipped:
         warnings.warn(f"{dataset.name}: the {s['rule']} rule {s['why']}", stacklevel=2)

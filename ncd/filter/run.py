@@ -26,6 +26,7 @@ def filter_dataset(
     progress: bool | None = None,
     max_removed: float = 0.5,
     link: bool = False,
+    prior: str = "labels",
 ) -> dict:
     """Filter a dataset given by name or path into ``out``; returns the summary and paths.
 
@@ -70,6 +71,8 @@ def filter_dataset(
         The largest share of images the filtered dataset may lose.
     link : bool, default=False
         Hard-link kept files instead of copying them.
+    prior : {"labels", "images"}, default="labels"
+        What a learned coder's prior learns from (:func:`~.find.find_issues`).
 
     Returns
     -------
@@ -87,7 +90,7 @@ def filter_dataset(
         res = _filter(folder, source, is_path, issues=issues, against=against,
                       dry_run=dry_run, relabel=relabel, codec=codec, method=method,
                       thresholds=thresholds, n_jobs=n_jobs, progress=progress,
-                      max_removed=max_removed, link=link)  # fmt: skip
+                      max_removed=max_removed, link=link, prior=prior)  # fmt: skip
         final = folder.final
     w = res["written"]
     res["written"] = {k: [final(p) for p in v] if isinstance(v, list) else final(v)
@@ -96,7 +99,7 @@ def filter_dataset(
 
 
 def _filter(folder: OutputFolder, source, is_path: bool, *, issues, against, dry_run, relabel,
-            codec, method, thresholds, n_jobs, progress, max_removed, link) -> dict:  # fmt: skip
+            codec, method, thresholds, n_jobs, progress, max_removed, link, prior) -> dict:  # fmt: skip
     from ncdvision.datasets import detect_format, load
     from ncdvision.datasets.files import image_folder_files
 
@@ -108,7 +111,7 @@ def _filter(folder: OutputFolder, source, is_path: bool, *, issues, against, dry
         files = image_folder_files(root)[0]
     report = find_issues(ds, issues, codec=codec, method=method, against=other,
                          thresholds=thresholds, n_jobs=n_jobs, cache=folder.out / ".cache",
-                         progress=progress)  # fmt: skip
+                         progress=progress, prior=prior)  # fmt: skip
     removed = 1 - (report.keep(relabel).sum() / max(len(ds), 1))
     if not dry_run and removed > max_removed:
         raise ValueError(
