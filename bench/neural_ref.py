@@ -16,6 +16,7 @@ dataset on the unlabelled pool (no label is read: nearest-neighbor pairs), then 
   per second; the context coders are scored on the same images).
 - Search: exact where a query has at most ``--candidates`` shots, else the cascade: the
   ``--candidates`` nearest shots in pixel space, reranked by the codec.
+- Fit seconds: training from scratch (a fresh checkpoint folder per run).
 - Real lengths: 50 test images are range-coded, each given its nearest training image, as
   one stream, and decoded; the code's size is reported against the model's -log2 p.
 
@@ -26,6 +27,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import tempfile
 import time
 
 import numpy as np
@@ -67,6 +70,20 @@ def real_lengths(comp: Compressor, train, test, n: int = 50) -> dict:
             "round_trip_exact": bool(np.array_equal(coding.decode(model, code.words, xs), ys))}  # fmt: skip
 
 
+def code_lengths(comp: Compressor, train, test, n: int = 200) -> dict:
+    """Mean C(y) of ``n`` test images, and mean C(y | x) given each one's nearest training
+    image under the same coder: how short the coder's codes are, beside how well it ranks."""
+    _, idx = kneighbors(test.images[:n], train.images, k=1, compressor=comp, candidates=50)
+    dq, dr = comp.prepare(test.images[:n]), comp.prepare(train.images[idx[:, 0]])
+    codec = comp.codec
+    if hasattr(codec, "conditional_block"):  # the context coders' joint may be symmetrised
+        cond = [codec.conditional_block(dr.take([i]), dq.take([i]))[0, 0] for i in range(n)]
+    else:
+        cond = codec.joint_pairs(dr, dq, np.arange(n)[:, None])[:, 0] - dr.lengths
+    return {"images": n, "bits": float(np.mean(dq.lengths)),
+            "bits_given_nearest": float(np.mean(cond))}  # fmt: skip
+
+
 def score(comp, few, tst, candidates: int) -> dict:
     """1-NN accuracy of the compressor on one draw, with pairs per second."""
     stats: dict = {}
@@ -86,6 +103,8 @@ def main() -> None:
     ap.add_argument("--test", type=int, default=300, help="test images per draw")
     ap.add_argument("--candidates", type=int, default=50, help="the cascade's M")
     args = ap.parse_args()
+    # a fresh checkpoint folder: the fit times are of training, never of a reloaded model
+    os.environ["NCDVISION_CACHE"] = tempfile.mkdtemp(prefix="ncdvision-neural-ref-")
     part = RESULTS / "neural-ref.partial.json"
     out = json.loads(part.read_text()) if part.exists() else {"cells": {}, "fits": {}}
     cells, fits = out["cells"], out["fits"]
@@ -102,6 +121,7 @@ def main() -> None:
             comps[row] = Compressor(codec, serializer=ser).fit(pool)  # no labels
             fits.setdefault(f"{name}|{row}", {"pool": len(pool),
                                               "fit_seconds": time.perf_counter() - t})  # fmt: skip
+            fits[f"{name}|{row}"].setdefault("lengths", code_lengths(comps[row], train, test))
         key = f"{name}|real lengths"
         if key not in fits:
             fits[key] = real_lengths(comps["pixelcnn-ref/binary"], train, test)
@@ -131,7 +151,8 @@ def main() -> None:
                     cells[key] = score(comp, few, tst, args.candidates)
                 print(f"{name} {shots} shots draw {seed} {row}: {cells[key]}", flush=True)
                 save()
-    summary = summarize(cells, args.datasets, [*args.shots, "all"])
+    every = list(dict.fromkeys(k.split("|")[0] for k in cells))  # earlier runs' too
+    summary = summarize(cells, every, [*args.shots, "all"])
     print(table(summary, list(summary[0])))
     write_json("neural-ref", {"machine": machine(), **out, "summary": summary,
                               "npc_lv_published": NPC_LV, "test_images": args.test,
