@@ -349,6 +349,14 @@ def label_free_prior() -> None:
                                "seconds": "seconds"})  # fmt: skip
 
 
+def filter_prior() -> None:
+    """bench/filter_prior.py: label flags with the prior from the given labels or from the
+    images alone."""
+    _rows("filter-prior", {"dataset": "dataset", "label noise": "noise", "prior": "prior",
+                           "setting chosen": "setting", "precision": "precision",
+                           "recall": "recall", "F1": "f1", "seconds": "seconds"})  # fmt: skip
+
+
 def neural_ref() -> None:
     """bench/neural_ref.py: 1-NN accuracy (mean ± sd over draws) of the neural conditional
     coder and the context coders, all fitted on the unlabelled pool, with pairs per second
@@ -407,7 +415,7 @@ TABLES = {
     "filter_downstream_margin": filter_downstream_margin, "filter_real": filter_real,
     "fullsize": fullsize, "selection_loo": selection_loo, "selection_pool": selection_pool,
     "selection_halving": selection_halving, "fewshot": fewshot, "neural_ref": neural_ref,
-    "label_free_prior": label_free_prior,
+    "label_free_prior": label_free_prior, "filter_prior": filter_prior,
     "noise_mce_quick": noise_mce, "noise_mce_full": lambda: noise_mce("full"),
 }  # fmt: skip
 
