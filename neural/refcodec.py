@@ -40,10 +40,18 @@ PAIR_BATCH = 64
 
 @dataclass
 class NeuralData:
-    """A prepared batch: the symbol images and C(x) in bits of each."""
+    """A prepared batch: the symbol images and C(x) in bits of each.
 
-    images: np.ndarray  # (N, H, W) uint8
-    lengths: np.ndarray  # (N,) float64
+    Parameters
+    ----------
+    images : ndarray of uint8, shape (N, H, W)
+        Symbol images.
+    lengths : ndarray of float64, shape (N,)
+        C(x) of each, in bits, with no reference.
+    """
+
+    images: np.ndarray
+    lengths: np.ndarray
 
     def take(self, rows) -> NeuralData:
         """The prepared batch of some rows.
