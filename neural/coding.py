@@ -12,8 +12,8 @@ runs with oneDNN off (plain im2col + GEMM: each output is a fixed-order dot prod
 receptive field), with the same batch size on both sides (stored in the header), and in
 float64 on a copy of the model. In float32 the CPU kernels still gave a conditional 28x28
 model's probabilities that moved by about 1e-7 with the not-yet-decoded pixels, enough to
-break decoding of a 50-image stream; in float64 they did not move. Lengths for distances
-(:func:`likelihood_bits`) stay in float32.
+break decoding of a 50-image stream, which decodes exactly in float64. Lengths for
+distances (:func:`likelihood_bits`) stay in float32.
 """
 
 from __future__ import annotations

@@ -169,10 +169,11 @@ class PixelCNNRefCodec(Codec):
         self.model_ = model.eval()
         return self
 
-    def _fitted(self, levels: int) -> GatedPixelCNN:
+    def _fitted(self, levels: int | None = None) -> GatedPixelCNN:
+        """The trained model; ``levels``, when given, must be the ones it was fitted on."""
         if self.model_ is None:
             raise ValueError(f"{self.codec_id} is learned: call fit (or Compressor.fit) first")
-        if levels != self.model_.levels:
+        if levels is not None and levels != self.model_.levels:
             raise ValueError(f"{self.codec_id} was fitted on {self.model_.levels} levels, "
                              f"got {levels}")  # fmt: skip
         return self.model_
@@ -189,7 +190,7 @@ class PixelCNNRefCodec(Codec):
     def _pair_lengths(self, dx: NeuralData, dy: NeuralData, rows: np.ndarray,
                       cols: np.ndarray) -> np.ndarray:  # fmt: skip
         """C(x_rows) + C(y_cols | x_rows), in chunks of :data:`PAIR_BATCH` pairs."""
-        model = self._fitted(self.model_.levels if self.model_ else 0)
+        model = self._fitted()
         out = np.empty(len(rows), np.float64)
         for s in range(0, len(rows), PAIR_BATCH):
             r, c = rows[s : s + PAIR_BATCH], cols[s : s + PAIR_BATCH]
