@@ -16,7 +16,7 @@ dataset on the unlabelled pool (no label is read: nearest-neighbor pairs), then 
   per second; the context coders are scored on the same images).
 - Search: exact where a query has at most ``--candidates`` shots, else the cascade: the
   ``--candidates`` nearest shots in pixel space, reranked by the codec.
-- Fit seconds: training from scratch (a fresh checkpoint folder per run).
+- Fit seconds: training from random weights (a fresh checkpoint folder per run).
 - Real lengths: 50 test images are range-coded, each given its nearest training image, as
   one stream, and decoded; the code's size is reported against the model's -log2 p.
 
