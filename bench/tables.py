@@ -357,6 +357,19 @@ def filter_prior() -> None:
                            "recall": "recall", "F1": "f1", "seconds": "seconds"})  # fmt: skip
 
 
+def spreading_pool() -> None:
+    """bench/spreading_pool.py: label spreading's accuracy on held-out training images against
+    the number of pool images in its graph, per draw, with seconds."""
+    rows = json.loads((RESULTS / "spreading-pool.json").read_text())["rows"]
+    sizes = list(dict.fromkeys(r["max_unlabeled"] for r in rows))
+    print("| shots | draw | " + " | ".join(f"{s:,} pool images" for s in sizes) + " |")
+    print("|---|---|" + "---|" * len(sizes))
+    for shots, draw in dict.fromkeys((r["shots"], r["draw"]) for r in rows):
+        cells = [f"{r['dev_accuracy']:.3f} ({r['seconds']:.0f} s)" for s in sizes for r in rows
+                 if (r["shots"], r["draw"], r["max_unlabeled"]) == (shots, draw, s)]  # fmt: skip
+        print(f"| {shots} | {draw} | " + " | ".join(cells) + " |")
+
+
 def neural_ref() -> None:
     """bench/neural_ref.py: 1-NN accuracy (mean ± sd over draws) of the neural conditional
     coder and the context coders, all fitted on the unlabelled pool, with pairs per second
@@ -416,6 +429,7 @@ TABLES = {
     "fullsize": fullsize, "selection_loo": selection_loo, "selection_pool": selection_pool,
     "selection_halving": selection_halving, "fewshot": fewshot, "neural_ref": neural_ref,
     "label_free_prior": label_free_prior, "filter_prior": filter_prior,
+    "spreading_pool": spreading_pool,
     "noise_mce_quick": noise_mce, "noise_mce_full": lambda: noise_mce("full"),
 }  # fmt: skip
 
