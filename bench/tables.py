@@ -370,6 +370,35 @@ def spreading_pool() -> None:
         print(f"| {shots} | {draw} | " + " | ".join(cells) + " |")
 
 
+def cascade() -> None:
+    """bench/cascade.py: exact search, one level and two levels on the test queries, with the
+    plan ``choose_cascade`` picks from timings; full Fashion-MNIST where it was run."""
+    print("| dataset | k | search | seconds | x exact | recall (test) | accuracy |")
+    print("|---|---|---|---|---|---|---|")
+    for name in ("cascade", "cascade-fashion-full"):
+        path = RESULTS / f"{name}.json"
+        if not path.exists():
+            continue
+        for r in json.loads(path.read_text())["rows"]:
+            if "seconds" not in r:  # the plan picked from timings: the search it names
+                pick = r["search"].split(": ", 1)[1]
+                print(f"| {r['dataset']} | {r['k']} | picked from timings: {pick} | | | | |")
+                continue
+            print(f"| {r['dataset']} ({r['n_test']:,} test) | {r['k']} | {r['search']} | "
+                  f"{r['seconds']:.1f} | {r['x_exact']:.1f} | {r['test_recall']:.3f} | "
+                  f"{r['accuracy']:.3f} |")  # fmt: skip
+
+
+def kernel_bound() -> None:
+    """bench/kernel_bound.py: symbols coded per second on one core against the bound."""
+    rows = json.loads((RESULTS / "kernel-bound.json").read_text())["rows"]
+    print("| dataset | planes | loop | million symbols/s (one core) | share of the bound |")
+    print("|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['dataset']} | {r['serializer']} | {r['loop']} | "
+              f"{r['symbols_per_s'] / 1e6:.0f} | {r['share_of_bound']:.2f} |")  # fmt: skip
+
+
 def neural_ref() -> None:
     """bench/neural_ref.py: 1-NN accuracy (mean ± sd over draws) of the neural conditional
     coder and the context coders, all fitted on the unlabelled pool, with pairs per second
@@ -429,7 +458,7 @@ TABLES = {
     "fullsize": fullsize, "selection_loo": selection_loo, "selection_pool": selection_pool,
     "selection_halving": selection_halving, "fewshot": fewshot, "neural_ref": neural_ref,
     "label_free_prior": label_free_prior, "filter_prior": filter_prior,
-    "spreading_pool": spreading_pool,
+    "spreading_pool": spreading_pool, "cascade": cascade, "kernel_bound": kernel_bound,
     "noise_mce_quick": noise_mce, "noise_mce_full": lambda: noise_mce("full"),
 }  # fmt: skip
 

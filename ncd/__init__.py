@@ -5,6 +5,7 @@
 >>> dist, idx = kneighbors(test_images, train_images, k=5, codec="ctx-ref")  # doctest: +SKIP
 """
 
+from .cascade import Cascade, SecondStage, choose_candidates, choose_cascade
 from .codecs import ByteCodec
 from .coder import Codec, available_codecs, get_codec, register_codec
 from .compressor import Compressor, compressed_lengths
@@ -14,7 +15,7 @@ from .formulas import DISTANCES
 from .image_codecs import ImageCodec
 from .knn import NCDKNNClassifier, PixelKNNClassifier
 from .propagation import NCDLabelSpreading
-from .search import choose_candidates, kneighbors, top_k
+from .search import kneighbors, top_k
 from .serialize import Serializer, get_serializer, otsu_threshold
 from .validation import check_images, check_X_y
 
@@ -22,6 +23,7 @@ __all__ = [
     "DISTANCES",
     "MAX_MATRIX_BYTES",
     "ByteCodec",
+    "Cascade",
     "Codec",
     "Compressor",
     "ContextCodec",
@@ -31,11 +33,13 @@ __all__ = [
     "NCDLabelSpreading",
     "PixelKNNClassifier",
     "RefContextCoder",
+    "SecondStage",
     "Serializer",
     "available_codecs",
     "check_X_y",
     "check_images",
     "choose_candidates",
+    "choose_cascade",
     "compressed_lengths",
     "get_codec",
     "get_serializer",

@@ -10,10 +10,11 @@ active pixels first); the neighbors and distances are identical to the full matr
 Other codecs compute each block in full.
 
 Cascade (``candidates=M``). A cheap distance (L2 on the square roots of the pixels) picks the
-M nearest training images of each query, and the compression distance ranks only those. :func:`choose_candidates`
-picks the smallest M whose recall of the exact top k is at least a target (0.99 by default)
-on leave-one-out *training* queries; the recall is that of the final top k, since the cascade
-ranks its M candidates exactly.
+M nearest training images of each query, and the compression distance ranks only those; with
+``rerank`` a second level (:class:`~ncdvision.ncd.SecondStage`) first cuts them to a
+shorter list. :func:`~ncdvision.ncd.choose_cascade` picks the sizes whose recall of the
+exact top k reaches a target (0.99 by default) on leave-one-out *training* queries; the recall
+is that of the final top k, since the cascade ranks its last candidates exactly.
 """
 
 from __future__ import annotations
@@ -21,21 +22,8 @@ from __future__ import annotations
 import numpy as np
 
 from .compressor import Compressor
-from .distance import checked_inputs, map_row_blocks, progress_bar, row_blocks
-from .validation import check_exclude, check_images, check_k
-
-#: Candidate counts :func:`choose_candidates` tries, smallest first.
-CANDIDATE_GRID: tuple[int, ...] = (10, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1000,
-                                   1500, 2000, 3000, 5000, 7500, 10000, 15000, 20000)  # fmt: skip
-
-
-#: Leave-one-out training queries :func:`cascade_recall` measures recall on. On full
-#: Fashion-MNIST the k = 5 recall is 0.991 at M = 5,000 and 0.995 at 7,500 (300 queries);
-#: bootstrap draws of 200 of those queries choose anything from 2,000 to 15,000 (5,000 in 46%,
-#: 10,000 or more in 11%), draws of 500 choose 5,000 or 7,500 in 90%. The predict's cost is
-#: linear in M, the measurement's in queries.
-RECALL_QUERIES = 500
-
+from .distance import checked_inputs, map_row_blocks, progress_bar
+from .validation import check_exclude, check_k
 
 #: The cascade's first stage, by name: stored results of cascade searches key on it, so a
 #: change of the first stage never serves neighbors found with the old one.
@@ -128,11 +116,14 @@ def _top_k_of(D: np.ndarray, cand: np.ndarray, k: int) -> tuple[np.ndarray, np.n
     return np.take_along_axis(D, order, 1), np.take_along_axis(cand, order, 1)
 
 
-def _search_block(comp: Compressor, dy, stage: FirstStage | None, X, dx, exclude, k: int, m: int,
-                  n_avail: int):  # fmt: skip
+def _search_block(comp: Compressor, dy, stage: FirstStage | None, rerank, X, dx, exclude, k: int,
+                  m: int, n_avail: int):  # fmt: skip
     """Top k of one block of query rows: (distances, indices, pixels coded or -1)."""
     if stage is not None:
         cand = stage.order(X, m, exclude)
+        if rerank is not None and m < n_avail:
+            cand = rerank.order(X, cand)
+            m = cand.shape[1]
     if comp.codec.early_abandoning:
         d, i, work = comp.codec.kneighbors_block(dx, dy, cand, k, comp.distance, comp.n_jobs)
         return d, i, int(work.sum())
@@ -159,6 +150,7 @@ def kneighbors(
     exclude: np.ndarray | None = None,
     prepared_y=None,
     candidates: int | None = None,
+    rerank=None,
     backend: str = "local",
     scheduler=None,
     stats: dict | None = None,
@@ -184,6 +176,10 @@ def kneighbors(
     candidates : int, optional
         The cascade's M: rank only each query's M nearest Y images in pixel space. None:
         the exact search.
+    rerank : SecondStage, optional
+        The cascade's second level (:class:`~ncdvision.ncd.SecondStage`, fitted on
+        Y): of the M pixel-space candidates, only its ``m`` best by rank fusion are ranked.
+        Only with ``candidates``.
     stats : dict, optional
         Filled with ``pairs`` (pairs considered) and ``coded_fraction`` (the share of their
         pixels actually coded, below 1 where early abandoning saved work).
@@ -215,6 +211,9 @@ def kneighbors(
     ):
         raise ValueError(f"candidates must be an integer >= k={k} or None, got {candidates!r}")
     m = n_avail if candidates is None else min(int(candidates), n_avail)
+    if rerank is not None and rerank.m < k:
+        raise ValueError(f"rerank keeps {rerank.m} candidates, fewer than k={k}")
+    m_final = m if rerank is None or m == n_avail else min(rerank.m, m)
     comp = compressor or Compressor(codec, serializer, distance, n_jobs).fit(Y)
     dy = prepared_y if prepared_y is not None else comp.prepare(Y, "Y")
     dx = dy if loo else comp.prepare(X, "X")
@@ -224,7 +223,7 @@ def kneighbors(
 
     # the first stage orders the candidates of early abandoning, or picks the cascade's
     stage = FirstStage(Y) if comp.codec.early_abandoning or m < n_avail else None
-    results = map_row_blocks(_search_block, comp, (dy, stage), args, n_x, n_y, block_rows,
+    results = map_row_blocks(_search_block, comp, (dy, stage, rerank), args, n_x, n_y, block_rows,
                              backend, scheduler)  # fmt: skip
     dist = np.empty((n_x, k), np.float32)
     idx = np.empty((n_x, k), np.int64)
@@ -236,64 +235,7 @@ def kneighbors(
             bar.update((rows.stop - rows.start) * m)
     if stats is not None:
         sym = 2 if getattr(comp.codec, "symmetric", False) else 1
-        pixels = n_x * m * dx.symbols.shape[1] * sym if hasattr(dx, "symbols") else 0
-        stats.update(pairs=n_x * m, coded_fraction=coded / pixels if coded >= 0 and pixels else 1.0)
+        pixels = n_x * m_final * dx.symbols.shape[1] * sym if hasattr(dx, "symbols") else 0
+        stats.update(pairs=n_x * m_final, coded_fraction=coded / pixels if coded >= 0 and pixels else 1.0,
+                     rerank_pairs=n_x * m if m_final < m else 0)  # fmt: skip
     return dist, idx
-
-
-def cascade_recall(
-    compressor: Compressor, images: np.ndarray, k: int, n_queries: int = RECALL_QUERIES,
-    seed: int = 0, prepared=None, grid=CANDIDATE_GRID, **where,
-) -> dict[int, float]:  # fmt: skip
-    """Recall of the exact top k within the pixel-space top M, for each M of ``grid`` below
-    the training set size, on ``n_queries`` random leave-one-out queries of ``images``
-    (``where``: ``backend``, ``scheduler`` or ``progress`` of :func:`kneighbors`)."""
-    images = check_images(images, "images")
-    n = len(images)
-    ms = [m for m in grid if k <= m < n - 1]
-    if not ms:  # too few images for a cascade to save anything
-        return {}
-    rng = np.random.default_rng(seed)
-    q = np.sort(rng.choice(n, min(n_queries, n), replace=False))
-    _, exact = kneighbors(images[q], images, k, compressor=compressor, exclude=q,
-                          prepared_y=prepared, **where)  # fmt: skip
-    stage = FirstStage(images)
-    found = np.empty((len(q), len(ms)))
-    for rows in row_blocks(len(q), n, None):  # the first stage's (queries x n) in blocks
-        order = stage.order(images[q[rows]], max(ms), q[rows])
-        for r, e, o in zip(range(rows.start, rows.stop), exact[rows], order, strict=True):
-            found[r] = [len(np.intersect1d(e, o[:m])) / k for m in ms]
-    return {m: float(found[:, c].mean()) for c, m in enumerate(ms)}
-
-
-def choose_candidates(
-    compressor: Compressor, images: np.ndarray, k: int, target: float = 0.99, **kw
-) -> tuple[int | None, dict[int, float]]:
-    """The smallest M whose cascade recall reaches ``target`` on training queries.
-
-    Parameters
-    ----------
-    compressor : Compressor
-        Fitted on ``images``.
-    images : uint8 array (N, H, W[, C])
-        The training images; the queries are drawn from them (leave-one-out).
-    k : int
-        Neighbors whose recall is measured.
-    target : float, default=0.99
-        The recall of the exact top k to reach.
-    **kw
-        ``n_queries``, ``seed``, ``prepared``, ``grid`` and ``backend`` / ``scheduler`` /
-        ``progress`` of :func:`cascade_recall`.
-
-    Returns
-    -------
-    m : int or None
-        None when no M of the grid reaches the target: search exactly.
-    recalls : dict
-        The recall of the exact top k at every M tried.
-    """
-    recalls = cascade_recall(compressor, images, k, **kw)
-    for m, r in recalls.items():
-        if r >= target:
-            return m, recalls
-    return None, recalls

@@ -28,10 +28,9 @@ def test_halving_picks_the_planted_best_setting_and_drops_the_others_early():
     assert sum(r["n_queries"] for r in rows) < sum(r["n_queries"] for r in full_rows)
 
 
-def test_the_classifier_selects_by_halving_when_asked():
+def test_the_classifier_selects_by_halving_by_default():
     train, test = load("digits").subset(n=400, seed=1).split(test_size=100, seed=0)
-    clf = NCDKNNClassifier(serializer="binary", selection="halving", n_jobs=1).fit(
-        train.images, train.labels)  # fmt: skip
+    clf = NCDKNNClassifier(serializer="binary", n_jobs=1).fit(train.images, train.labels)
     assert clf.settings()["serializer"] == "binary"
     assert max(r["round"] for r in clf.selection_) >= 0
     assert np.mean(clf.predict(test.images) == test.labels) > 0.8

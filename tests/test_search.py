@@ -15,8 +15,9 @@ from ncdvision.ncd import (
     pairwise,
     top_k,
 )
+from ncdvision.ncd.cascade import choose_cascade
 from ncdvision.ncd.knn import EXACT_PAIRS
-from ncdvision.ncd.search import cascade_recall, pixel_order
+from ncdvision.ncd.search import pixel_order
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +102,7 @@ def test_cascade_ranks_exactly_among_its_pixel_nearest_candidates(mnist):
 def test_candidate_count_is_the_smallest_reaching_the_target_recall(mnist):
     train, _ = mnist
     comp = Compressor("ctx-ref-learned", "binary").fit(train.images, train.labels)
-    recalls = cascade_recall(comp, train.images, 3, n_queries=60)
+    recalls = choose_cascade(comp, train.images, 3, n_queries=60).recalls
     assert list(recalls) == [10, 20, 30, 50, 75, 100, 150, 200]  # below 299 neighbors
     assert all(0 <= r <= 1 for r in recalls.values())
     assert list(recalls.values()) == sorted(recalls.values())  # more candidates, more recall

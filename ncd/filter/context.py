@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..cache import ResultCache
+from ..cascade import RECALL_QUERIES
 from ..knn import NCDKNNClassifier
-from ..search import FIRST_STAGE, RECALL_QUERIES
+from ..search import FIRST_STAGE
 from .labels import label_scores
 from .rules import Thresholds
 

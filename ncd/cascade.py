@@ -1,0 +1,320 @@
+"""The candidate cascade of :func:`~ncdvision.ncd.search.kneighbors`, and how its sizes are
+chosen on training queries.
+
+One level. L2 on the square roots of the pixels (:class:`~ncdvision.ncd.search.FirstStage`)
+picks the M nearest training images of each query, and the compression distance ranks only
+those.
+
+Two levels. The same codec on ``binary`` planes scores the M1 pixel candidates, and the
+setting ranks only the top M2 of a rank fusion of the two orders: each candidate scores
+``log(1 + pixel rank) + log(1 + binary rank)``. Neither order alone is a good shortlist. Over
+200 leave-one-out queries of fashion-mnist-10k, the exact top 7 of
+``ctx-ref-learned/thermo:3`` lies within the pixel top 500 at recall 0.961 and within the
+``binary`` top 500 at 0.959, but within the fused top 500 at 0.989: the two cheap distances
+miss different neighbors.
+
+:func:`choose_cascade` measures the recall of the exact top k on leave-one-out *training*
+queries for every size of :data:`CANDIDATE_GRID`. Given a second level, it also times both
+levels on those queries and keeps two levels only where they are clearly faster. They rarely
+are: the setting's early-abandoning search ranks a candidate about as fast as the
+``binary`` coder scores one in full (``bench/cascade.py``), so the classifiers and the filter
+use one level.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .compressor import Compressor
+from .distance import row_blocks
+from .search import FirstStage, kneighbors
+from .validation import check_images
+
+#: Candidate counts :func:`choose_cascade` tries at each level, smallest first.
+CANDIDATE_GRID: tuple[int, ...] = (10, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1000,
+                                   1500, 2000, 3000, 5000, 7500, 10000, 15000, 20000)  # fmt: skip
+
+#: Leave-one-out training queries the recall is measured on. On full Fashion-MNIST the k = 5
+#: recall is 0.991 at M = 5,000 and 0.995 at 7,500 (300 queries); bootstrap draws of 200 of
+#: those queries choose anything from 2,000 to 15,000 (5,000 in 46%, 10,000 or more in 11%),
+#: draws of 500 choose 5,000 or 7,500 in 90%. The predict's cost is linear in M, the
+#: measurement's in queries.
+RECALL_QUERIES = 500
+
+#: The second level, by name: stored results of cascade searches key on it.
+SECOND_STAGE = "binary-rank-fusion"
+
+#: Two levels are chosen only where their estimated time is at most this share of one
+#: level's: the estimate comes from timings on a few hundred queries of a shared machine.
+TWO_LEVEL_SHARE = 0.75
+
+
+def fused_order(cand: np.ndarray, d: np.ndarray, m: int) -> np.ndarray:
+    """The top ``m`` of each row of ``cand`` by rank fusion.
+
+    Parameters
+    ----------
+    cand : ndarray of int, shape (n, M1)
+        Candidates in first-stage order, nearest first.
+    d : ndarray, shape (n, M1)
+        Their distances under the second stage.
+    m : int
+        Candidates to keep.
+
+    Returns
+    -------
+    ndarray of int64, shape (n, min(m, M1))
+        The candidates with the smallest ``log1p(first rank) + log1p(second rank)``, best
+        first; ties go to the better first-stage rank.
+    """
+    second = np.argsort(np.argsort(d, axis=1, kind="stable"), axis=1, kind="stable")
+    score = np.log1p(np.arange(cand.shape[1]))[None, :] + np.log1p(second)
+    keep = np.argsort(score, axis=1, kind="stable")[:, :m]
+    return np.take_along_axis(cand, keep, 1).astype(np.int64)
+
+
+class SecondStage:
+    """The cascade's second level: a cheap compressor over the reference images, and how many
+    fused candidates it keeps.
+
+    Parameters
+    ----------
+    compressor : Compressor
+        Fitted on the reference images.
+    prepared_y : prepared batch
+        ``compressor.prepare`` of the reference images.
+    m : int
+        Candidates kept for the final ranking (M2).
+    """
+
+    def __init__(self, compressor: Compressor, prepared_y, m: int):
+        self.compressor, self.prepared_y, self.m = compressor, prepared_y, int(m)
+
+    @classmethod
+    def fit(cls, compressor: Compressor, images, labels=None, unlabeled=None) -> SecondStage | None:
+        """The second level for ``compressor``: the same codec on ``binary`` planes, fitted as
+        ``compressor`` was (labels, or an unlabelled pool); ``m`` is set by
+        :func:`choose_cascade`.
+
+        Parameters
+        ----------
+        compressor : Compressor
+            The setting that ranks last.
+        images : uint8 array (N, H, W[, C])
+            Its reference images.
+        labels, unlabeled : optional
+            As for :meth:`Compressor.fit`.
+
+        Returns
+        -------
+        SecondStage or None
+            None where the setting codes ``binary`` planes already or is not a context coder.
+        """
+        if compressor.codec.kind != "context" or compressor.serializer.name == "binary":
+            return None
+        cheap = Compressor(compressor.codec, "binary", compressor.distance, compressor.n_jobs)
+        cheap.fit(images, labels, unlabeled=unlabeled)
+        return cls(cheap, cheap.prepare(images, "reference images"), 0)
+
+    @property
+    def name(self) -> str:
+        """``codec/serializer`` of the cheap compressor."""
+        return f"{self.compressor.codec.name}/{self.compressor.serializer.name}"
+
+    def order(self, X: np.ndarray, cand: np.ndarray) -> np.ndarray:
+        """The fused top :attr:`m` of each query's first-stage candidates.
+
+        Parameters
+        ----------
+        X : uint8 array (n, H, W[, C])
+            The queries.
+        cand : ndarray of int, shape (n, M1)
+            Their first-stage candidates, nearest first.
+
+        Returns
+        -------
+        ndarray of int64, shape (n, min(m, M1))
+            The candidates the final setting ranks, best first.
+        """
+        d = self.compressor.pair_distances(self.compressor.prepare(X), self.prepared_y, cand)
+        return fused_order(cand, d, self.m)
+
+
+@dataclass
+class Cascade:
+    """A cascade plan and the recalls it was chosen by.
+
+    Parameters
+    ----------
+    m : int or None
+        First-stage candidates per query; None: search exactly.
+    recalls : dict
+        One-level recall of the exact top k at each M tried.
+    second : SecondStage or None
+        The second level with its M2, where two levels are cheaper.
+    recall : float or None
+        Measured recall of the chosen plan.
+    recalls2 : dict
+        Two-level recall at each ``(M1, M2)`` tried.
+    pair_seconds : dict
+        Seconds per candidate of the ``final`` ranking and of the ``second`` level, as
+        measured or given.
+    """
+
+    m: int | None
+    recalls: dict[int, float] = field(default_factory=dict)
+    second: SecondStage | None = None
+    recall: float | None = None
+    recalls2: dict[tuple[int, int], float] = field(default_factory=dict)
+    pair_seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def m2(self) -> int | None:
+        """Candidates the final setting ranks when two levels are used."""
+        return None if self.second is None else self.second.m
+
+    def describe(self) -> str:
+        """The plan in one line.
+
+        Returns
+        -------
+        str
+            ``exact``, ``cascade M=1500 (recall 0.992)`` or ``cascade M=2000 -> 500 (recall
+            0.991)``.
+        """
+        if self.m is None:
+            return "exact"
+        sizes = f"M={self.m}" if self.second is None else f"M={self.m} -> {self.m2}"
+        return f"cascade {sizes} (recall {self.recall:.3f})"
+
+
+def _positions(order: np.ndarray, exact: np.ndarray) -> np.ndarray:
+    """Where each exact neighbor sits in each row of ``order`` (``order.shape[1]``: absent)."""
+    hit = order[:, :, None] == exact[:, None, :]
+    return np.where(hit.any(1), hit.argmax(1), order.shape[1])
+
+
+def choose_cascade(
+    compressor: Compressor, images: np.ndarray, k: int, target: float = 0.99, *,
+    second: SecondStage | None = None, pair_seconds: dict[str, float] | None = None,
+    n_queries: int = RECALL_QUERIES, seed: int = 0, prepared=None, grid=CANDIDATE_GRID,
+    **where,
+) -> Cascade:  # fmt: skip
+    """The cheapest cascade whose recall of the exact top k reaches ``target`` on
+    leave-one-out training queries.
+
+    Parameters
+    ----------
+    compressor : Compressor
+        Fitted on ``images``: the setting whose top k is recalled.
+    images : uint8 array (N, H, W[, C])
+        The training images; the queries are drawn from them.
+    k : int
+        Neighbors whose recall is measured.
+    target : float, default=0.99
+        The recall to reach.
+    second : SecondStage, optional
+        A second level to consider (:meth:`SecondStage.fit`). Two levels are chosen where
+        their time, M1 second-level pairs plus M2 final pairs, is at most
+        :data:`TWO_LEVEL_SHARE` of the one-level plan's M pairs, with M1 no larger than M.
+    pair_seconds : dict, optional
+        ``{"final": s, "second": s}``, seconds per candidate of each level. Default: timed
+        here, the second level over every query's M candidates and the final ranking over
+        those of up to 100 queries.
+    n_queries : int, default=RECALL_QUERIES
+        Leave-one-out queries.
+    seed : int, default=0
+        Draws the queries.
+    prepared : optional
+        ``compressor.prepare(images)``, reused.
+    grid : tuple of int, default=CANDIDATE_GRID
+        Sizes tried at each level.
+    **where
+        ``backend``, ``scheduler`` or ``progress`` of the exact search.
+
+    Returns
+    -------
+    Cascade
+        ``m`` is None where no plan reaches the target (search exactly).
+    """
+    images = check_images(images, "images")
+    n = len(images)
+    ms = [m for m in grid if k <= m < n - 1]
+    if not ms:  # too few images for a cascade to save anything
+        return Cascade(None)
+    rng = np.random.default_rng(seed)
+    q = np.sort(rng.choice(n, min(n_queries, n), replace=False))
+    _, exact = kneighbors(images[q], images, k, compressor=compressor, exclude=q,
+                          prepared_y=prepared, **where)  # fmt: skip
+    stage = FirstStage(images)
+    pos1 = np.empty((len(q), k), np.int64)
+    cheap = {}  # the second stage's distances to the first max(ms) candidates, per block
+    orders = []
+    for rows in row_blocks(len(q), n, None):  # the first stage's (queries x n) in blocks
+        order = stage.order(images[q[rows]], max(ms), q[rows])
+        pos1[rows] = _positions(order, exact[rows])
+        orders.append((rows, order))
+    recalls = {m: float(np.mean(pos1 < m)) for m in ms}
+    m1 = next((m for m in ms if recalls[m] >= target), None)
+    plan = Cascade(m1, recalls, recall=None if m1 is None else recalls[m1])
+    if second is None or m1 is None:
+        return plan
+    t = time.perf_counter()
+    for rows, order in orders:
+        dx = second.compressor.prepare(images[q[rows]])
+        cheap[rows.start] = second.compressor.pair_distances(dx, second.prepared_y, order[:, :m1])
+    rates = dict(pair_seconds or {})
+    rates.setdefault("second", (time.perf_counter() - t) / (len(q) * m1))
+    if "final" not in rates:
+        s = q[:100]
+        t = time.perf_counter()
+        kneighbors(images[s], images, k, compressor=compressor, exclude=s, prepared_y=prepared,
+                   candidates=m1, progress=False)  # fmt: skip
+        rates["final"] = (time.perf_counter() - t) / (len(s) * m1)
+    plan.pair_seconds = rates
+    best = (TWO_LEVEL_SHARE * m1 * rates["final"], None, None)
+    for a in (m for m in ms if m <= m1):
+        pos = np.concatenate([_positions(fused_order(o[:, :a], cheap[r.start][:, :a], a),
+                                         exact[r]) for r, o in orders])  # fmt: skip
+        for b in (m for m in ms if m < a):
+            plan.recalls2[(a, b)] = r2 = float(np.mean(pos < b))
+            cost = a * rates["second"] + b * rates["final"]
+            if r2 >= target and cost <= best[0]:
+                best = (cost, a, b)
+    if best[1] is not None:
+        plan.m, plan.recall = best[1], plan.recalls2[best[1:]]
+        plan.second = SecondStage(second.compressor, second.prepared_y, best[2])
+    return plan
+
+
+def choose_candidates(
+    compressor: Compressor, images: np.ndarray, k: int, target: float = 0.99, **kw
+) -> tuple[int | None, dict[int, float]]:
+    """The smallest one-level M whose recall reaches ``target`` on training queries.
+
+    Parameters
+    ----------
+    compressor : Compressor
+        Fitted on ``images``.
+    images : uint8 array (N, H, W[, C])
+        The training images; the queries are drawn from them (leave-one-out).
+    k : int
+        Neighbors whose recall is measured.
+    target : float, default=0.99
+        The recall of the exact top k to reach.
+    **kw
+        ``n_queries``, ``seed``, ``prepared``, ``grid`` and ``backend`` / ``scheduler`` /
+        ``progress`` of :func:`choose_cascade`.
+
+    Returns
+    -------
+    m : int or None
+        None when no M of the grid reaches the target: search exactly.
+    recalls : dict
+        The recall of the exact top k at every M tried.
+    """
+    plan = choose_cascade(compressor, images, k, target, **kw)
+    return plan.m, plan.recalls
