@@ -3,6 +3,9 @@ the best coder within each first stage's M nearest, on leave-one-out training qu
 
     python bench/first_stage.py        # mnist-5k (4000 train) and fashion-mnist-10k (10,000)
     python bench/first_stage.py --datasets fashion-mnist --k 3 7 15 --out first-stage-fashion-full
+    python bench/first_stage.py --stages coder --k 5 15 --out first-stage-coder
+    python bench/first_stage.py --stages coder --datasets fashion-mnist --k 5 \
+        --out first-stage-coder-fashion-full
 
 The cascade (:mod:`ncdvision.ncd.search`) ranks with ``ctx-ref-learned/thermo:3`` only the M
 nearest training images under L2 on the square roots of the pixels (on raw pixels until this
@@ -10,6 +13,11 @@ bench); the smaller the M that reaches recall 0.99, the faster every cascade sea
 (classify, filter, studies). Here the same exact top k
 (k = 15, the filter's) of 200 random training queries is compared with the M nearest under
 L2 on transformed pixels. Writes bench/results/first-stage.json.
+
+``--stages coder``: first stages built from what the coder computes, beside square roots:
+its ``thermo:3`` planes (as they are, blurred, or randomly projected to 256 dimensions), each
+image's histogram of (causal context, symbol) codes on those planes, and each image's
+``ctx-ref/binary`` distances to 256 random training images (pivots).
 """
 
 from __future__ import annotations
@@ -22,8 +30,8 @@ from _common import machine, table, write_json
 from scipy import ndimage
 
 from ncdvision.datasets import BENCHMARK_TEST_SIZE, load
-from ncdvision.ncd import NCDKNNClassifier
-from ncdvision.ncd.search import kneighbors, l2_order
+from ncdvision.ncd import Compressor, NCDKNNClassifier, pairwise
+from ncdvision.ncd.search import first_stage_features, kneighbors, l2_order
 
 M_GRID = (50, 100, 200, 300, 500, 1000, 2000, 3000, 5000, 7500)
 
@@ -46,6 +54,45 @@ STAGES = {
 }
 
 
+def _planes(X: np.ndarray, comp) -> np.ndarray:
+    """The setting's thermometer planes, (n, planes, H, W) in 0/1."""
+    sym = comp.serializer.transform(X).astype(np.float32)
+    return sym.reshape(len(X), -1, *X.shape[1:3])
+
+
+def _blurred_planes(X, comp, sigma=0.7):
+    return np.stack([ndimage.gaussian_filter(p, (0, sigma, sigma)) for p in _planes(X, comp)])
+
+
+def _projected_planes(X, comp, dims=256):
+    p = _planes(X, comp).reshape(len(X), -1)
+    rng = np.random.default_rng(0)
+    return p @ rng.standard_normal((p.shape[1], dims)).astype(np.float32) / np.sqrt(dims)
+
+
+def _context_histogram(X, comp):
+    """Each image's counts of (causal context, symbol) codes over its planes, normalized."""
+    cs = Compressor("ctx-ref", comp.serializer).fit(X).prepare(X).cs
+    h = np.stack([np.bincount(row, minlength=int(cs.max()) + 1) for row in cs.astype(np.int64)])
+    return np.sqrt(h / h.sum(1, keepdims=True)).astype(np.float32)  # Hellinger
+
+
+def _pivots(X, comp, n_pivots=256):
+    piv = np.random.default_rng(0).choice(len(X), n_pivots, replace=False)
+    return pairwise(X, X[piv], codec="ctx-ref", serializer="binary")
+
+
+#: First stages from the coder's own representation; each takes (images, the compressor).
+CODER_STAGES = {
+    "L2 sqrt (the cascade's)": lambda X, comp: first_stage_features(X),
+    "L2 thermo:3 planes": lambda X, comp: _planes(X, comp),
+    "L2 thermo:3 planes, blur 0.7": _blurred_planes,
+    "L2 thermo:3 planes, random projection to 256": _projected_planes,
+    "Hellinger, context-code histogram": _context_histogram,
+    "L2 ctx-ref/binary distances to 256 pivots": _pivots,
+}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--datasets", nargs="+", default=["mnist-5k", "fashion-mnist-10k"])
@@ -57,7 +104,9 @@ def main() -> None:
         help="neighbors (15: the filter's); several: one exact search",
     )
     ap.add_argument("--out", default="first-stage")
+    ap.add_argument("--stages", choices=["pixels", "coder"], default="pixels")
     a = ap.parse_args()
+    stages = STAGES if a.stages == "pixels" else CODER_STAGES
     rows, kmax = [], max(a.k)
     for name in a.datasets:
         train, _ = load(name).split(test_size=BENCHMARK_TEST_SIZE[name], seed=0)
@@ -68,9 +117,14 @@ def main() -> None:
         q = np.sort(np.random.default_rng(0).choice(len(X), 200, replace=False))
         _, top = kneighbors(X[q], X, kmax, compressor=comp, exclude=q, progress=False)
         print(f"{name}: exact top {kmax} of 200 queries in {time.perf_counter() - t:.0f} s")
-        for k, stage in ((k, s) for k in a.k for s in STAGES):
-            f, exact = STAGES[stage], top[:, :k]
-            feat = np.asarray(f(X.astype(np.float32)), np.float32).reshape(len(X), -1)
+        feats = {}
+        for stage, f in stages.items():
+            t = time.perf_counter()
+            feat = f(X.astype(np.float32)) if a.stages == "pixels" else f(X, comp)
+            feats[stage] = (np.asarray(feat, np.float32).reshape(len(X), -1),
+                            time.perf_counter() - t)  # fmt: skip
+        for k, stage in ((k, s) for k in a.k for s in stages):
+            (feat, secs), exact = feats[stage], top[:, :k]
             grid = [m for m in M_GRID if m < len(X)]
             order = l2_order(feat[q], feat, max(grid), q)
             rec = {m: float(np.mean([len(np.intersect1d(e, o[:m])) / k
@@ -78,6 +132,7 @@ def main() -> None:
                    for m in grid}  # fmt: skip
             reach = next((m for m in grid if rec[m] >= 0.99), None)
             rows.append({"dataset": name, "k": k, "first stage": stage, "n_train": len(X),
+                         "features_s": secs,
                          **{f"M={m}": rec[m] for m in grid},
                          "M for 0.99": reach or f"> {max(grid)}"})  # fmt: skip
     ms = [m for m in M_GRID if any(f"M={m}" in r for r in rows)]

@@ -272,6 +272,14 @@ def first_stage() -> None:
                           **{m: m for m in ms}, "M for 0.99": "M for 0.99"})  # fmt: skip
 
 
+def first_stage_coder() -> None:
+    """bench/first_stage.py --stages coder: first stages from the coder's representation."""
+    run = json.loads((RESULTS / "first-stage-coder.json").read_text())
+    ms = list(dict.fromkeys(k for r in run["rows"] for k in r if k.startswith("M=")))
+    _rows("first-stage-coder", {"dataset": "dataset", "k": "k", "first stage": "first stage",
+                                **{m: m for m in ms}, "M for 0.99": "M for 0.99"})  # fmt: skip
+
+
 def fullsize() -> None:
     """Where the main job's time goes, per dataset and method (``bench/fullsize.py``)."""
     print("| dataset | method | setting | search | fit s | predict s | pairs/s | test accuracy |")
@@ -450,7 +458,7 @@ def noise_mce(panel: str = "quick") -> None:
 
 TABLES = {
     "headline": headline, "accuracy": accuracy, "pairwise": pairwise, "search": search,
-    "first_stage": first_stage, "bpd": bpd, "pixelcnn_select": pixelcnn_select,
+    "first_stage": first_stage, "first_stage_coder": first_stage_coder, "bpd": bpd, "pixelcnn_select": pixelcnn_select,
     "filter_detection": filter_detection, "filter_downstream": filter_downstream,
     "filter_downstream_k": filter_downstream_k,
     "filter_downstream_oracle": filter_downstream_oracle,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from .coder import Codec
 from .compressor import Compressor
@@ -70,7 +71,8 @@ class _Contender:
 def halving_select(X: np.ndarray, y: np.ndarray, candidates, ks, *, n_classes: int,
                    loo_size: int, search: str, distance: str, n_jobs: int | None,
                    random_state: int | None, m: int | None, backend: str = "local",
-                   scheduler=None, unlabeled=None) -> tuple[tuple, float, list[dict]]:  # fmt: skip
+                   scheduler=None, unlabeled=None,
+                   verbose: bool = False) -> tuple[tuple, float, list[dict]]:  # fmt: skip
     """The best (codec, serializer, k) by successive halving of leave-one-out scoring.
 
     Parameters
@@ -104,6 +106,8 @@ def halving_select(X: np.ndarray, y: np.ndarray, candidates, ks, *, n_classes: i
     unlabeled : ndarray of uint8, optional
         An unlabelled pool for a learned coder's prior, as in
         :func:`~.selection.select_setting`.
+    verbose : bool, default=False
+        Progress bars: one per round over its settings, and the searches'.
 
     Returns
     -------
@@ -126,9 +130,13 @@ def halving_select(X: np.ndarray, y: np.ndarray, candidates, ks, *, n_classes: i
     n, rnd = HALVING_START, 0
     while True:
         scored = []
-        for c in alive:
+        steps = tqdm(alive, desc=f"auto: scoring settings by leave-one-out, round {rnd + 1}",
+                     unit="setting", disable=not verbose, leave=False)  # fmt: skip
+        for c in steps:
+            steps.set_postfix_str(f"{c.name}/{c.ser}")
             n_c = n if c.comp.codec.kind == "context" else max(n // 10, 50)
-            c.extend(X, order, n_c, k_max, m, backend=backend, scheduler=scheduler)
+            c.extend(X, order, n_c, k_max, m, backend=backend, scheduler=scheduler,
+                     progress=True if verbose else None)  # fmt: skip
             right = c.correct(y, order, ks, n_classes)
             acc = {k: float(r.mean()) for k, r in right.items()}
             k_best = max(ks, key=lambda k: (acc[k], -k))

@@ -117,7 +117,7 @@ def select_setting(X: np.ndarray, y: np.ndarray, candidates, ks, *, n_classes: i
                               random_state=random_state,
                               m=m if m is not None and m < len(X) - 1 else None,
                               backend=backend, scheduler=scheduler,
-                              unlabeled=unlabeled)  # fmt: skip
+                              unlabeled=unlabeled, verbose=verbose)  # fmt: skip
     # one draw for every setting: each is scored on a prefix of the same random order, so
     # settings are compared on the same queries (a paired comparison; independent draws
     # per setting let the draw decide between settings a point or two apart)

@@ -90,7 +90,7 @@ def test_auto_selection_never_touches_test_labels(monkeypatch):
     assert a.settings() == b.settings() and scores(a) == scores(b)
 
 
-def test_auto_scores_every_setting_on_the_same_queries(monkeypatch):
+def test_the_full_selection_scores_every_setting_on_the_same_queries(monkeypatch):
     import ncdvision.ncd.selection as knn
 
     ds = synthetic.shapes(n_per_class=20, seed=2)
@@ -102,7 +102,7 @@ def test_auto_scores_every_setting_on_the_same_queries(monkeypatch):
 
     search_kneighbors = knn.kneighbors
     monkeypatch.setattr(knn, "kneighbors", recording)
-    clf = NCDKNNClassifier(loo_size=40).fit(ds.images, ds.labels)
+    clf = NCDKNNClassifier(loo_size=40, selection="full").fit(ds.images, ds.labels)
     n = {r["codec"] + "/" + r["serializer"]: r["n_queries"] for r in clf.selection_}
     assert len(seen) == len(n) == len(AUTO_CANDIDATES)
     # a paired comparison: every setting's queries are the first of one draw
