@@ -19,12 +19,13 @@ def test_halving_picks_the_planted_best_setting_and_drops_the_others_early():
     best, acc, rows = select_setting(ds.images, ds.labels, candidates, [1, 3], halving=True, **kw)
     assert best[:2] == ("ctx-ref", "binary") and acc > 0.5  # chance: 0.1
     queries = {(r["codec"], r["serializer"]): r["n_queries"] for r in rows}
-    # the contenders go on to twice the queries; the others stop after the first round
-    assert queries[("ctx-ref", "binary")] == queries[("ctx-ref", "q2")] == 500
+    # the contenders go on to twice the queries, the others stop after the first round, and
+    # the winner's k is chosen on its whole budget (loo_size)
+    assert queries[("ctx-ref", "q2")] == 500 and queries[("ctx-ref", "binary")] == 600
     assert queries[("ctx-ref", "binary:255")] == 250
     # the full selection, every setting on every query, agrees
-    full, _, full_rows = select_setting(ds.images, ds.labels, candidates, [1, 3], **kw)
-    assert full[:2] == best[:2]
+    full, full_acc, full_rows = select_setting(ds.images, ds.labels, candidates, [1, 3], **kw)
+    assert (full, full_acc) == (best, acc)  # k too: chosen on the same 600 queries
     assert sum(r["n_queries"] for r in rows) < sum(r["n_queries"] for r in full_rows)
 
 
