@@ -181,8 +181,9 @@ def kneighbors(
         Y): of the M pixel-space candidates, only its ``m`` best by rank fusion are ranked.
         Only with ``candidates``.
     stats : dict, optional
-        Filled with ``pairs`` (pairs considered) and ``coded_fraction`` (the share of their
-        pixels actually coded, below 1 where early abandoning saved work).
+        Filled with ``pairs`` (pairs the setting ranked), ``coded_fraction`` (the share of
+        their pixels actually coded, below 1 where early abandoning saved work) and
+        ``rerank_pairs`` (pairs the second level scored; 0 without one).
 
     Returns
     -------
