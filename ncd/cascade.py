@@ -247,12 +247,13 @@ def choose_cascade(
                           prepared_y=prepared, **where)  # fmt: skip
     stage = FirstStage(images)
     pos1 = np.empty((len(q), k), np.int64)
-    cheap = {}  # the second stage's distances to the first max(ms) candidates, per block
-    orders = []
+    cheap = {}  # the second level's distances to the first m1 candidates, per block
+    orders = []  # kept only for a second level (500 x 20,000 indices on a large set)
     for rows in row_blocks(len(q), n, None):  # the first stage's (queries x n) in blocks
         order = stage.order(images[q[rows]], max(ms), q[rows])
         pos1[rows] = _positions(order, exact[rows])
-        orders.append((rows, order))
+        if second is not None:
+            orders.append((rows, order))
     recalls = {m: float(np.mean(pos1 < m)) for m in ms}
     m1 = next((m for m in ms if recalls[m] >= target), None)
     plan = Cascade(m1, recalls, recall=None if m1 is None else recalls[m1])
