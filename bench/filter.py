@@ -7,6 +7,7 @@
     python bench/filter.py --fashion-full                    # near-duplicates in Fashion-MNIST
     python bench/filter.py --command fashion-mnist-10k       # `ncdvision filter` as a user runs it
     python bench/filter.py --command fashion-mnist-10k --label-noise 0.2   # on a noisy .npz
+    python bench/filter.py --profile fashion-mnist-10k       # where find_issues spends its time
 
 Every scenario plants issues into the benchmark protocol's training split (seed 0; the filter's
 thresholds were chosen on mnist-5k with seed 1, see ``--calibrate``):
@@ -331,6 +332,44 @@ def command(name: str, noise: float | None = None) -> None:
           f"wrote {write_json(f'filter-command-{tag}', payload)}")  # fmt: skip
 
 
+#: (label in the profile, file suffix, function) of the stages --profile reports.
+PROFILED = (
+    ("neighbor search, with the recall measurement", "ncd/knn.py", "kneighbors"),
+    ("cascade recall measurement", "ncd/cascade.py", "choose_candidates"),
+    ("classifier fit (selection and prior)", "ncd/knn.py", "fit"),
+    ("near-duplicate search", "ncd/filter/duplicates.py", "near_neighbors"),
+)
+
+
+def profile(name: str) -> None:
+    """``find_issues`` on every image of NAME under cProfile, with a fresh stage cache: wall
+    time and the cumulative seconds of the stages in :data:`PROFILED`."""
+    import cProfile
+    import pstats
+
+    from ncdvision.ncd.filter import find_issues
+
+    ds = load(name)
+    with tempfile.TemporaryDirectory() as tmp:
+        prof = cProfile.Profile()
+        t = time.perf_counter()
+        prof.enable()
+        rep = find_issues(ds, cache=tmp, progress=False)
+        prof.disable()
+        wall = time.perf_counter() - t
+    stats = pstats.Stats(prof).stats
+    stages = {label: sum(v[3] for (f, _, fn), v in stats.items()
+                         if fn == func and f.endswith(suffix))
+              for label, suffix, func in PROFILED}  # fmt: skip
+    stages["leave-one-out search alone"] = (stages["neighbor search, with the recall measurement"]
+                                            - stages["cascade recall measurement"])  # fmt: skip
+    payload = {"machine": machine(), "dataset": name, "n_images": len(ds.images),
+               "wall_s": wall, "stage_seconds": stages,
+               "settings": {k: rep.settings.get(k) for k in ("codec", "serializer", "candidates")}}  # fmt: skip
+    print(json.dumps(payload, indent=2))
+    write_json(f"filter-profile-{name}", payload)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
@@ -343,11 +382,14 @@ def main() -> None:
     ap.add_argument("--calibrate", action="store_true", help="show how thresholds were chosen")
     ap.add_argument("--fashion-full", action="store_true")
     ap.add_argument("--command", metavar="DATASET", help="time `ncdvision filter DATASET`")
+    ap.add_argument("--profile", metavar="DATASET", help="find_issues on DATASET under cProfile")
     ap.add_argument("--label-noise", type=float, default=None,
                     help="with --command: filter the training split with this symmetric noise")  # fmt: skip
     args = ap.parse_args()
     if args.command:
         return command(args.command, args.label_noise)
+    if args.profile:
+        return profile(args.profile)
     if args.calibrate:
         return calibrate(args.cache)
     if args.fashion_full:

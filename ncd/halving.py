@@ -157,8 +157,7 @@ def halving_select(X: np.ndarray, y: np.ndarray, candidates, ks, *, n_classes: i
         alive = [s[2] for s in scored[: -(-len(scored) // 2)]]
         n, rnd = 2 * n, rnd + 1
     # the setting is decided; its k is chosen on its whole query budget, since a few hundred
-    # queries cannot tell k apart (full Fashion-MNIST, 250 queries: k = 1 and 7 tie at 0.900,
-    # while on 2,000 k = 5 leads k = 1 by a point and tests a point better)
+    # queries tell settings several points apart but not values of k a point apart
     best = lead[2]
     best.extend(X, order, best.budget, k_max, m, backend=backend, scheduler=scheduler,
                 progress=True if verbose else None)  # fmt: skip
