@@ -163,13 +163,34 @@ def test_keyboard_decisions_export_and_apply_in_a_real_browser(report, browser, 
     relabelled = f"{load(data).class_names[3]}/"
     assert any(w.startswith(relabelled) and w.endswith(Path(rows[2]["file"]).name) for w in written)
     # decisions persist in the browser: a reload shows them again (the page restores them
-    # after it has drawn the cards, so the state is awaited, up to 10 s)
+    # after it has drawn the cards, so the state is awaited, up to 10 s). Chromium commits a
+    # page's localStorage writes to its storage asynchronously, and a reload that comes first
+    # reads the older state, so the reload waits until a fresh page sees the decisions.
+    assert committed(browser, (out / "review.html").as_uri(), f'"{rows[0]["index"]}"')
     browser.refresh()
     first = browser.find_elements(By.CSS_SELECTOR, ".card")[0]
     assert shows(browser, first, "remove")
     body = browser.find_element(By.TAG_NAME, "body")
     body.send_keys(Keys.ARROW_DOWN, "u")
     assert shows(browser, first, "undecided")
+
+
+def committed(browser, url: str, text: str) -> bool:
+    """Whether a fresh page at ``url``, reloaded for up to 10 s, finds ``text`` in its
+    localStorage (what the browser's storage holds, not one page's cached view)."""
+    main_window = browser.current_window_handle
+    browser.switch_to.new_window("tab")
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            browser.get(url)
+            if text in browser.execute_script("return Object.values(localStorage).join()"):
+                return True
+            time.sleep(0.2)
+        return False
+    finally:
+        browser.close()
+        browser.switch_to.window(main_window)
 
 
 def shows(browser, card, state: str) -> bool:
