@@ -456,6 +456,60 @@ def noise_mce(panel: str = "quick") -> None:
         print("| " + " | ".join(str(c) for c in cells) + " |")
 
 
+def _learnability(panel: str) -> dict | None:
+    run = json.loads((RESULTS / f"learnability-{panel}.json").read_text())
+    if "forecast" not in run:
+        print(f"(the {panel} panel has not been run with the 49-task panel)")
+        return None
+    return run
+
+
+def learnability_claims(panel: str = "quick") -> None:
+    run = _learnability(panel)
+    if run is None:
+        return
+    print("| learner | predictor | Spearman with error at the largest size [90% CI] | half-width |"
+          " leave-one-task-out MAE | MAE of the mean |")  # fmt: skip
+    print("|---|---|---|---|---|---|")
+    for r in run["claims"]:
+        if r.get("spearman") is None:
+            continue
+        lo, hi = r["spearman_ci"]
+        print(f"| {r['learner']} | {r['predictor']} | {r['spearman']:+.2f} [{lo:+.2f}, {hi:+.2f}]"
+              f" | {(hi - lo) / 2:.2f} | {_f(r['mae'])} | {_f(r['mae_mean_only'])} |")  # fmt: skip
+
+
+def learnability_families(panel: str = "quick") -> None:
+    run = _learnability(panel)
+    if run is None:
+        return
+    print("| family | learner | predictor | tasks | Spearman [90% CI] |")
+    print("|---|---|---|---|---|")
+    for r in run["per_family"]:
+        rho = ("" if r.get("spearman") is None else
+               f"{r['spearman']:+.2f} [{r['spearman_ci'][0]:+.2f}, {r['spearman_ci'][1]:+.2f}]")  # fmt: skip
+        print(f"| {r['family']} | {r['learner']} | {r['predictor']} | {r['n']} | {rho} |")
+
+
+def learnability_forecast(panel: str = "quick") -> None:
+    run = _learnability(panel)
+    if run is None:
+        return
+    methods = ("forecast", "pilot line", "pilot power law", "mean slope", "mean")
+    print("| learner | measure (held-out targets) | " + " | ".join(methods)
+          + " | forecast / best pilot-only | 80% coverage | 90% coverage |")  # fmt: skip
+    print("|---|---|" + "---|" * (len(methods) + 3))
+    for learner, ev in run["forecast"].items():
+        for measure in ("log10_n_to_target", "error_at_max", "alpha"):
+            by = ev[measure]
+            cells = [_f(by[m]["median_abs_error"]) if m in by else "" for m in methods]
+            tail = ([_f(ev["ratio_to_pilot_only"], 2), f"{ev['coverage']['80%']:.0%}",
+                     f"{ev['coverage']['90%']:.0%}"] if measure == "log10_n_to_target"
+                    else ["", "", ""])  # fmt: skip
+            print(f"| {learner} | {measure.replace('_', ' ')} ({by['forecast']['n']}) | "
+                  + " | ".join(cells + tail) + " |")  # fmt: skip
+
+
 TABLES = {
     "headline": headline, "accuracy": accuracy, "pairwise": pairwise, "search": search,
     "first_stage": first_stage, "first_stage_coder": first_stage_coder, "bpd": bpd, "pixelcnn_select": pixelcnn_select,
@@ -468,6 +522,12 @@ TABLES = {
     "label_free_prior": label_free_prior, "filter_prior": filter_prior,
     "spreading_pool": spreading_pool, "cascade": cascade, "kernel_bound": kernel_bound,
     "noise_mce_quick": noise_mce, "noise_mce_full": lambda: noise_mce("full"),
+    "learnability_claims_quick": learnability_claims,
+    "learnability_families_quick": learnability_families,
+    "learnability_forecast_quick": learnability_forecast,
+    "learnability_claims_full": lambda: learnability_claims("full"),
+    "learnability_families_full": lambda: learnability_families("full"),
+    "learnability_forecast_full": lambda: learnability_forecast("full"),
 }  # fmt: skip
 
 

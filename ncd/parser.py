@@ -85,8 +85,8 @@ def _study_commands(sub, run) -> None:
                         formatter_class=_Formatter)  # fmt: skip
     st_sub = st.add_subparsers(dest="study_command", required=True, metavar="STUDY")
     for name, study in STUDIES.items():
-        s = _sub(st_sub, name, study.summary, study.description,
-                 f"ncdvision study {name} --panel {study.panels[0]} --out {name}")  # fmt: skip
+        s = _sub(st_sub, name, study.summary, study.description, study.example
+                 or f"ncdvision study {name} --panel {study.panels[0]} --out {name}")  # fmt: skip
         s.add_argument("--panel", choices=list(study.panels), default=study.panels[0],
                        help=study.panel_help)  # fmt: skip
         s.add_argument("--learners", default=study.learners,

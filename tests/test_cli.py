@@ -59,7 +59,7 @@ def test_every_option_has_help_and_every_command_an_example():
                     yield from leaves(child, (*path, name))
 
     commands = list(leaves(build_parser()))
-    assert len(commands) == 9
+    assert len(commands) == 10
     for path, parser in commands:
         example = "example:\n  ncdvision " + " ".join(path).replace("filter-apply", "filter apply")
         assert parser.description and example in parser.epilog

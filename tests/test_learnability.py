@@ -13,6 +13,7 @@ from ncdvision.ncd.study.analysis import (
     recovered_share,
     verdict,
 )
+from ncdvision.ncd.study.learnability import ladder_verdict
 
 
 def test_tiny_study_writes_the_report_and_resumes(tmp_path, capsys):
@@ -20,11 +21,16 @@ def test_tiny_study_writes_the_report_and_resumes(tmp_path, capsys):
             "--out", str(tmp_path)]  # fmt: skip
     assert main(args) == 0
     first = capsys.readouterr().out
-    for name in ("report.md", "results.json", "curves.csv", "curves.png", "scatter.png"):
+    for name in ("report.md", "results.json", "curves.csv", "curves.png", "scatter.png",
+                 "families.png", "forecast.png"):  # fmt: skip
         assert (tmp_path / name).stat().st_size > 0
     res = json.loads((tmp_path / "results.json").read_text())
     claims = {v["claim"] for v in res["verdicts"]}
-    assert len(claims) == 4
+    assert len(claims) == 4  # two primaries, noise, the shapes ladder
+    assert all(v["verdict"].startswith("smoke test, not a result") for v in res["verdicts"])
+    assert res["families"]["textures-noise0.6"] == "textures"
+    ev = res["forecast"]["evaluation"]["l2-knn"]
+    assert set(ev["coverage"]) == {"80%", "90%"} and ev["log10_n_to_target"]["forecast"]["n"] > 0
     noise = res["predictors"]["noise"]
     assert noise["ctx trained bpp"] == max(p["ctx trained bpp"] for p in res["predictors"].values())
     assert abs(noise["label information (bits/image)"]) < 5
@@ -70,3 +76,9 @@ def test_recovered_share_of_a_clear_cost_and_of_one_within_sampling_error():
         recovered_share({"noisy": big["noisy"]})
     with pytest.raises(ValueError, match="shapes"):
         recovered_share({"noisy": big["noisy"], "clean": big["clean"][:2]})
+
+
+def test_a_tie_is_no_support():
+    assert ladder_verdict([1.0, 2.0, 3.0], [0.1, 0.2, 0.3]) == "supported"
+    assert ladder_verdict([1.0, 2.0, 3.0], [0.1, 0.1, 0.3]) == "partly (compression only)"
+    assert ladder_verdict([1.0, 1.0, 3.0], [0.1, 0.2, 0.3]) == "contradicted"

@@ -33,6 +33,8 @@ class Study(ABC):
     panels: ClassVar[tuple[str, ...]] = ("tiny", "quick", "full")
     #: Help of ``--panel``.
     panel_help: ClassVar[str] = "the datasets and sizes"
+    #: The example ``--help`` shows (default: the study on its first panel).
+    example: ClassVar[str | None] = None
     #: Default ``--learners``.
     learners: ClassVar[str] = "l2-knn,ncd-knn,logreg"
 

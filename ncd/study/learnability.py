@@ -1,11 +1,20 @@
 """``ncdvision study learnability``: does a dataset's compressibility predict how learnable it
 is?
 
-For each dataset of a panel (:mod:`.panels`): compressibility predictors on the training pool
-(:mod:`.predictors`), learning curves of each learner (:mod:`.curves`), a power-law fit per
-(dataset, learner) with bootstrap intervals and an extrapolation check (:mod:`.fits`); then
-each predictor against each learnability measure across datasets (:mod:`.analysis`), the
-concatenation test, and one verdict per claim. Every cell is cached in ``out/cells``.
+For each task of a panel (:mod:`.panels`, 49 tasks in 7 families): compressibility and
+label-aware predictors on the training pool (:mod:`.predictors`, :mod:`.prequential`),
+learning curves of each learner at the panel's sizes (:mod:`.curves`), a power-law fit per
+(task, learner) with bootstrap intervals and an extrapolation check (:mod:`.fits`); then each
+predictor against each learnability measure across tasks and within each family
+(:mod:`.analysis`), the leave-one-family-out forecast of the curve from its pilot
+(:mod:`.forecast`), the concatenation test, and one verdict per claim. Every cell is cached in
+``out/cells``.
+
+The claims' primary predictors were fixed in this module before the panel was run:
+``ctx trained bpp`` (:data:`.predictors.PRIMARY`) for "the more compressible the images, the
+easier", and the prequential code length of the labels (:data:`.predictors.PRIMARY_LABEL`)
+for "the shorter the labels' code given the images, the easier". A verdict is *decided* when
+the 90% interval of the across-task Spearman has a half-width of at most :data:`DECIDED`.
 """
 
 from __future__ import annotations
@@ -17,10 +26,21 @@ from ncdvision.datasets import Dataset
 from ..cache import ResultCache
 from . import predictors as P
 from .analysis import correlation, leave_one_out_prediction, verdict
-from .curves import learning_curves, log_sizes
+from .curves import learning_curves
 from .fits import extrapolation_error, fit_broken_power_law, fit_power_law
-from .panels import panel
-from .predictors import PRIMARY
+from .forecast_eval import calibrate, evaluate, task_rows
+from .panels import PANELS, panel_tasks
+from .predictors import PRIMARY, PRIMARY_LABEL
+
+#: The claims on the across-task Spearman with error at the largest size: (claim, primary
+#: predictor, expected sign), fixed before the panel was run.
+CLAIMS = (
+    ("the more compressible the images, the easier the task is to learn", PRIMARY, +1),
+    ("the shorter the code of the labels given the images, the easier the task is to learn",
+     PRIMARY_LABEL, +1),
+)  # fmt: skip
+#: Largest half-width of a Spearman's 90% interval for its verdict to count as decided.
+DECIDED = 0.2
 
 #: Error the "training images to reach it" measure uses.
 TARGET_ERROR = 0.2
@@ -97,13 +117,17 @@ def run_learnability(panel_name: str = "quick", learners=("l2-knn", "ncd-knn", "
     ``predictors``: names of extra predictors (:func:`.predictors.predictors`)."""
     funcs = P.predictors(predictors)
     cells = ResultCache(None if out is None else f"{out}/cells")
-    splits = {name: load() for name, load in panel(panel_name, extra).items()}
+    tasks = panel_tasks(panel_name, extra)
+    size = PANELS[panel_name]
+    splits = {name: load() for name, (_, load) in tasks.items()}
+    families = {name: family for name, (family, _) in tasks.items()}
     preds, curves, fits = {}, [], []
     for name, (train, test) in splits.items():
         preds[name] = {p: cells.get({"dataset": name, "predictor": p, "n": len(train)},
                                     lambda f=f, t=train: {"value": float(f(t.images, t.labels, None))})["value"]
                        for p, f in funcs.items()}  # fmt: skip
-        rows = learning_curves(train, test, list(learners), log_sizes(len(train)), seeds,
+        sizes = [n for n in size.sizes if n <= len(train)]
+        rows = learning_curves(train, test, list(learners), sizes, seeds,
                                cache=cells, progress=progress)  # fmt: skip
         curves += rows
         for learner in learners:
@@ -112,7 +136,8 @@ def run_learnability(panel_name: str = "quick", learners=("l2-knn", "ncd-knn", "
             fit = fit_power_law(n, err, n_boot=100)
             broken = fit_broken_power_law(n, err)
             chance = 1.0 - 1.0 / len(train.class_names)
-            fits.append({"dataset": name, "learner": learner, "chance_error": chance,
+            fits.append({"dataset": name, "family": families[name], "learner": learner,
+                         "chance_error": chance,
                          "error_at_max": float(err[n == n.max()].mean()), "n_max": int(n.max()),
                          **fit.params, "r2": fit.r2,
                          **{f"{k}_ci": v for k, v in fit.intervals.items()},
@@ -121,10 +146,21 @@ def run_learnability(panel_name: str = "quick", learners=("l2-knn", "ncd-knn", "
                          "broken_r2": broken.r2,
                          "broken_extrapolation": extrapolation_error(n, err, "broken")})  # fmt: skip
     analysis = _analyse(preds, fits, learners, list(funcs))
+    per_family = _per_family(preds, fits, families, learners)
+    rows = task_rows(families, preds, curves, learners, size.pilot)
+    forecast = {
+        "evaluation": evaluate(rows, learners),
+        "calibration": calibrate(rows, learners, panel_name, size.pilot),
+    }
     concat = _concatenation(splits, learners, cells, seeds, progress)
+    verdicts = _verdicts(preds, fits, analysis, concat, families)
+    if panel_name == "tiny":
+        for v in verdicts:
+            v["verdict"] = f"smoke test, not a result: {v['verdict']}"
     return {"panel": panel_name, "learners": list(learners), "seeds": list(seeds),
-            "predictors": preds, "curves": curves, "fits": fits, "analysis": analysis,
-            "concatenation": concat, "verdicts": _verdicts(preds, fits, analysis, concat),
+            "families": families, "predictors": preds, "curves": curves, "fits": fits,
+            "analysis": analysis, "per_family": per_family, "forecast": forecast,
+            "concatenation": concat, "verdicts": verdicts,
             "cells_computed": cells.computed}  # fmt: skip
 
 
@@ -145,26 +181,82 @@ def _analyse(preds: dict, fits: list[dict], learners, pnames) -> list[dict]:
     return rows
 
 
-def _verdicts(preds, fits, analysis, concat) -> list[dict]:
+def _per_family(preds, fits, families, learners) -> list[dict]:
+    """Spearman of each claim's predictor with error at the largest size within each family
+    of at least 4 tasks."""
+    rows = []
+    for family in dict.fromkeys(families.values()):
+        names = [d for d, f in families.items() if f == family]
+        if len(names) < 4:
+            continue
+        for learner in learners:
+            by = {f["dataset"]: f["error_at_max"] for f in fits if f["learner"] == learner}
+            for _, p, _ in CLAIMS:
+                rows.append({"family": family, "learner": learner, "predictor": p,
+                             **correlation([preds[d][p] for d in names],
+                                           [by[d] for d in names])})  # fmt: skip
+    return rows
+
+
+def decided(r: dict) -> bool:
+    """Whether a correlation row's Spearman interval is narrow enough to decide its claim
+    (half-width at most :data:`DECIDED`)."""
+    if r.get("spearman") is None:
+        return False
+    lo, hi = r["spearman_ci"]
+    return (hi - lo) / 2 <= DECIDED
+
+
+def ladder_verdict(bpp, err) -> str:
+    """The verdict on a ladder of tasks from clean to noisy: "supported" when both the bits
+    and the error rise strictly at every step; a tie is no support.
+
+    Parameters
+    ----------
+    bpp : sequence of float
+        The primary predictor along the ladder.
+    err : sequence of float
+        A learner's error at the largest size along the ladder.
+
+    Returns
+    -------
+    str
+    """
+    ok_c, ok_e = bool(np.all(np.diff(bpp) > 0)), bool(np.all(np.diff(err) > 0))
+    if ok_c and ok_e:
+        return "supported"
+    return "partly (compression only)" if ok_c else "contradicted"
+
+
+def _verdicts(preds, fits, analysis, concat, families) -> list[dict]:
     out = []
-    for r in analysis:
-        if r["predictor"] == PRIMARY and r["measure"] == "error_at_max":
-            v = verdict(r, +1)
-            out.append({"claim": "the more compressible the dataset, the easier it is to learn",
-                        "learner": r["learner"], "verdict": v,
-                        "evidence": f"Spearman({PRIMARY}, error at the largest size) = "
-                                    f"{r['spearman']:+.2f}, 90% CI [{r['spearman_ci'][0]:+.2f}, "
-                                    f"{r['spearman_ci'][1]:+.2f}], {r['n']} datasets"})  # fmt: skip
-    if "noise" in preds:
+    for claim, p, sign in CLAIMS:
+        for r in analysis:
+            if r["predictor"] != p or r["measure"] != "error_at_max":
+                continue
+            if r.get("spearman") is None:
+                out.append({"claim": claim, "learner": r["learner"], "verdict": verdict(r, sign),
+                            "evidence": f"{r['n']} tasks"})  # fmt: skip
+                continue
+            lo, hi = r["spearman_ci"]
+            v = verdict(r, sign) + ("" if decided(r) else
+                                    f" (undecided: half-width {(hi - lo) / 2:.2f} > {DECIDED})")  # fmt: skip
+            out.append({"claim": claim, "learner": r["learner"], "verdict": v,
+                        "evidence": f"Spearman({p}, error at the largest size) = "
+                                    f"{r['spearman']:+.2f}, 90% CI [{lo:+.2f}, {hi:+.2f}], "
+                                    f"{r['n']} tasks"})  # fmt: skip
+    noise = [d for d, f in families.items() if f == "noise"]
+    if noise:
         top = max(preds, key=lambda d: preds[d][PRIMARY])
-        for f in (f for f in fits if f["dataset"] == "noise"):
-            lo, hi = f.get("e_inf_ci", (f["e_inf"], f["e_inf"]))
-            ok = top == "noise" and f["error_at_max"] >= f["chance_error"] - 0.05
+        for f in (f for f in fits if f["dataset"] in noise):
+            ok = top in noise and f["error_at_max"] >= f["chance_error"] - 0.05
             out.append({"claim": "an incompressible (random) dataset is impossible to learn",
-                        "learner": f["learner"], "verdict": "supported" if ok else "contradicted",
-                        "evidence": f"noise is {'the least' if top == 'noise' else 'not the least'}"
-                                    f" compressible set ({PRIMARY} {preds['noise'][PRIMARY]:.2f}); "
-                                    f"error at n={f['n_max']} {f['error_at_max']:.3f} vs chance "
+                        "learner": f"{f['learner']}, {f['dataset']}",
+                        "verdict": "supported" if ok else "contradicted",
+                        "evidence": f"the least compressible task is {top} ({PRIMARY} "
+                                    f"{preds[top][PRIMARY]:.2f}; {f['dataset']} "
+                                    f"{preds[f['dataset']][PRIMARY]:.2f}); error at "
+                                    f"n={f['n_max']} {f['error_at_max']:.3f} vs chance "
                                     f"{f['chance_error']:.3f}"})  # fmt: skip
     ladders = [("shapes", "shapes-noise0.2", "shapes-noise0.5"), ("mnist-5k", "mnist-5k-gaussian3")]
     for ladder in (lad for lad in ladders if all(d in preds for d in lad)):
@@ -172,17 +264,14 @@ def _verdicts(preds, fits, analysis, concat) -> list[dict]:
         for learner in sorted({f["learner"] for f in fits}):
             err = [next(f["error_at_max"] for f in fits if f["dataset"] == d
                         and f["learner"] == learner) for d in ladder]  # fmt: skip
-            # strictly: equal errors (a tie) are no support for "learns better"
-            ok_c, ok_e = bool(np.all(np.diff(bpp) > 0)), bool(np.all(np.diff(err) > 0))
             out.append({"claim": "clean data is more compressible and learns better than noisy",
-                        "learner": learner, "verdict": "supported" if ok_c and ok_e else
-                        ("partly (compression only)" if ok_c else "contradicted"),
+                        "learner": learner, "verdict": ladder_verdict(bpp, err),
                         "evidence": " < ".join(f"{d} {b:.2f} bpp / error {e:.3f}" for d, b, e in
                                                zip(ladder, bpp, err, strict=True))})  # fmt: skip
     if concat:
         sub = concat["K(AB)"] <= concat["K(A)+K(B)"] + concat["c"]
         for learner, r in concat["learners"].items():
-            better = r["AB on A"] <= r["A alone"] and r["AB on B"] <= r["B alone"]
+            better = r["AB on A"] < r["A alone"] and r["AB on B"] < r["B alone"]  # a tie: no
             out.append({"claim": "K(X,Y) <= K(X) + K(Y) + c: training on the concatenation "
                                  "beats training on each", "learner": learner,
                         "verdict": "supported" if sub and better else

@@ -18,7 +18,7 @@ def curves_png(path: Path, res: dict) -> Path:
     plt = pyplot()
 
     names = list(res["predictors"])
-    cols = 4
+    cols = 4 if len(names) <= 12 else 7
     rows = -(-len(names) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.7 * rows), squeeze=False)
     for ax in axes.ravel()[len(names) :]:
@@ -68,6 +68,30 @@ def scatter_png(path: Path, res: dict, predictor: str, measure: str = "error_at_
     return save_png(fig, path)
 
 
+def family_scatter_png(path: Path, res: dict, predictors) -> Path:
+    """Each claim's predictor against error at the largest size, one point per task coloured
+    by family, a panel per (predictor, learner)."""
+    plt = pyplot()
+    learners, names = res["learners"], list(res["predictors"])
+    families = list(dict.fromkeys(res["families"].values()))
+    fig, axes = plt.subplots(len(predictors), len(learners),
+                             figsize=(4.2 * len(learners), 3.6 * len(predictors)), squeeze=False)  # fmt: skip
+    for row, p in zip(axes, predictors, strict=True):
+        for ax, learner in zip(row, learners, strict=True):
+            by = {f["dataset"]: f["error_at_max"] for f in res["fits"] if f["learner"] == learner}
+            for i, fam in enumerate(families):
+                mine = [d for d in names if res["families"][d] == fam]
+                ax.scatter([res["predictors"][d][p] for d in mine], [by[d] for d in mine], s=14,
+                           color=f"C{i}", label=fam)  # fmt: skip
+            corr = next(r for r in res["analysis"] if r["learner"] == learner
+                        and r["predictor"] == p and r["measure"] == "error_at_max")  # fmt: skip
+            ax.set_title(f"{learner}: ρ = {ci_text(corr, 'spearman')}", fontsize=9)
+            ax.set_xlabel(p, fontsize=8)
+            ax.set_ylabel("error at the largest size", fontsize=8)
+            ax.legend(fontsize=6)
+    return save_png(fig, path)
+
+
 def markdown_table(rows: list[list], head: list[str]) -> str:
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
@@ -105,17 +129,42 @@ def start_report(out, res: dict, rows: list[dict], csv_name: str) -> tuple[Path,
     return out, paths
 
 
+def _claims_markdown(res: dict) -> list[str]:
+    """The per-family Spearman table and the forecast's evaluation."""
+    from .forecast_report import evaluation_markdown
+
+    md = ["Within each family of at least 4 tasks: Spearman of each claim's predictor with "
+          "error at the largest size (90% bootstrap interval over the family's tasks):", "",
+          markdown_table([[r["family"], r["learner"], r["predictor"], r["n"],
+                           ci_text(r, "spearman")] for r in res["per_family"]],
+                         ["family", "learner", "predictor", "tasks", "Spearman"]), "",
+          "Forecast from the pilot (sizes " + ", ".join(map(str, res["forecast"]["calibration"]["pilot"]))
+          + "), every family held out in turn: median absolute error of log10(training size to "
+          "reach each error measured beyond the pilot), of the error at the largest size and of "
+          "the fitted alpha; against the pilot's own log-log line, a power law fitted to the "
+          "pilot's points, and the other families' mean; the share of held-out targets inside "
+          "the 80% and 90% intervals:", "",
+          *evaluation_markdown(res["forecast"]["evaluation"]), ""]  # fmt: skip
+    return md
+
+
 def write_learnability_report(out, res: dict, primary: str) -> dict:
     """Write the report folder; returns the paths."""
+    from .forecast_report import evaluation_png
+    from .learnability import CLAIMS
+
     out, paths = start_report(out, res, res["curves"], "curves.csv")
     paths["curves_png"] = curves_png(out / "curves.png", res)
     paths["scatter_png"] = scatter_png(out / "scatter.png", res, primary)
+    paths["family_png"] = family_scatter_png(out / "families.png", res, [p for _, p, _ in CLAIMS])
+    paths["forecast_png"] = evaluation_png(out / "forecast.png", res["forecast"]["evaluation"])
     preds = res["predictors"]
     pnames = list(next(iter(preds.values())))
     md = [f"# Learnability study ({res['panel']} panel)", "",
-          "Compressibility predictors on each training pool (bits per value unless said):", "",
-          markdown_table([[d, *(fmt_value(v[p], 3) for p in pnames)] for d, v in preds.items()],
-                 ["dataset", *pnames]), "",
+          "Compressibility and label-aware predictors on each training pool (bits per value "
+          "unless said):", "",
+          markdown_table([[d, res["families"][d], *(fmt_value(v[p], 3) for p in pnames)]
+                          for d, v in preds.items()], ["task", "family", *pnames]), "",
           "Learning curves: power law err(n) = a n^-alpha + e_inf fitted in log space (90% "
           "bootstrap intervals over seeds); extrapolation: fitted without the largest size.", "",
           markdown_table([[f["dataset"], f["learner"], fmt_value(f["error_at_max"]), f["n_max"],
@@ -138,9 +187,11 @@ def write_learnability_report(out, res: dict, primary: str) -> dict:
                   for r in res["analysis"]],
                  ["learner", "predictor", "measure", "Spearman", "Pearson", "LODO MAE",
                   "MAE (mean only)"]), "",
+          *_claims_markdown(res),
           "## Verdicts", "",
           *[f"- **{v['claim']}** ({v['learner']}): {v['verdict']}. {v['evidence']}."
             for v in res["verdicts"]], "",
-          "![learning curves](curves.png)", "", "![predictor vs error](scatter.png)", ""]  # fmt: skip
+          "![learning curves](curves.png)", "", "![predictor vs error](scatter.png)", "",
+          "![per family](families.png)", "", "![forecast against actual](forecast.png)", ""]  # fmt: skip
     paths["md"] = atomic_write(out / "report.md", lambda fh: fh.write("\n".join(md)))
     return paths

@@ -12,6 +12,9 @@ pixel (per sample value for colour images), and two non-compression comparisons.
   the other fold, with the ``ctx`` model's counts (equal sizes, so the estimate is not biased
   by how much data a model saw); about zero when labels carry nothing about the pixels,
   positive when they do;
+- the label-aware pilot measures of :mod:`.prequential`: the prequential code length of 160
+  labels under logistic regression (as a share of the uniform code) and the NCD kNN
+  leave-one-out error on the same 160 images;
 - :func:`intrinsic_dimension` (Levina-Bickel MLE, averaged as MacKay and Ghahramani suggest)
   and :func:`pixel_variance`;
 
@@ -34,6 +37,7 @@ from ..compressor import compressed_lengths
 from ..context import ContextCoder
 from ..plugins import Registry
 from ..serialize import get_serializer
+from .prequential import ncd_pilot_loo_error, prequential_share
 
 
 def _values(images: np.ndarray) -> int:
@@ -151,6 +155,9 @@ register_predictor = PREDICTORS.register
 #: The predictor the studies' first claims are judged on, fixed before any result was seen:
 #: the strongest lossless model of the panel that needs no labels.
 PRIMARY = "ctx trained bpp"
+#: The label-aware predictor the learnability study's second claim is judged on, fixed before
+#: the panel was run: the prequential code length of the pilot's labels (:mod:`.prequential`).
+PRIMARY_LABEL = "prequential share (logreg pilot)"
 
 _BUILTIN: dict[str, Callable[..., float]] = {
     **{f"{c} bpp": (lambda x, y, ref, c=c: codec_bpp(x, c))
@@ -162,6 +169,8 @@ _BUILTIN: dict[str, Callable[..., float]] = {
     "label information (bits/image)": lambda x, y, ref: label_information(
         x, y, reference=None if ref is None else ref.images,
         reference_labels=None if ref is None else ref.labels),
+    "prequential share (logreg pilot)": lambda x, y, ref: prequential_share(x, y),
+    "ncd pilot loo error": lambda x, y, ref: ncd_pilot_loo_error(x, y),
     "intrinsic dimension": lambda x, y, ref: intrinsic_dimension(x),
     "pixel variance": lambda x, y, ref: pixel_variance(x),
 }  # fmt: skip
