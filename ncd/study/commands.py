@@ -162,8 +162,9 @@ class ForecastStudy(Study):
                    "the learnability panel, and the number of labels that reaches "
                    "--target-error. Warns when the dataset lies outside the panel's range. "
                    "About a minute for a 5,000-image dataset.")  # fmt: skip
-    panels = ("quick",)
-    panel_help = "the learnability panel whose calibration is used"
+    panels = ("full", "quick")
+    panel_help = ("the learnability panel whose calibration is used: full (fitted up to 1,000 "
+                  "training images) or quick (up to 400)")  # fmt: skip
     example = "ncdvision study forecast ./my-images --target-error 0.05 --out forecast"
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:

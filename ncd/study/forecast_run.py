@@ -73,7 +73,7 @@ def _learner_forecast(model: SlopeModel, x, summary: dict, target: float, n_max:
 
 
 def run_forecast(dataset, learners=("l2-knn", "ncd-knn", "logreg"), target: float = 0.05,
-                 panel: str = "quick", seeds=(0, 1, 2), out=None,
+                 panel: str = "full", seeds=(0, 1, 2), out=None,
                  progress: bool | None = True) -> dict:  # fmt: skip
     """Forecast each learner's learning curve on ``dataset`` from a pilot.
 
@@ -85,7 +85,7 @@ def run_forecast(dataset, learners=("l2-knn", "ncd-knn", "logreg"), target: floa
         Learners with a shipped calibration.
     target : float, default=0.05
         The test error whose training size is forecast.
-    panel : str, default="quick"
+    panel : str, default="full"
         The calibration to use (the panel it was fitted on).
     seeds : sequence of int, default=(0, 1, 2)
         Seeds of the pilot's cells.
