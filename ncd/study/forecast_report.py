@@ -11,7 +11,8 @@ import numpy as np
 from ..output import atomic_write
 from ..writers import pyplot, save_png
 from .forecast import LEVELS
-from .learnability_report import fmt_value, markdown_table, start_report
+from .forecast_run import reach_text
+from .report_parts import fmt_value, markdown_table, start_report
 
 _METHODS = ("forecast", "pilot line", "pilot power law", "mean slope", "mean")
 
@@ -92,8 +93,6 @@ def forecast_png(path: Path, res: dict) -> Path:
 
 def write_forecast_report(out, res: dict) -> dict:
     """The forecast's report folder; returns the paths (``md``: the report)."""
-    from .forecast_run import reach_text
-
     out, paths = start_report(out, res, res["pilot"], "pilot.csv")
     paths["png"] = forecast_png(out / "forecast.png", res)
     md = [f"# Forecast for {res['dataset']}", "",

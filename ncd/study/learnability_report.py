@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import numpy as np
 
 from ..output import atomic_write
-from ..writers import pyplot, save_png, write_json
+from ..writers import pyplot, save_png
 from .fits import power_law
+from .forecast_report import evaluation_markdown, evaluation_png
+from .report_parts import ci_text, fmt_value, markdown_table, start_report
 
 
 def curves_png(path: Path, res: dict) -> Path:
@@ -92,47 +93,12 @@ def family_scatter_png(path: Path, res: dict, predictors) -> Path:
     return save_png(fig, path)
 
 
-def markdown_table(rows: list[list], head: list[str]) -> str:
-    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
-    return "\n".join(out)
-
-
-def fmt_value(v, d: int = 3) -> str:
-    return "" if v is None else f"{v:.{d}f}" if isinstance(v, float) else str(v)
-
-
 def _median(res: dict, key: str) -> float:
     return float(np.median([f[key]["abs_error"] for f in res["fits"]]))
 
 
-def ci_text(r: dict, name: str) -> str:
-    """``+0.12 [-0.30, +0.50]`` for correlation ``name`` of row ``r``, or empty."""
-    if r.get(name) is None:
-        return ""
-    lo, hi = r[f"{name}_ci"]
-    return f"{r[name]:+.2f} [{lo:+.2f}, {hi:+.2f}]"
-
-
-def start_report(out, res: dict, rows: list[dict], csv_name: str) -> tuple[Path, dict]:
-    """Create the report folder and write ``results.json`` and the cell rows as CSV."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {"json": write_json(out / "results.json", res)}
-
-    def write_csv(fh):
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-
-    paths["csv"] = atomic_write(out / csv_name, write_csv)
-    return out, paths
-
-
 def _claims_markdown(res: dict) -> list[str]:
     """The per-family Spearman table and the forecast's evaluation."""
-    from .forecast_report import evaluation_markdown
-
     md = ["Within each family of at least 4 tasks: Spearman of each claim's predictor with "
           "error at the largest size (90% bootstrap interval over the family's tasks):", "",
           markdown_table([[r["family"], r["learner"], r["predictor"], r["n"],
@@ -150,7 +116,6 @@ def _claims_markdown(res: dict) -> list[str]:
 
 def write_learnability_report(out, res: dict, primary: str) -> dict:
     """Write the report folder; returns the paths."""
-    from .forecast_report import evaluation_png
     from .learnability import CLAIMS
 
     out, paths = start_report(out, res, res["curves"], "curves.csv")

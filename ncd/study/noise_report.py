@@ -12,8 +12,8 @@ from ncdvision.datasets import Dataset, corrupt_pixels
 
 from ..output import atomic_write
 from ..writers import pyplot, save_png
-from .learnability_report import ci_text, fmt_value, markdown_table, start_report
 from .noise import BASELINE, PRIMARY, REGIMES, mean_where
+from .report_parts import ci_text, fmt_value, markdown_table, start_report
 
 #: Rolnick et al. (2017): deep nets on MNIST keep above 90% accuracy with many random-label
 #: copies; here, the share of its clean accuracy a learner keeps.
