@@ -78,3 +78,5 @@ def test_forecast_on_a_small_set_writes_its_report_and_warns_out_of_range(tmp_pa
     assert main(bad) == 2
     assert "--target-error must lie between 0 and 1" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()  # refused before any work
+    assert main([*bad[:4], "0.1", "--predictors", "pixelcnn", *bad[5:]]) == 2
+    assert "--predictors: the forecast's calibration fixes" in capsys.readouterr().err

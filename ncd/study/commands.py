@@ -161,7 +161,7 @@ class ForecastStudy(Study):
                    "learning curve with 80% and 90% intervals from a calibration fitted on "
                    "the learnability panel, and the number of labels that reaches "
                    "--target-error. Warns when the dataset lies outside the panel's range. "
-                   "About a minute for a 5,000-image dataset.")  # fmt: skip
+                   "Under a minute for a 5,000-image dataset.")  # fmt: skip
     panels = ("full", "quick")
     panel_help = ("the learnability panel whose calibration is used: full (fitted up to 1,000 "
                   "training images) or quick (up to 400)")  # fmt: skip
@@ -180,7 +180,8 @@ class ForecastStudy(Study):
                             help="the test error whose number of labels is forecast")  # fmt: skip
 
     def check(self, args: argparse.Namespace) -> None:
-        """The target between 0 and 1, before any work.
+        """The target between 0 and 1 and no ``--predictors`` (the calibration fixes them),
+        before any work.
 
         Parameters
         ----------
@@ -189,6 +190,9 @@ class ForecastStudy(Study):
         """
         if not 0 < args.target_error < 1:
             raise ValueError(f"--target-error must lie between 0 and 1, got {args.target_error}")
+        if args.predictors:
+            raise ValueError("--predictors: the forecast's calibration fixes its measures; "
+                             f"got {', '.join(args.predictors)}")  # fmt: skip
 
     def run(self, args: argparse.Namespace, out: Path) -> dict:
         """The pilot and the forecast (see :meth:`.base.Study.run`).
