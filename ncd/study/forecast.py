@@ -153,7 +153,7 @@ class SlopeModel:
         -------
         SlopeModel
         """
-        resid = np.array([np.nan] * len(slopes))
+        resid = np.full(len(slopes), np.nan)
         for fam in np.unique(families):
             out = families == fam
             if out.all():
