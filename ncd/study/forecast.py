@@ -22,6 +22,8 @@ from importlib import resources
 
 import numpy as np
 from sklearn.linear_model import Ridge
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from .predictors import PRIMARY_LABEL
 
@@ -121,6 +123,25 @@ def log10_n_at(target: float, n_p: float, e_p: float, slope: float) -> float:
     return float(min(np.log10(n_p) + np.log10(target / e_p) / slope, NEVER))
 
 
+def fit_ridge(X, y) -> Pipeline:
+    """Ridge regression (penalty :data:`RIDGE_ALPHA`) on standardized features.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, n_features)
+        The features.
+    y : array-like of shape (n,)
+        The targets.
+
+    Returns
+    -------
+    Pipeline
+        The fitted ``StandardScaler`` and ``Ridge``.
+    """
+    return make_pipeline(StandardScaler(), Ridge(alpha=RIDGE_ALPHA)).fit(
+        np.asarray(X, float), np.asarray(y, float))  # fmt: skip
+
+
 class SlopeModel:
     """Ridge regression of the slope beyond the pilot on :data:`FEATURES`, with the
     leave-one-family-out residual quantiles its intervals use.
@@ -158,28 +179,16 @@ class SlopeModel:
             out = families == fam
             if out.all():
                 continue
-            resid[out] = slopes[out] - cls._ridge(X[~out], slopes[~out]).predict(X[out])
-        full = cls._ridge(X, slopes)
+            resid[out] = slopes[out] - fit_ridge(X[~out], slopes[~out]).predict(X[out])
+        scaler, ridge = fit_ridge(X, slopes).named_steps.values()
         ok = np.isfinite(resid)
         q = {lv: tuple(float(np.percentile(resid[ok], p)) for p in ps) if ok.any() else (0.0, 0.0)
              for lv, ps in LEVELS.items()}  # fmt: skip
-        return cls({"mean": full.mean.tolist(), "scale": full.scale.tolist(),
-                    "coef": full.model.coef_.tolist(), "intercept": float(full.model.intercept_),
+        return cls({"mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist(),
+                    "coef": ridge.coef_.tolist(), "intercept": float(ridge.intercept_),
                     "residuals": q, "ranges": np.stack([X.min(0), X.max(0)], 1).tolist(),
                     "n_tasks": int(len(slopes)),
                     "families": sorted(map(str, np.unique(families)))})  # fmt: skip
-
-    class _Fitted:
-        def __init__(self, X, y):
-            self.mean, self.scale = X.mean(0), np.where(X.std(0) > 0, X.std(0), 1.0)
-            self.model = Ridge(alpha=RIDGE_ALPHA).fit((X - self.mean) / self.scale, y)
-
-        def predict(self, X):
-            return self.model.predict((X - self.mean) / self.scale)
-
-    @classmethod
-    def _ridge(cls, X, y) -> SlopeModel._Fitted:
-        return cls._Fitted(np.asarray(X, float), np.asarray(y, float))
 
     def predict(self, X) -> np.ndarray:
         """Predicted slopes.

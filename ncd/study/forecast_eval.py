@@ -21,6 +21,7 @@ from .forecast import (
     LEVELS,
     NEVER,
     SlopeModel,
+    fit_ridge,
     log10_n_at,
     mean_by_size,
     pilot_summary,
@@ -133,7 +134,7 @@ def evaluate(rows: list[dict], learners) -> dict:
             held = np.flatnonzero(fam == f)
             model = SlopeModel.fit(X[fam != f], s[fam != f], fam[fam != f])
             mean_slope = float(s[fam != f].mean())
-            a_hat = SlopeModel._ridge(X[fam != f], a[fam != f]).predict(X[held])
+            a_hat = fit_ridge(X[fam != f], a[fam != f]).predict(X[held])
             mean_err = float(np.mean([r["eval"][-1][1] for r, g in zip(rs, fam, strict=True)
                                       if g != f]))  # fmt: skip
             for j, i in enumerate(held):
