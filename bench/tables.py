@@ -248,7 +248,8 @@ def _rows(name: str, columns: dict[str, str]) -> None:
                 v = re.sub(r"\(([0-9a-f]{7,40})\)", "(the reference: the earlier kernel)", v)
             if isinstance(v, float) and key in ("pairs_per_s",):
                 v = f"{v:,.0f}"
-            cells.append(_f(v, 1 if key in ("seconds", "speedup", "x_reference", "x_local") else 3))
+            one = key in ("seconds", "wall_s", "speedup", "x_reference", "x_local")
+            cells.append(_f(v, 1 if one else 3))
         print("| " + " | ".join(str(c) for c in cells) + " |")
 
 
@@ -363,6 +364,16 @@ def filter_prior() -> None:
     _rows("filter-prior", {"dataset": "dataset", "label noise": "noise", "prior": "prior",
                            "setting chosen": "setting", "precision": "precision",
                            "recall": "recall", "F1": "f1", "seconds": "seconds"})  # fmt: skip
+
+
+def filter_recall() -> None:
+    """bench/filter_recall.py: the filter's time and label flags at each target recall of its
+    candidate cascade, flags in common with the first (reference) recall's run."""
+    _rows("filter-recall-fashion-mnist-10k", {
+        "target recall": "recall_target", "M chosen": "candidates",
+        "recall on training queries": "cascade_recall", "wall s": "wall_s",
+        "label flags": "label_flags", "in common with the reference": "label_common",
+        "share of the reference's flags": "share_of_reference"})  # fmt: skip
 
 
 def spreading_pool() -> None:
@@ -520,6 +531,7 @@ TABLES = {
     "fullsize": fullsize, "selection_loo": selection_loo, "selection_pool": selection_pool,
     "selection_halving": selection_halving, "fewshot": fewshot, "neural_ref": neural_ref,
     "label_free_prior": label_free_prior, "filter_prior": filter_prior,
+    "filter_recall": filter_recall,
     "spreading_pool": spreading_pool, "cascade": cascade, "kernel_bound": kernel_bound,
     "noise_mce_quick": noise_mce, "noise_mce_full": lambda: noise_mce("full"),
     "learnability_claims_quick": learnability_claims,
