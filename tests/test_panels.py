@@ -7,10 +7,14 @@ import pytest
 from ncdvision.ncd.study.panels import FAMILIES, PANELS, TINY, panel_tasks
 
 
-def test_the_panel_has_seven_families_of_49_tasks():
+def test_the_panels_have_seven_families_of_49_and_98_tasks():
     tasks = panel_tasks("quick")
     assert len(tasks) == 49 and tuple(dict.fromkeys(f for f, _ in tasks.values())) == FAMILIES
-    assert set(panel_tasks("full")) == set(tasks)
+    full = panel_tasks("full")  # the 49 core tasks, in the same order, then the extended ones
+    assert len(full) == 98 and set(tasks) < set(full)
+    assert [t for t in full if t in tasks] == list(tasks)
+    assert tuple(dict.fromkeys(f for f, _ in full.values())) == FAMILIES
+    assert all(full[t][0] == family for t, (family, _) in tasks.items())
     assert list(panel_tasks("tiny")) == list(TINY)
     assert PANELS["quick"].pilot == PANELS["full"].pilot == (25, 50, 100)
     with pytest.raises(ValueError, match="unknown panel 'huge'"):
@@ -33,3 +37,11 @@ def test_each_family_generates_its_tasks_deterministically(task):
         clean_pool, clean_test = panel_tasks("quick")["mnist-5k"][1]()
         assert np.array_equal(test.labels, clean_test.labels)
         assert 0.3 < np.mean(pool.labels != clean_pool.labels) < 0.45
+
+
+def test_an_extended_task_is_generated_deterministically_at_the_full_size():
+    family, load = panel_tasks("full")["shapes-6cls"]
+    (pool, test), (pool2, test2) = load(), load()
+    assert family == "shapes" and "shapes-6cls" not in panel_tasks("quick")
+    assert np.array_equal(pool.images, pool2.images) and np.array_equal(test.labels, test2.labels)
+    assert len(pool) == 1000 and len(test) == 300 and len(pool.class_names) == 6

@@ -22,7 +22,8 @@ class LearnabilityStudy(Study):
 
     name = "learnability"
     summary = "does compressibility predict learnability?"
-    description = ("Learning curves of three learners on 49 tasks in 7 families, fitted power "
+    description = ("Learning curves of three learners on 49 (quick) or 98 (full) tasks in 7 "
+                   "families, fitted power "
                    "laws, rank correlations with compressibility and label-aware predictors "
                    "across tasks and within families, and a leave-one-family-out test of the "
                    "forecast of a curve from its pilot. quick (up to 400 training images per "

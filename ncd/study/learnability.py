@@ -1,7 +1,7 @@
 """``ncdvision study learnability``: does a dataset's compressibility predict how learnable it
 is?
 
-For each task of a panel (:mod:`.panels`, 49 tasks in 7 families): compressibility and
+For each task of a panel (:mod:`.panels`, 49 or 98 tasks in 7 families): compressibility and
 label-aware predictors on the training pool (:mod:`.predictors`, :mod:`.prequential`),
 learning curves of each learner at the panel's sizes (:mod:`.curves`), a power-law fit per
 (task, learner) with bootstrap intervals and an extrapolation check (:mod:`.fits`); then each
