@@ -10,7 +10,8 @@ once. This bench counts such mutual pairs, and measures the share of pixels earl
 codes on the first ``--queries`` images (``kneighbors(..., stats=)``, the prior learned from
 the images without labels). Today's work is about ``pairs x coded share`` full pair codings;
 coding each distinct pair once, in full, would be ``distinct pairs``: the estimated saving is
-``1 - distinct share / coded share``. Nothing is changed in the search. Writes bench/results/filter-pairs-<dataset>.json.
+``1 - distinct share / coded share``. Nothing is changed in the search. Writes
+bench/results/filter-pairs-<dataset>.json.
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ is fixed. The families (:data:`FAMILIES`):
 - ``textures``: the synthetic textures with the number of classes and the noise that pulls the
   classes' statistics together varied;
 - ``pixel-corruption``: gaussian noise and blur ladders of mnist-5k and fashion-mnist-10k;
-- ``label-noise``: symmetric label noise in the training pool (the test labels stay clean);
+- ``label-noise``: symmetric label noise in the training pool of mnist-5k and
+  fashion-mnist-10k (and digits in ``full``; the test labels stay clean);
 - ``resolution``: mnist-5k and fashion-mnist-10k downsampled (box filter) to 7, 10 and 14
   pixels (and 5, 8 and 20 in ``full``);
 - ``noise``: uniform random pixels with random labels, the unlearnable control.
@@ -21,8 +22,8 @@ learns from up to 400 images; ``full`` holds the same 49 and 49 more of the same
 (:data:`SUBSETS_EXTENDED` and the other ``*_EXTENDED`` specs), 98 tasks, and learns from up to
 1,000. The across-task intervals narrow with the number of tasks: at the correlations the
 core panel measured (0.3 to 0.5), 49 tasks give 90% half-widths of 0.21 to 0.26, about 0.2
-needs 80 to 90. ``tiny`` is a 7-task smoke test of the machinery, not a result. User datasets (paths) are added with
-:func:`panel`'s ``extra`` in a family of their own.
+needs 80 to 90. ``tiny`` is a 7-task smoke test of the machinery, not a result. User datasets
+(paths) are added with :func:`panel`'s ``extra`` in a family of their own.
 """
 
 from __future__ import annotations
@@ -187,16 +188,16 @@ def _resolution(base: str, side: int, size: PanelSize):
 
 
 #: The specs of the core tasks (every panel) and of the extended ones (``full``), family by
-#: family: corruptions as
+#: family: class subsets as (classes, draw) per set (None: the whole set), corruptions as
 #: (set, kind, severity), label noise as (set, rate), resolutions as (set, side), noise
-#: controls as (name, classes). Class subsets are (classes, draw) per set, None for the whole.
+#: controls as (name, classes).
 SUBSETS = {"mnist-5k": (None, (3, 0), (3, 1), (5, 0), (5, 1)),
            "fashion-mnist-10k": (None, (2, 0), (2, 1), (3, 0), (5, 0), (5, 1)),
            "digits": (None,)}  # fmt: skip
 SUBSETS_EXTENDED = {
     "mnist-5k": ((2, 0), (2, 1), (4, 0), (5, 2), (6, 0), (7, 0)),
     "fashion-mnist-10k": ((3, 1), (4, 0), (5, 2), (6, 0), (7, 0), (8, 0)),
-}  # fmt: skip
+}
 CORRUPTIONS = (("mnist-5k", "gaussian", 1), ("mnist-5k", "gaussian", 3), ("mnist-5k", "gaussian", 5),
                ("mnist-5k", "blur", 1), ("mnist-5k", "blur", 3), ("mnist-5k", "blur", 5),
                ("fashion-mnist-10k", "gaussian", 2), ("fashion-mnist-10k", "gaussian", 4))  # fmt: skip
