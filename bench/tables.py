@@ -521,6 +521,37 @@ def learnability_forecast(panel: str = "quick") -> None:
                   + " | ".join(cells + tail) + " |")  # fmt: skip
 
 
+def forecast_variants(panel: str = "full") -> None:
+    """``bench/forecast_variants.py``: each slope model's median absolute error of log10(n to
+    target), leave-one-family-out, and its ratio to the pilot's own line."""
+    run = json.loads((RESULTS / f"forecast-variants-{panel}.json").read_text())
+    learners = list(run["learners"])
+    print("| slope model | " + " | ".join(learners) + " |")
+    print("|---|" + "---|" * len(learners))
+    for v in run["variants"]:
+        cells = [f"{s['median_abs_error']:.3f} ({s['ratio_to_pilot_line']:.2f}x)"
+                 for s in (run["learners"][lr][v] for lr in learners)]  # fmt: skip
+        print(f"| {v} | " + " | ".join(cells) + " |")
+
+
+def forecast_families(panel: str = "full") -> None:
+    """``bench/forecast_variants.py``: the shipped model's and the pilot line's errors with
+    each family held out (median absolute error, and median signed error: + is too many
+    labels)."""
+    run = json.loads((RESULTS / f"forecast-variants-{panel}.json").read_text())
+    print(
+        "| learner | held-out family | targets | shipped: error (bias) | pilot line: error (bias) |"
+    )
+    print("|---|---|---|---|---|")
+    for lr, by in run["learners"].items():
+        for fam, s in by["shipped: ridge, slope"]["by_family"].items():
+            p = by["pilot line"]["by_family"][fam]
+            print(
+                f"| {lr} | {fam} | {s['n']} | {s['median_abs_error']:.3f} ({s['bias']:+.3f}) | "
+                f"{p['median_abs_error']:.3f} ({p['bias']:+.3f}) |"
+            )
+
+
 TABLES = {
     "headline": headline, "accuracy": accuracy, "pairwise": pairwise, "search": search,
     "first_stage": first_stage, "first_stage_coder": first_stage_coder, "bpd": bpd, "pixelcnn_select": pixelcnn_select,
@@ -540,6 +571,7 @@ TABLES = {
     "learnability_claims_full": lambda: learnability_claims("full"),
     "learnability_families_full": lambda: learnability_families("full"),
     "learnability_forecast_full": lambda: learnability_forecast("full"),
+    "forecast_variants": forecast_variants, "forecast_families": forecast_families,
 }  # fmt: skip
 
 

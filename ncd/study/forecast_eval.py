@@ -85,10 +85,24 @@ def _log10_n_power(fit, target: float) -> float:
     return float(min(np.log10(a / (target - e_inf)) / alpha, NEVER))
 
 
-def _noise(row: dict) -> float:
-    """Two standard errors of the pilot's error on the test split: a measured error closer
-    to the pilot's than that is no target the curve had to fall to."""
-    return 2.0 * float(np.sqrt(row["e_p"] * (1 - row["e_p"]) / row["n_test"]))
+def reachable(row: dict, target: float) -> bool:
+    """Whether a measured error beyond the pilot is a target the forecast is tested on: above
+    the perfect-score floor and more than two standard errors of the test split below the
+    pilot's error (a smaller difference is sampling noise, not a fall the curve had to make).
+
+    Parameters
+    ----------
+    row : dict
+        A :func:`task_rows` row.
+    target : float
+        The measured error.
+
+    Returns
+    -------
+    bool
+    """
+    noise = 2.0 * float(np.sqrt(row["e_p"] * (1 - row["e_p"]) / row["n_test"]))
+    return row["floor"] < target < row["e_p"] - noise
 
 
 def _summary(errors: dict[str, list[float]]) -> dict:
@@ -151,8 +165,8 @@ def evaluate(rows: list[dict], learners) -> dict:
                 alpha["pilot power law"].append(power.params["alpha"] - r["alpha"])
                 alpha["mean"].append(float(a[fam != f].mean()) - r["alpha"])
                 for n_e, e_e in r["eval"]:
-                    if not r["floor"] < e_e < r["e_p"] - _noise(r):
-                        continue  # within the pilot's sampling error of it, or a perfect score
+                    if not reachable(r, e_e):
+                        continue
                     actual = float(np.log10(n_e))
                     pred = {m: log10_n_at(e_e, r["n_p"], r["e_p"], sl) for m, sl in
                             (("forecast", s_hat), ("pilot line", r["pilot slope"]),
