@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 
 from _common import RESULTS
 
@@ -552,6 +553,23 @@ def forecast_families(panel: str = "full") -> None:
             )
 
 
+def fewshot_settings() -> None:
+    """``bench/fewshot_settings.py``: auto's test accuracy and the settings it chose with a few
+    shots, beside each context setting fixed at k = 1 and L2 pixel kNN (mean ± sd over draws)."""
+    run = json.loads((RESULTS / "fewshot-settings.json").read_text())
+    fixed = [m for m in run["summary"][0] if m.endswith("k=1")]
+    print("| dataset | shots | auto | auto chose | L2 pixel kNN | " + " | ".join(fixed) + " |")
+    print("|---|---|---|---|---|" + "---|" * len(fixed))
+    for s in run["summary"]:
+        cells = [f"{s[m]['mean']:.3f} ± {s[m]['sd']:.3f}" for m in ["auto", "L2 pixel kNN", *fixed]]
+        chose = "; ".join(f"{n}x {c}" for c, n in Counter(s["auto_chose"]).most_common())
+        print(
+            f"| {s['dataset']} | {s['shots']} | {cells[0]} | {chose} | "
+            + " | ".join(cells[1:])
+            + " |"
+        )
+
+
 TABLES = {
     "headline": headline, "accuracy": accuracy, "pairwise": pairwise, "search": search,
     "first_stage": first_stage, "first_stage_coder": first_stage_coder, "bpd": bpd, "pixelcnn_select": pixelcnn_select,
@@ -571,7 +589,7 @@ TABLES = {
     "learnability_claims_full": lambda: learnability_claims("full"),
     "learnability_families_full": lambda: learnability_families("full"),
     "learnability_forecast_full": lambda: learnability_forecast("full"),
-    "forecast_variants": forecast_variants, "forecast_families": forecast_families,
+    "forecast_variants": forecast_variants, "fewshot_settings": fewshot_settings, "forecast_families": forecast_families,
 }  # fmt: skip
 
 
