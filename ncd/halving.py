@@ -22,6 +22,7 @@ from tqdm.auto import tqdm
 
 from .coder import Codec
 from .compressor import Compressor
+from .crossfit import FoldedCoder, use_cross_fit
 from .neighbors import vote
 from .search import kneighbors
 
@@ -29,25 +30,30 @@ from .search import kneighbors
 HALVING_START = 250
 
 
-def _budget(comp: Compressor, n: int, loo_size: int) -> int:
+def _budget(comp: Compressor, n: int, loo_size: int, cross_fit: bool = False) -> int:
     n_q = loo_size if comp.codec.kind == "context" else max(loo_size // 10, 50)
     n_q = min(n, n_q)
-    return min(n_q, n // 2) if comp.codec.learned else n_q
+    return min(n_q, n // 2) if comp.codec.learned and not cross_fit else n_q
 
 
 class _Contender:
     """One setting: its fitted compressor and its neighbors on a prefix of the queries."""
 
     def __init__(self, rank: int, codec, ser, X, y, order, loo_size, distance, n_jobs,
-                 unlabeled=None):  # fmt: skip
+                 unlabeled=None, n_settings: int = 1):  # fmt: skip
         self.rank, self.codec, self.ser = rank, codec, ser
         self.comp = Compressor(codec, ser, distance, n_jobs)
-        self.budget = _budget(self.comp, len(X), loo_size)
-        # a learned coder is fitted once without any query it may ever score
-        fit_rows = (np.setdiff1d(np.arange(len(X)), order[: self.budget])
-                    if self.comp.codec.learned else slice(None))  # fmt: skip
+        self.folds = None
+        if use_cross_fit(self.comp, len(X), loo_size, n_settings):
+            self.folds = FoldedCoder(lambda: Compressor(codec, ser, distance, n_jobs), X, y,
+                                     order, unlabeled)  # fmt: skip
+        self.budget = _budget(self.comp, len(X), loo_size, self.folds is not None)
         t = time.perf_counter()
-        self.comp.fit(X[fit_rows], y[fit_rows], unlabeled=unlabeled)
+        if self.folds is None:
+            # a learned coder is fitted once without any query it may ever score
+            fit_rows = (np.setdiff1d(np.arange(len(X)), order[: self.budget])
+                        if self.comp.codec.learned else slice(None))  # fmt: skip
+            self.comp.fit(X[fit_rows], y[fit_rows], unlabeled=unlabeled)
         self.seconds = time.perf_counter() - t
         self.idx = np.empty((0, 0), np.int64)
         self.name = self.comp.codec.name if isinstance(codec, (dict, Codec)) else codec
@@ -59,8 +65,11 @@ class _Contender:
             return
         q = order[len(self.idx) : n]
         t = time.perf_counter()
-        _, idx = kneighbors(X[q], X, k=k_max, compressor=self.comp, exclude=q, candidates=m,
-                            **search)  # fmt: skip
+        if self.folds is not None:
+            idx = self.folds.kneighbors(len(self.idx), n, k_max, m, **search)
+        else:
+            _, idx = kneighbors(X[q], X, k=k_max, compressor=self.comp, exclude=q, candidates=m,
+                                **search)  # fmt: skip
         self.seconds += time.perf_counter() - t
         self.idx = idx if not len(self.idx) else np.concatenate([self.idx, idx])
 
@@ -123,8 +132,8 @@ def halving_select(X: np.ndarray, y: np.ndarray, candidates, ks, *, n_classes: i
     """
     order = np.random.default_rng(random_state).permutation(len(X))
     k_max = max(ks)
-    alive = [_Contender(i, c, s, X, y, order, loo_size, distance, n_jobs, unlabeled)
-             for i, (c, s) in enumerate(candidates)]  # fmt: skip
+    alive = [_Contender(i, c, s, X, y, order, loo_size, distance, n_jobs, unlabeled,
+                        len(candidates)) for i, (c, s) in enumerate(candidates)]  # fmt: skip
     alive = [c for c in alive if c.budget > 0]
     if not alive:
         raise ValueError(f"{len(X)} training images are too few for leave-one-out selection")

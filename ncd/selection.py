@@ -8,7 +8,9 @@ codecs on up to ``loo_size // 10`` of the same queries (every setting is compare
 draw); ties go to the earlier candidate and the smaller k. A coder that learns from labelled
 training images (``ctx-ref-learned``) is fitted, for its leave-one-out score, on the training
 images that are not queries, so no query informs the model that scores it (at most half the
-training set is used as queries then; the estimate is slightly pessimistic).
+training set is used as queries then; the estimate is slightly pessimistic). On fewer than
+``2 * loo_size`` training images, where that would leave the learned coder a prior from half
+the images against settings that use them all, it is cross-fitted instead (:mod:`.crossfit`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from tqdm.auto import tqdm
 
 from .coder import Codec
 from .compressor import Compressor
+from .crossfit import FoldedCoder, use_cross_fit
 from .halving import halving_select, leads
 from .neighbors import vote
 from .search import kneighbors
@@ -128,22 +131,29 @@ def select_setting(X: np.ndarray, y: np.ndarray, candidates, ks, *, n_classes: i
     for codec, ser in steps:
         steps.set_postfix_str(f"{codec}/{ser}")
         comp = Compressor(codec, ser, distance, n_jobs)
-        learned = comp.codec.learned
+        cross_fit = use_cross_fit(comp, len(X), loo_size, len(candidates))
         n_q = loo_size if comp.codec.kind == "context" else max(loo_size // 10, 50)
         n_q = min(len(X), n_q)
-        if learned:
+        if comp.codec.learned and not cross_fit:
             n_q = min(n_q, len(X) // 2)
             if n_q == 0:
                 continue
-        q = np.sort(order[:n_q])
         t = time.perf_counter()
-        fit_rows = np.setdiff1d(np.arange(len(X)), q) if learned else slice(None)
-        comp.fit(X[fit_rows], y[fit_rows], unlabeled=unlabeled)
         m = selection_candidates(len(X)) if search == "auto" else None
         m = m if m is not None and m < len(X) - 1 else None
-        _, idx = kneighbors(X[q], X, k=max(ks), compressor=comp, exclude=q, candidates=m,
-                            progress=True if verbose else None, backend=backend,
-                            scheduler=scheduler)  # fmt: skip
+        run = dict(progress=True if verbose else None, backend=backend, scheduler=scheduler)
+        if cross_fit:
+            folds = FoldedCoder(lambda c=codec, s=ser: Compressor(c, s, distance, n_jobs), X, y,
+                                order, unlabeled)  # fmt: skip
+            sorted_q = np.argsort(order[:n_q])
+            q = order[:n_q][sorted_q]
+            idx = folds.kneighbors(0, n_q, max(ks), m, **run)[sorted_q]
+        else:
+            q = np.sort(order[:n_q])
+            fit_rows = np.setdiff1d(np.arange(len(X)), q) if comp.codec.learned else slice(None)
+            comp.fit(X[fit_rows], y[fit_rows], unlabeled=unlabeled)
+            _, idx = kneighbors(X[q], X, k=max(ks), compressor=comp, exclude=q, candidates=m,
+                                **run)  # fmt: skip
         secs = time.perf_counter() - t
         name = comp.codec.name if isinstance(codec, (dict, Codec)) else codec
         for k in ks:
