@@ -12,8 +12,9 @@ On mnist-5k at 5 shots that made ``auto`` pick ``ctx-ref/binary`` on 2 of 5 draw
 Cross-fitting removes the bias. The queries are split into :data:`CROSS_FIT_FOLDS` folds by their
 position in the query order, and each fold is scored with a prior fitted on every training image
 outside it, so each prior sees at least nine tenths of the training set and every training image
-can be a query. It is used only when a learned coder competes with other settings: choosing k
-alone compares values of k under the same prior, where a common handicap cancels.
+can be a query. It is used only when a learned coder competes with other settings (choosing k
+alone compares values of k under the same prior, where a common handicap cancels) and learns
+from the labelled images alone (with an unlabelled pool, the pool makes most of the prior).
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from .search import kneighbors
 CROSS_FIT_FOLDS = 10
 
 
-def use_cross_fit(comp: Compressor, n_train: int, loo_size: int, n_settings: int) -> bool:
+def use_cross_fit(comp: Compressor, n_train: int, loo_size: int, n_settings: int,
+                  pooled: bool = False) -> bool:  # fmt: skip
     """Whether a learned coder is scored with cross-fitted priors.
 
     Parameters
@@ -43,14 +45,19 @@ def use_cross_fit(comp: Compressor, n_train: int, loo_size: int, n_settings: int
         The query budget of a context coder.
     n_settings : int
         Settings the selection compares.
+    pooled : bool, default=False
+        Whether the prior is learned from an unlabelled pool. It then comes mostly from the
+        pool, and one prior fitted without the queries loses little at a tenth of the cost
+        (learning from a pool of thousands of images is the slow part of a fit).
 
     Returns
     -------
     bool
         True for a learned coder among several settings on fewer than ``2 * loo_size``
-        training images, where a single prior would leave it half the training set.
+        training images without a pool, where a single prior would leave it half of them.
     """
-    return comp.codec.learned and n_settings > 1 and n_train // 2 < loo_size
+    return (comp.codec.learned and n_settings > 1 and n_train // 2 < loo_size
+            and not pooled)  # fmt: skip
 
 
 class FoldedCoder:

@@ -44,7 +44,7 @@ class _Contender:
         self.rank, self.codec, self.ser = rank, codec, ser
         self.comp = Compressor(codec, ser, distance, n_jobs)
         self.folds = None
-        if use_cross_fit(self.comp, len(X), loo_size, n_settings):
+        if use_cross_fit(self.comp, len(X), loo_size, n_settings, unlabeled is not None):
             self.folds = FoldedCoder(lambda: Compressor(codec, ser, distance, n_jobs), X, y,
                                      order, unlabeled)  # fmt: skip
         self.budget = _budget(self.comp, len(X), loo_size, self.folds is not None)

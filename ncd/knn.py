@@ -92,8 +92,8 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         (:mod:`ncdvision.ncd.halving`: all on a few queries, the better half on twice as many,
         until one leads by more than its standard error; k is then chosen on the winner's
         ``loo_size`` queries), or every one on the same ``loo_size`` queries. On digits,
-        mnist-5k and fashion-mnist-10k both choose the same setting and k, halving in 0.38 to
-        0.62 of the time (``bench/selection_halving.py``).
+        mnist-5k and fashion-mnist-10k both choose the same setting and k, halving in 0.56 to
+        0.65 of the time (``bench/selection_halving.py``).
 
     Attributes
     ----------

@@ -38,9 +38,10 @@ AUTO_CANDIDATES: tuple[tuple[str, str], ...] = (
 )
 
 #: Standard errors by which a setting must beat the one preferred to it (:func:`preferred`):
-#: 0, the better score on the shared queries wins. Two standard errors keep the noise of 25
-#: few-shot queries from choosing, but on digits (648 queries) they turn k = 3 into k = 1
-#: and change the filter's outlier seeds, so the default keeps the plain comparison.
+#: 0, the better score on the shared queries wins. A margin of standard errors would resist
+#: the noise of a few-shot selection, but on digits two of them overrode the best k and moved
+#: the filter's outlier seeds, so the default keeps the plain comparison. With few labels the
+#: noise is reduced instead by scoring a learned coder on every image (:mod:`.crossfit`).
 LEAD_SE = 0.0
 
 #: Candidates per query (nearest in pixel space) when ``search="auto"`` scores the settings:
@@ -131,7 +132,7 @@ def select_setting(X: np.ndarray, y: np.ndarray, candidates, ks, *, n_classes: i
     for codec, ser in steps:
         steps.set_postfix_str(f"{codec}/{ser}")
         comp = Compressor(codec, ser, distance, n_jobs)
-        cross_fit = use_cross_fit(comp, len(X), loo_size, len(candidates))
+        cross_fit = use_cross_fit(comp, len(X), loo_size, len(candidates), unlabeled is not None)
         n_q = loo_size if comp.codec.kind == "context" else max(loo_size // 10, 50)
         n_q = min(len(X), n_q)
         if comp.codec.learned and not cross_fit:

@@ -65,3 +65,13 @@ def test_choosing_k_alone_keeps_one_prior_fitted_without_the_queries():
     assert use_cross_fit(comp, len(shots), 2000, n_settings=2)
     assert not use_cross_fit(comp, 4000, 2000, n_settings=2)  # a prior from half is enough
     assert not use_cross_fit(Compressor("ctx-ref", "binary"), len(shots), 2000, n_settings=2)
+
+
+def test_with_an_unlabelled_pool_one_prior_serves():
+    train, _ = load("digits").split(test_size=0.3, seed=0)
+    shots, pool = _shots(5), train.subset(n=300, seed=1)
+    clf = NCDKNNClassifier(serializer="binary").fit(shots.images, shots.labels,
+                                                    X_unlabeled=pool.images)  # fmt: skip
+    rows = {r["codec"]: r for r in clf.selection_}
+    assert rows["ctx-ref-learned"]["n_queries"] == len(shots) // 2
+    assert not use_cross_fit(Compressor("ctx-ref-learned"), 50, 2000, 2, pooled=True)
