@@ -5,9 +5,9 @@ leave-one-out, a query must not be among them. With at least twice ``loo_size`` 
 the selection fits one prior on the images that are not queries. Below that, the same rule leaves
 half the training set for the prior, and it biases the comparison the selection exists to make.
 Unlearned coders are scored on every image, and the learned one with a prior from half of them.
-With 5 labelled images per class the learned coder's prior then comes from 2 or 3 images a class.
-On mnist-5k at 5 shots that made ``auto`` pick ``ctx-ref/binary`` on 2 of 5 draws
-(``bench/fewshot_settings.py``).
+With 5 labelled images per class the learned coder's prior then comes from 2 or 3 images a
+class. ``bench/fewshot_settings.py`` shows what ``auto`` chooses with 5 and 10 shots against
+every setting fixed in hindsight.
 
 Cross-fitting removes the bias. The queries are split into :data:`CROSS_FIT_FOLDS` folds by their
 position in the query order, and each fold is scored with a prior fitted on every training image
@@ -19,7 +19,6 @@ from the labelled images alone (with an unlabelled pool, the pool makes most of 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import numpy as np
@@ -81,7 +80,6 @@ class FoldedCoder:
                  order: np.ndarray, unlabeled: np.ndarray | None = None):  # fmt: skip
         self.make, self.X, self.y, self.order, self.unlabeled = make, X, y, order, unlabeled
         self.fold_size = -(-len(X) // CROSS_FIT_FOLDS)
-        self.fit_seconds = 0.0
         self._fitted: dict[int, Compressor] = {}
 
     def fold_rows(self, fold: int) -> np.ndarray:
@@ -112,11 +110,9 @@ class FoldedCoder:
         Compressor
         """
         if fold not in self._fitted:
-            t = time.perf_counter()
             rows = self.fold_rows(fold)
             self._fitted[fold] = self.make().fit(self.X[rows], self.y[rows],
                                                  unlabeled=self.unlabeled)  # fmt: skip
-            self.fit_seconds += time.perf_counter() - t
         return self._fitted[fold]
 
     def kneighbors(self, start: int, stop: int, k: int, m: int | None, **search) -> np.ndarray:
