@@ -553,6 +553,13 @@ def forecast_families(panel: str = "full") -> None:
             )
 
 
+def fewshot_npc_rule() -> None:
+    """``bench/fewshot_npc_rule.py``: each method's own prediction against NPC-LV's scoring rule
+    (k = 2, a tie counted as correct), on the draws of ``bench/fewshot.py``."""
+    run = json.loads((RESULTS / "fewshot-npc-rule.json").read_text())
+    _rows("fewshot-npc-rule", {c: c for c in run["rows"][0]})
+
+
 def fewshot_settings() -> None:
     """``bench/fewshot_settings.py``: auto's test accuracy and the settings it chose with a few
     shots, beside each context setting fixed at k = 1 and L2 pixel kNN (mean ± sd over draws)."""
@@ -589,7 +596,7 @@ TABLES = {
     "learnability_claims_full": lambda: learnability_claims("full"),
     "learnability_families_full": lambda: learnability_families("full"),
     "learnability_forecast_full": lambda: learnability_forecast("full"),
-    "forecast_variants": forecast_variants, "fewshot_settings": fewshot_settings, "forecast_families": forecast_families,
+    "forecast_variants": forecast_variants, "fewshot_settings": fewshot_settings, "fewshot_npc_rule": fewshot_npc_rule, "forecast_families": forecast_families,
 }  # fmt: skip
 
 

@@ -208,6 +208,30 @@ class NCDLabelSpreading(SingleLabelClassifier, BaseEstimator):
         """Pixel-space candidates per query of the graph's searches (None: exact)."""
         return SELECTION_CANDIDATES if SELECTION_CANDIDATES < n else None
 
+    def kneighbors(self, X, n_neighbors: int | None = None) -> np.ndarray:
+        """Indices of each image's nearest graph images, nearest first.
+
+        Parameters
+        ----------
+        X : array of uint8 images
+            The images.
+        n_neighbors : int, optional
+            Default ``k``.
+
+        Returns
+        -------
+        ndarray of int64, shape (n_images, n_neighbors)
+            Rows of the graph: the labelled images, then the pool's; ``labels_`` holds their
+            labels, given or spread.
+        """
+        check_is_fitted(self, "labels_")
+        X = check_images(X, "X")
+        k = min(self.k if n_neighbors is None else n_neighbors, len(self._A))
+        _, idx = kneighbors(X, self._A, k=k, compressor=self.knn_.compressor_,
+                            prepared_y=self._prepared,
+                            candidates=self._candidates(len(self._A)))  # fmt: skip
+        return idx
+
     def predict(self, X) -> np.ndarray:
         """The majority of the spread labels of each image's k nearest graph images.
 
@@ -221,9 +245,5 @@ class NCDLabelSpreading(SingleLabelClassifier, BaseEstimator):
         ndarray
             Labels from ``classes_``.
         """
-        check_is_fitted(self, "labels_")
-        X = check_images(X, "X")
-        _, idx = kneighbors(X, self._A, k=min(self.k, len(self._A)), compressor=self.knn_.compressor_,
-                            prepared_y=self._prepared,
-                            candidates=self._candidates(len(self._A)))  # fmt: skip
+        idx = self.kneighbors(X)
         return self.classes_[vote(self.labels_[idx], len(self.classes_))]

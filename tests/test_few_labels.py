@@ -109,3 +109,7 @@ def test_label_spreading_over_the_pool_beats_the_shots_alone():
     # the pool's spread labels are mostly right, and they carry the test accuracy up
     assert np.mean(model.labels_[len(shots) :] == pool.labels) > 0.8
     assert spread > alone + 0.03, (spread, alone)
+    # the graph's rows are the shots, then the pool: each shot's nearest graph image is itself
+    nearest = model.kneighbors(shots.images, n_neighbors=2)
+    assert nearest.shape == (len(shots), 2)
+    np.testing.assert_array_equal(nearest[:, 0], np.arange(len(shots)))
