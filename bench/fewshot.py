@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import dataclass
 
 import numpy as np
 from _common import RESULTS, machine, table, write_json
@@ -101,22 +102,32 @@ def draw(train, test, shots: int, seed: int):
     return train.subset(np.sort(idx)), test.subset(tests)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--datasets", nargs="+", default=["mnist-5k", "fashion-mnist"])
-    ap.add_argument("--shots", nargs="+", type=int, default=[5, 10, 50, 100])
-    ap.add_argument("--draws", type=int, default=5)
-    ap.add_argument("--report", action="store_true",
-                    help="only write the summary and figure from the cells computed so far")  # fmt: skip
-    args = ap.parse_args()
-    cells = {}
-    for path in (RESULTS / "fewshot.partial.json", RESULTS / "fewshot.json"):
+def read_cells(name: str) -> dict:
+    """Finished cells of bench/results/<name>.json, or of its unfinished run if there is one."""
+    for path in (RESULTS / f"{name}.partial.json", RESULTS / f"{name}.json"):
         if path.exists():
-            cells = json.loads(path.read_text())["cells"]
-            break
-    makers = learners()
-    pools = {} if args.report else {name: splits(name) for name in args.datasets}
-    for seed in range(args.draws):  # draw by draw: every row has the same draws at any time
+            return json.loads(path.read_text())["cells"]
+    return {}
+
+
+@dataclass
+class Fit:
+    """A cell's draw: its shots, its test images, and when its fit started."""
+
+    shots: object
+    test: object
+    started: float
+
+
+def pending(cells: dict, args: argparse.Namespace, makers: dict):
+    """Yield ``(key, fitted model, Fit)`` for each cell of ``args`` not in ``cells``.
+
+    Draw by draw, so that every row has the same draws at any time. A key is
+    ``dataset|shots|draw|method``; ``makers`` maps a method to ``(factory, uses the pool)``,
+    and a method that uses the pool is fitted with the split's training images unlabelled.
+    """
+    pools = {name: splits(name) for name in args.datasets}
+    for seed in range(args.draws):
         for name, (train, test) in pools.items():
             for shots in args.shots:
                 few, tst = draw(train, test, shots, seed)
@@ -126,17 +137,31 @@ def main() -> None:
                         continue
                     t = time.perf_counter()
                     pool = {"X_unlabeled": train.images} if uses_pool else {}
-                    model = make().fit(few.images, few.labels, **pool)
-                    scored = tst
-                    if method in TEST_SUBSET:
-                        rows = np.random.default_rng(seed).choice(len(tst), TEST_SUBSET[method],
-                                                                  replace=False)  # fmt: skip
-                        scored = tst.subset(np.sort(rows))
-                    acc = float(np.mean(model.predict(scored.images) == scored.labels))
-                    cells[key] = {"accuracy": acc, "seconds": time.perf_counter() - t,
-                                  "test_images": len(scored)}  # fmt: skip
-                    print(f"{name} {shots} shots draw {seed} {method}: {acc:.3f}", flush=True)
-                    write_json("fewshot", {"machine": machine(), "cells": cells}, partial=True)
+                    yield key, make().fit(few.images, few.labels, **pool), Fit(few, tst, t)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--datasets", nargs="+", default=["mnist-5k", "fashion-mnist"])
+    ap.add_argument("--shots", nargs="+", type=int, default=[5, 10, 50, 100])
+    ap.add_argument("--draws", type=int, default=5)
+    ap.add_argument("--report", action="store_true",
+                    help="only write the summary and figure from the cells computed so far")  # fmt: skip
+    args = ap.parse_args()
+    cells = read_cells("fewshot")
+    makers = learners()
+    for key, model, fit in [] if args.report else pending(cells, args, makers):
+        name, shots, seed, method = key.split("|")
+        scored = fit.test
+        if method in TEST_SUBSET:
+            rows = np.random.default_rng(int(seed)).choice(len(scored), TEST_SUBSET[method],
+                                                           replace=False)  # fmt: skip
+            scored = scored.subset(np.sort(rows))
+        acc = float(np.mean(model.predict(scored.images) == scored.labels))
+        cells[key] = {"accuracy": acc, "seconds": time.perf_counter() - fit.started,
+                      "test_images": len(scored)}  # fmt: skip
+        print(f"{name} {shots} shots draw {seed} {method}: {acc:.3f}", flush=True)
+        write_json("fewshot", {"machine": machine(), "cells": cells}, partial=True)
     summary = summarize(cells, args.datasets, args.shots, list(makers))
     print(table(summary, list(summary[0])))
     write_json("fewshot", {"machine": machine(), "cells": cells, "summary": summary,

@@ -30,12 +30,11 @@ numbers are the row they are compared with. Writes bench/results/fewshot-npc-rul
 from __future__ import annotations
 
 import argparse
-import json
 import time
 
 import numpy as np
-from _common import RESULTS, machine, table, write_json
-from fewshot import NPC_LV, PRIMARY_POOL, draw, splits
+from _common import machine, table, write_json
+from fewshot import NPC_LV, PRIMARY_POOL, pending, read_cells
 
 from ncdvision.ncd import NCDKNNClassifier, NCDLabelSpreading, PixelKNNClassifier
 from ncdvision.ncd.neighbors import vote
@@ -89,33 +88,17 @@ def main() -> None:
     ap.add_argument("--shots", nargs="+", type=int, default=[5, 10, 50, 100])
     ap.add_argument("--draws", type=int, default=5)
     args = ap.parse_args()
-    cells = {}
-    for path in (RESULTS / "fewshot-npc-rule.partial.json", RESULTS / "fewshot-npc-rule.json"):
-        if path.exists():
-            cells = json.loads(path.read_text())["cells"]
-            break
-    pools = {name: splits(name) for name in args.datasets}
-    for seed in range(args.draws):
-        for name, (train, test) in pools.items():
-            for shots in args.shots:
-                few, tst = draw(train, test, shots, seed)
-                for method, (make, uses_pool) in METHODS.items():
-                    key = f"{name}|{shots}|{seed}|{method}"
-                    if key in cells:
-                        continue
-                    t = time.perf_counter()
-                    pool = {"X_unlabeled": train.images} if uses_pool else {}
-                    model = make().fit(few.images, few.labels, **pool)
-                    labels, k = neighbor_labels(model, tst.images, few.labels)
-                    y = np.searchsorted(model.classes_, tst.labels)
-                    cells[key] = {
-                        "own": float(np.mean(vote(labels[:, :k], len(model.classes_)) == y)),
-                        "npc_lv_rule": float(np.mean(npc_lv_correct(labels, y))),
-                        "k": int(k), "seconds": time.perf_counter() - t,
-                    }  # fmt: skip
-                    print(f"{name} {shots} shots draw {seed} {method}: {cells[key]}", flush=True)
-                    write_json("fewshot-npc-rule", {"machine": machine(), "cells": cells},
-                               partial=True)  # fmt: skip
+    cells = read_cells("fewshot-npc-rule")
+    for key, model, fit in pending(cells, args, METHODS):
+        labels, k = neighbor_labels(model, fit.test.images, fit.shots.labels)
+        y = np.searchsorted(model.classes_, fit.test.labels)
+        cells[key] = {
+            "own": float(np.mean(vote(labels[:, :k], len(model.classes_)) == y)),
+            "npc_lv_rule": float(np.mean(npc_lv_correct(labels, y))),
+            "k": int(k), "seconds": time.perf_counter() - fit.started,
+        }  # fmt: skip
+        print(f"{key}: {cells[key]}", flush=True)
+        write_json("fewshot-npc-rule", {"machine": machine(), "cells": cells}, partial=True)
     rows = summarize(cells, args.datasets, args.shots)
     print(table(rows, list(rows[0])))
     write_json("fewshot-npc-rule", {"machine": machine(), "cells": cells, "rows": rows,
