@@ -553,6 +553,14 @@ def forecast_families(panel: str = "full") -> None:
             )
 
 
+def label_free_pairs() -> None:
+    """``bench/label_free_pairs.py``: leave-one-out accuracy of ``ctx-ref-learned/thermo:3`` with
+    its prior learned from each way of pairing images, labelled or not."""
+    _rows("label-free-pairs", {"dataset": "dataset", "pairing": "pairing", "k": "k",
+                               "LOO accuracy": "loo_accuracy", "standard error": "standard_error",
+                               "against labels": "difference", "seconds": "seconds"})  # fmt: skip
+
+
 def fewshot_npc_rule() -> None:
     """``bench/fewshot_npc_rule.py``: each method's own prediction against NPC-LV's scoring rule
     (k = 2, a tie counted as correct), on the draws of ``bench/fewshot.py``."""
@@ -596,7 +604,7 @@ TABLES = {
     "learnability_claims_full": lambda: learnability_claims("full"),
     "learnability_families_full": lambda: learnability_families("full"),
     "learnability_forecast_full": lambda: learnability_forecast("full"),
-    "forecast_variants": forecast_variants, "fewshot_settings": fewshot_settings, "fewshot_npc_rule": fewshot_npc_rule, "forecast_families": forecast_families,
+    "forecast_variants": forecast_variants, "fewshot_settings": fewshot_settings, "fewshot_npc_rule": fewshot_npc_rule, "label_free_pairs": label_free_pairs, "forecast_families": forecast_families,
 }  # fmt: skip
 
 
