@@ -1,6 +1,6 @@
 """What ``auto`` chooses with a few labelled images per class, and what each setting scores.
 
-    python bench/fewshot_settings.py                       # mnist-5k and fashion-mnist, 5 and 10 shots
+    python bench/fewshot_settings.py                       # mnist-5k and fashion-mnist, 5, 10 and 50 shots
 
 On the draws of ``bench/fewshot.py`` (the same shots and 1,000 test images per draw), it fits
 ``NCDKNNClassifier()`` (``auto``) on the shots and records the setting, k and leave-one-out
@@ -31,7 +31,7 @@ FIXED = [c for c in AUTO_CANDIDATES if c[0].startswith("ctx")]
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--datasets", nargs="+", default=["mnist-5k", "fashion-mnist"])
-    ap.add_argument("--shots", nargs="+", type=int, default=[5, 10])
+    ap.add_argument("--shots", nargs="+", type=int, default=[5, 10, 50])
     ap.add_argument("--draws", type=int, default=5)
     args = ap.parse_args()
     warnings.filterwarnings("ignore", category=UserWarning)
