@@ -47,6 +47,21 @@ RECALL_QUERIES = 500
 #: level's: the estimate comes from timings on a few hundred queries of a shared machine.
 TWO_LEVEL_SHARE = 0.75
 
+#: Patience factors g of the per-query stopping rule :func:`choose_cascade` tries: a query
+#: stops walking its candidates once it has walked g times as far as the last one that
+#: entered its top k (and at least m0 of them).
+STOP_PATIENCE: tuple[float, ...] = (1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
+
+#: The stopping rule is chosen only where the candidates it walks on average are at most this
+#: share of the fixed M's: the time of the search is about linear in candidates walked, and
+#: the averages come from the same few hundred training queries as the recall.
+STOP_SHARE = 0.8
+
+#: Width of the record of where candidates entered each training query's top k during the
+#: recall measurement (about k (1 + ln(n / k)) entries are expected: 140 for k = 15 among
+#: 60,000). A query that overflows it is counted as walking every candidate.
+TRACE_WIDTH = 512
+
 
 def fused_order(cand: np.ndarray, d: np.ndarray, m: int) -> np.ndarray:
     """The top ``m`` of each row of ``cand`` by rank fusion.
@@ -158,6 +173,13 @@ class Cascade:
     pair_seconds : dict
         Seconds per candidate of the ``final`` ranking and of the ``second`` level, as
         measured or given.
+    stop : (int, float) or None
+        The per-query stopping rule ``(m0, g)`` within the ``m`` candidates, where it walks
+        clearly fewer than a fixed M (:func:`~ncdvision.ncd.search.kneighbors`).
+    walked : float or None
+        Mean candidates the chosen plan walks per training query.
+    stop_recalls : dict
+        ``(m0, g) -> (recall, mean candidates walked)`` of every rule tried.
     """
 
     m: int | None
@@ -166,6 +188,9 @@ class Cascade:
     recall: float | None = None
     recalls2: dict[tuple[int, int], float] = field(default_factory=dict)
     pair_seconds: dict[str, float] = field(default_factory=dict)
+    stop: tuple[int, float] | None = None
+    walked: float | None = None
+    stop_recalls: dict[tuple[int, float], tuple[float, float]] = field(default_factory=dict)
 
     @property
     def m2(self) -> int | None:
@@ -178,13 +203,54 @@ class Cascade:
         Returns
         -------
         str
-            ``exact``, ``cascade M=1500 (recall 0.992)`` or ``cascade M=2000 -> 500 (recall
-            0.991)``.
+            ``exact``, ``cascade M=1500 (recall 0.992)``, ``cascade M=2000 -> 500 (recall
+            0.991)`` or ``cascade M<=20000, stop at 3x the last entry after 500 (mean 1,050;
+            recall 0.991)``.
         """
         if self.m is None:
             return "exact"
+        if self.stop is not None:
+            m0, g = self.stop
+            return (f"cascade M<={self.m}, stop at {g:g}x the last entry after {m0} "
+                    f"(mean {self.walked:,.0f}; recall {self.recall:.3f})")  # fmt: skip
         sizes = f"M={self.m}" if self.second is None else f"M={self.m} -> {self.m2}"
         return f"cascade {sizes} (recall {self.recall:.3f})"
+
+
+def stop_positions(entered: np.ndarray, m0: int, g: float, cap: int) -> np.ndarray:
+    """Candidates each query walks under the stopping rule ``(m0, g)``, at most ``cap``.
+
+    Parameters
+    ----------
+    entered : ndarray of int, shape (n_queries, width)
+        Positions at which a candidate entered each query's top k, ascending, -1 padded, -2 in
+        the last slot where the record overflowed (``kneighbors(..., trace=width)``).
+    m0 : int
+        Candidates walked at least.
+    g : float
+        The patience: a query stops before position p once p >= g * (q + 1), q its last
+        entry.
+    cap : int
+        Candidates at most.
+
+    Returns
+    -------
+    ndarray of int64, shape (n_queries,)
+    """
+    out = np.full(len(entered), cap, np.int64)
+    for r, row in enumerate(entered):
+        if row.size and row[-1] == -2:
+            continue  # overflowed: counted as walking every candidate
+        ins = row[row >= 0]
+        last = ins[ins < m0].max(initial=-1)
+        while True:
+            s = min(max(m0, int(np.ceil(g * (last + 1)))), cap)
+            later = ins[(ins > last) & (ins < s)]
+            if not later.size:
+                break
+            last = later.max()
+        out[r] = s
+    return out
 
 
 def _positions(order: np.ndarray, exact: np.ndarray) -> np.ndarray:
@@ -197,7 +263,7 @@ def choose_cascade(
     compressor: Compressor, images: np.ndarray, k: int, target: float = 0.99, *,
     second: SecondStage | None = None, pair_seconds: dict[str, float] | None = None,
     n_queries: int = RECALL_QUERIES, seed: int = 0, prepared=None, grid=CANDIDATE_GRID,
-    **where,
+    stopping: bool = False, **where,
 ) -> Cascade:  # fmt: skip
     """The cheapest cascade whose recall of the exact top k reaches ``target`` on
     leave-one-out training queries.
@@ -228,6 +294,13 @@ def choose_cascade(
         ``compressor.prepare(images)``, reused.
     grid : tuple of int, default=CANDIDATE_GRID
         Sizes tried at each level.
+    stopping : bool, default=False
+        Also try the per-query stopping rule (one level, early-abandoning codecs): each
+        query walks its pixel-space candidates until g times as far as the last one that
+        entered its top k, and at least m0 of them (:data:`STOP_PATIENCE` x the grid's sizes
+        below the fixed M). Its recall and mean walk are read from a record of the exact
+        search, at no extra search. The rule with the shortest mean walk at ``target`` is
+        chosen where that walk is at most :data:`STOP_SHARE` of the fixed M.
     **where
         ``backend``, ``scheduler`` or ``progress`` of the exact search.
 
@@ -243,8 +316,10 @@ def choose_cascade(
         return Cascade(None)
     rng = np.random.default_rng(seed)
     q = np.sort(rng.choice(n, min(n_queries, n), replace=False))
+    trace = TRACE_WIDTH if stopping and second is None and compressor.codec.early_abandoning else 0
+    stats: dict = {}
     _, exact = kneighbors(images[q], images, k, compressor=compressor, exclude=q,
-                          prepared_y=prepared, **where)  # fmt: skip
+                          prepared_y=prepared, stats=stats, trace=trace, **where)  # fmt: skip
     stage = FirstStage(images)
     pos1 = np.empty((len(q), k), np.int64)
     cheap = {}  # the second level's distances to the first m1 candidates, per block
@@ -256,7 +331,10 @@ def choose_cascade(
             orders.append((rows, order))
     recalls = {m: float(np.mean(pos1 < m)) for m in ms}
     m1 = next((m for m in ms if recalls[m] >= target), None)
-    plan = Cascade(m1, recalls, recall=None if m1 is None else recalls[m1])
+    plan = Cascade(m1, recalls, recall=None if m1 is None else recalls[m1],
+                   walked=None if m1 is None else float(m1))  # fmt: skip
+    if trace and m1 is not None:
+        _plan_stop(plan, stats["entered"], pos1, ms, target)
     if second is None or m1 is None:
         return plan
     t = time.perf_counter()
@@ -285,6 +363,25 @@ def choose_cascade(
         plan.m, plan.recall = best[1], plan.recalls2[best[1:]]
         plan.second = SecondStage(second.compressor, second.prepared_y, best[2])
     return plan
+
+
+def _plan_stop(plan: Cascade, entered: np.ndarray, pos: np.ndarray, ms: list[int],
+               target: float) -> None:  # fmt: skip
+    """Replace the fixed M of ``plan`` by the stopping rule that walks the fewest candidates
+    at ``target`` recall, within the largest M tried, if it walks at most
+    :data:`STOP_SHARE` of them."""
+    cap = max(ms)
+    best = (STOP_SHARE * plan.m, None)
+    for m0 in (m for m in ms if m < plan.m):
+        for g in STOP_PATIENCE:
+            walked = stop_positions(entered, m0, g, cap)
+            recall = float(np.mean(pos < walked[:, None]))
+            plan.stop_recalls[(m0, g)] = (recall, float(walked.mean()))
+            if recall >= target and walked.mean() <= best[0]:
+                best = (float(walked.mean()), (m0, g))
+    if best[1] is not None:
+        plan.m, plan.stop = cap, best[1]
+        plan.recall, plan.walked = plan.stop_recalls[best[1]]
 
 
 def choose_candidates(

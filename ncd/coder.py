@@ -137,7 +137,8 @@ class Codec(ABC):
         rows = [self.joint_block(dx.take([i]), dy.take(c), n_jobs)[0] for i, c in enumerate(cand)]
         return np.stack(rows) if rows else np.empty(cand.shape)
 
-    def kneighbors_block(self, dx, dy, cand: np.ndarray, k: int, distance: str, n_jobs: int = 1):
+    def kneighbors_block(self, dx, dy, cand: np.ndarray, k: int, distance: str, n_jobs: int = 1,
+                         stop: tuple[int, float] | None = None, trace: int = 0):  # fmt: skip
         """Exact top k of each ``dx`` row among its candidates: a fast path that codecs with
         :attr:`early_abandoning` provide; the others return ``NotImplemented`` and the search
         codes every candidate pair.
@@ -154,12 +155,16 @@ class Codec(ABC):
             The distance to rank by.
         n_jobs : int, default=1
             Threads to use.
+        stop : (int, float), optional
+            A per-row stopping rule, ``(m0, g)`` (:meth:`.RefContextCoder.kneighbors_block`).
+        trace : int, default=0
+            Width of the record of where candidates entered each row's top k.
 
         Returns
         -------
         tuple or NotImplemented
-            ``(distances, indices, pixels coded per query)``, as
-            :meth:`.RefContextCoder.kneighbors_block` gives them.
+            ``(distances, indices, pixels coded per query, candidates walked per query,
+            trace)``, as :meth:`.RefContextCoder.kneighbors_block` gives them.
         """
         return NotImplemented
 

@@ -25,8 +25,10 @@ def _fit_predict(clf, train, test, method: str, rows: list) -> np.ndarray:
     settings = clf.settings()
     m_fit = settings.pop("n_candidates", None)
     recall = settings.pop("cascade_recall", None)
+    plan = settings.pop("cascade", None)
     compression = settings["codec"] != "-"
     m = clf.candidates_for(len(test)) if compression else None
+    walked = clf.cascade_plan().walked if m is not None else None
     rows.append(
         {
             "method": method,
@@ -34,10 +36,10 @@ def _fit_predict(clf, train, test, method: str, rows: list) -> np.ndarray:
             "search": (
                 "-"
                 if not compression
-                else f"cascade M={m} (recall {recall:.3f})"
+                else plan
                 if m is not None
                 else "exact (small job)"
-                if clf.search == "auto"
+                if clf.search != "exact"
                 else "exact"
             ),  # fmt: skip
             "cascade_m_chosen": m_fit,  # on training queries; None where no call needed it
@@ -46,7 +48,11 @@ def _fit_predict(clf, train, test, method: str, rows: list) -> np.ndarray:
             "accuracy": float(np.mean(pred == test.labels)),
             "fit_s": t_fit,
             "predict_s": t_pred,
-            "pairs_per_s": len(test) * (m or len(train)) / t_pred if compression else None,
+            # pairs ranked: with a stopping rule, the mean walked on training queries estimates
+            # the candidates per test query
+            "pairs_per_s": len(test) * (walked or m or len(train)) / t_pred
+            if compression
+            else None,
         }
     )
     return pred

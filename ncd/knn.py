@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from .cascade import choose_candidates
+from .cascade import Cascade, choose_cascade
 from .coder import Codec, get_codec
 from .compressor import Compressor, default_serializer
 from .formulas import DISTANCES
@@ -61,7 +61,7 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
     loo_size : int, default=2000
         Training queries used for the leave-one-out selection of fast codecs (a tenth of it
         for byte codecs).
-    search : {"auto", "exact"}, default="auto"
+    search : {"auto", "adaptive", "exact"}, default="auto"
         ``"exact"``: every training image is a candidate neighbor (early abandoning keeps it
         exact and faster). ``"auto"``: the cascade of :mod:`ncdvision.ncd.search`: the
         selection scores each candidate setting as a cascade over the
@@ -69,9 +69,13 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         is the smallest count whose recall of the exact top k is at least ``recall`` on
         leave-one-out training queries (exact search when none is). A call whose queries x
         training images are at most ``exact_pairs`` is searched exactly all the same
-        (:meth:`candidates_for`).
+        (:meth:`candidates_for`). ``"adaptive"``: the same cascade, with each query stopping
+        its walk down the candidates once it has gone g times as far as the last one that
+        entered its top k, where that rule reaches ``recall`` on the same training queries
+        walking at most 0.8 of the fixed M on average (:func:`~ncdvision.ncd.choose_cascade`;
+        ``bench/cascade_stop.py``).
     recall : float, default=0.99
-        Target recall of the exact top k for ``search="auto"``.
+        Target recall of the exact top k for ``search="auto"`` or ``"adaptive"``.
     exact_pairs : int, default=EXACT_PAIRS
         The largest call (queries x training images) that ``search="auto"`` searches exactly;
         0 uses the cascade for every call. It applies per call: many small calls on a large
@@ -118,7 +122,7 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         "k": K_CONSTRAINT,
         "n_jobs": [Integral, None],
         "loo_size": [Interval(Integral, 1, None, closed="left")],
-        "search": [Options({"auto", "exact"})],
+        "search": [Options({"auto", "adaptive", "exact"})],
         "recall": [Interval(Real, 0, 1, closed="both")],
         "exact_pairs": [Interval(Integral, 0, None, closed="left")],
         "backend": [Options({"local", "dask"})],
@@ -208,7 +212,7 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
             self.codec_, self.serializer_, self.distance, self.n_jobs
         ).fit(X, y_enc, unlabeled=pool)
         self._prepared = self.compressor_.prepare(X, "training images")
-        self._cascades: dict[int, tuple[int | None, dict[int, float]]] = {}
+        self._cascades: dict[int, Cascade] = {}
         return self
 
     def _select(self, X, y, candidates, pool):
@@ -246,14 +250,33 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         recalls : dict
             The recall at every candidate count tried.
         """
+        plan = self.cascade_plan(k)
+        return plan.m, plan.recalls
+
+    def cascade_plan(self, k: int | None = None) -> Cascade:
+        """The whole cascade plan for ``k`` neighbors (default ``k_``), as :meth:`cascade`
+        measures it: its M, and the per-query stopping rule where it walks clearly fewer
+        candidates than a fixed M at the same recall (:func:`~ncdvision.ncd.choose_cascade`).
+
+        Parameters
+        ----------
+        k : int, optional
+            Default ``k_``.
+
+        Returns
+        -------
+        Cascade
+            ``describe()`` gives it in one line.
+        """
         check_is_fitted(self, "compressor_")
         k = self.k_ if k is None else int(k)
         if self.search == "exact":
-            return None, {}
+            return Cascade(None)
         if k not in self._cascades:
-            self._cascades[k] = choose_candidates(
+            self._cascades[k] = choose_cascade(
                 self.compressor_, self._X, k, self.recall, prepared=self._prepared,
-                seed=self.random_state, progress=self._progress(), **self._where(),
+                seed=self.random_state, stopping=self.search == "adaptive",
+                progress=self._progress(), **self._where(),
             )  # fmt: skip
         return self._cascades[k]
 
@@ -314,12 +337,14 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         X = None if X is None else check_images(X, "X")
         k = self.k_ if n_neighbors is None else n_neighbors
         m = self.candidates_for(len(self._X if X is None else X), k)
+        stop = None if m is None else self.cascade_plan(k).stop
         if X is None:  # leave-one-out: the training images and their C(x), reused
             X, Y = self._X, None
         else:
             Y = self._X
         dist, idx = kneighbors(X, Y, k=k, compressor=self.compressor_, prepared_y=self._prepared,
-                               candidates=m, progress=self._progress() if progress is None else progress,
+                               candidates=m, stop=stop,
+                               progress=self._progress() if progress is None else progress,
                                **self._where())  # fmt: skip
         return (dist, idx) if return_distance else idx
 
@@ -366,17 +391,19 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         -------
         dict
             ``codec``, ``serializer``, ``k``, ``distance``, ``loo_accuracy``, and the cascade's
-            ``n_candidates`` and ``cascade_recall`` at ``k_`` where a call needed it.
+            ``n_candidates``, ``cascade_recall`` and one-line ``cascade`` plan at ``k_`` where
+            a call needed it.
         """
         check_is_fitted(self, "compressor_")
         # the cascade at k_ where a call has needed it (None: not measured, or exact search)
-        m, recalls = self._cascades.get(self.k_, (None, {}))
+        plan = self._cascades.get(self.k_, Cascade(None))
         return {
             "codec": self.codec_ if isinstance(self.codec_, str) else self.compressor_.codec.name,
             "serializer": self.compressor_.serializer.name,
             "k": self.k_,
             "distance": self.distance,
             "loo_accuracy": self.loo_accuracy_,
-            "n_candidates": m,
-            "cascade_recall": recalls.get(m),
+            "n_candidates": plan.m,
+            "cascade_recall": plan.recall,
+            "cascade": plan.describe() if plan.m is not None else None,
         }

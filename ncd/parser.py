@@ -139,8 +139,9 @@ def _classify_command(sub, commands) -> None:
     c.add_argument("--out", default="ncdvision-out",
                    help="report folder: new, empty or an earlier run's; replaced as a whole")  # fmt: skip
     c.add_argument("--n-jobs", type=n_jobs, default=-1, help="threads (-1: every core)")
-    c.add_argument("--search", choices=["auto", "exact"], default="auto",
+    c.add_argument("--search", choices=["auto", "adaptive", "exact"], default="auto",
                    help="auto: candidate cascade with the target recall on training queries; "
+                        "adaptive: the same, each query stopping early where that is cheaper; "
                         "exact: every training image")  # fmt: skip
     c.add_argument("--recall", type=fraction, default=0.99,
                    help="cascade: target recall of the exact top k on training queries")  # fmt: skip

@@ -116,23 +116,28 @@ def _top_k_of(D: np.ndarray, cand: np.ndarray, k: int) -> tuple[np.ndarray, np.n
     return np.take_along_axis(D, order, 1), np.take_along_axis(cand, order, 1)
 
 
-def _search_block(comp: Compressor, dy, stage: FirstStage | None, rerank, X, dx, exclude, k: int,
-                  m: int, n_avail: int):  # fmt: skip
-    """Top k of one block of query rows: (distances, indices, pixels coded or -1)."""
+def _search_block(comp: Compressor, dy, stage: FirstStage | None, rerank, stop, trace: int, X, dx,
+                  exclude, k: int, m: int, n_avail: int):  # fmt: skip
+    """Top k of one block of query rows: (distances, indices, pixels coded or -1, candidates
+    walked per row, trace)."""
     if stage is not None:
         cand = stage.order(X, m, exclude)
         if rerank is not None and m < n_avail:
             cand = rerank.order(X, cand)
             m = cand.shape[1]
+    walked = np.full(len(X), m, np.int64)
     if comp.codec.early_abandoning:
-        d, i, work = comp.codec.kneighbors_block(dx, dy, cand, k, comp.distance, comp.n_jobs)
-        return d, i, int(work.sum())
+        d, i, work, walked, entered = comp.codec.kneighbors_block(
+            dx, dy, cand, k, comp.distance, comp.n_jobs, stop=stop, trace=trace
+        )
+        return d, i, int(work.sum()), walked, entered
+    none = np.empty((len(X), 0), np.int64)
     if m < n_avail:
-        return (*_top_k_of(comp.pair_distances(dx, dy, cand), cand, k), -1)
+        return (*_top_k_of(comp.pair_distances(dx, dy, cand), cand, k), -1, walked, none)
     D = comp.distances(dx, dy)
     if exclude is not None:
         D[np.arange(len(exclude)), exclude] = np.inf
-    return (*top_k(D, k), -1)
+    return (*top_k(D, k), -1, walked, none)
 
 
 def kneighbors(
@@ -151,9 +156,11 @@ def kneighbors(
     prepared_y=None,
     candidates: int | None = None,
     rerank=None,
+    stop: tuple[int, float] | None = None,
     backend: str = "local",
     scheduler=None,
     stats: dict | None = None,
+    trace: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The k nearest Y images of each X image, without forming the full matrix.
 
@@ -180,10 +187,21 @@ def kneighbors(
         The cascade's second level (:class:`~ncdvision.ncd.SecondStage`, fitted on
         Y): of the M pixel-space candidates, only its ``m`` best by rank fusion are ranked.
         Only with ``candidates``.
+    stop : (int, float), optional
+        ``(m0, g)``: each query stops walking its candidates, nearest first in pixel space,
+        before position p once p >= m0 and p >= g * (q + 1), q the position of the last
+        candidate that entered its top k; its top k is exact among those it walked. The
+        cascade's per-query rule (:func:`~ncdvision.ncd.choose_cascade`). Only with a codec
+        that searches with early abandoning.
     stats : dict, optional
         Filled with ``pairs`` (pairs the setting ranked), ``coded_fraction`` (the share of
-        their pixels actually coded, below 1 where early abandoning saved work) and
-        ``rerank_pairs`` (pairs the second level scored; 0 without one).
+        their pixels actually coded, below 1 where early abandoning saved work),
+        ``rerank_pairs`` (pairs the second level scored; 0 without one) and ``walked``
+        (candidates walked per query), and with ``trace``, ``entered``.
+    trace : int, default=0
+        With ``stats``: record, per query, the positions in its candidate order at which a
+        candidate entered its top k, in ``stats["entered"]`` (width ``trace``, -1 padded, -2
+        in the last slot where more occurred). Only with an early-abandoning codec.
 
     Returns
     -------
@@ -216,6 +234,9 @@ def kneighbors(
         raise ValueError(f"rerank keeps {rerank.m} candidates, fewer than k={k}")
     m_final = m if rerank is None or m == n_avail else min(rerank.m, m)
     comp = compressor or Compressor(codec, serializer, distance, n_jobs).fit(Y)
+    if (stop is not None or trace) and not comp.codec.early_abandoning:
+        raise ValueError(f"stop and trace need a codec that searches with early abandoning; "
+                         f"{comp.codec.name} does not")  # fmt: skip
     dy = prepared_y if prepared_y is not None else comp.prepare(Y, "Y")
     dx = dy if loo else comp.prepare(X, "X")
 
@@ -224,19 +245,24 @@ def kneighbors(
 
     # the first stage orders the candidates of early abandoning, or picks the cascade's
     stage = FirstStage(Y) if comp.codec.early_abandoning or m < n_avail else None
-    results = map_row_blocks(_search_block, comp, (dy, stage, rerank), args, n_x, n_y, block_rows,
-                             backend, scheduler)  # fmt: skip
+    results = map_row_blocks(_search_block, comp, (dy, stage, rerank, stop, trace), args, n_x,
+                             n_y, block_rows, backend, scheduler)  # fmt: skip
     dist = np.empty((n_x, k), np.float32)
     idx = np.empty((n_x, k), np.int64)
+    walked = np.empty(n_x, np.int64)
+    entered = np.empty((n_x, trace), np.int64)
     coded = 0
     with progress_bar(n_x * m, progress, f"kneighbors {comp.codec.name}") as bar:
-        for rows, (d, i, work) in results:
-            dist[rows], idx[rows] = d, i
+        for rows, (d, i, work, w, e) in results:
+            dist[rows], idx[rows], walked[rows], entered[rows] = d, i, w, e
             coded += work
             bar.update((rows.stop - rows.start) * m)
     if stats is not None:
         sym = 2 if getattr(comp.codec, "symmetric", False) else 1
-        pixels = n_x * m_final * dx.symbols.shape[1] * sym if hasattr(dx, "symbols") else 0
-        stats.update(pairs=n_x * m_final, coded_fraction=coded / pixels if coded >= 0 and pixels else 1.0,
-                     rerank_pairs=n_x * m if m_final < m else 0)  # fmt: skip
+        ranked = int(walked.sum()) if stop is not None else n_x * m_final
+        pixels = ranked * dx.symbols.shape[1] * sym if hasattr(dx, "symbols") else 0
+        stats.update(pairs=ranked, coded_fraction=coded / pixels if coded >= 0 and pixels else 1.0,
+                     rerank_pairs=n_x * m if m_final < m else 0, walked=walked)  # fmt: skip
+        if trace:
+            stats["entered"] = entered
     return dist, idx

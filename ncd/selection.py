@@ -115,7 +115,7 @@ def select_setting(X: np.ndarray, y: np.ndarray, candidates, ks, *, n_classes: i
         candidates, seconds.
     """
     if halving:
-        m = selection_candidates(len(X)) if search == "auto" else None
+        m = selection_candidates(len(X)) if search != "exact" else None
         return halving_select(X, y, candidates, ks, n_classes=n_classes, loo_size=loo_size,
                               search=search, distance=distance, n_jobs=n_jobs,
                               random_state=random_state,
@@ -140,7 +140,7 @@ def select_setting(X: np.ndarray, y: np.ndarray, candidates, ks, *, n_classes: i
             if n_q == 0:
                 continue
         t = time.perf_counter()
-        m = selection_candidates(len(X)) if search == "auto" else None
+        m = selection_candidates(len(X)) if search != "exact" else None
         m = m if m is not None and m < len(X) - 1 else None
         run = dict(progress=True if verbose else None, backend=backend, scheduler=scheduler)
         if cross_fit:

@@ -7,7 +7,7 @@ import pytest
 
 import ncdvision.ncd.cascade as cascade_module
 from ncdvision.datasets import load
-from ncdvision.ncd import Compressor, kneighbors, pairwise
+from ncdvision.ncd import Compressor, NCDKNNClassifier, kneighbors, pairwise
 from ncdvision.ncd.cascade import SecondStage, choose_cascade, fused_order
 from ncdvision.ncd.search import pixel_order
 
@@ -76,8 +76,8 @@ def test_the_plan_is_chosen_on_training_queries_and_is_faster(mnist, monkeypatch
     assert plan.recall == plan.recalls2[(plan.m, plan.m2)] >= 0.95
     assert plan.m / 3 + plan.m2 <= cascade_module.TWO_LEVEL_SHARE * one_level
     assert plan.describe() == f"cascade M={plan.m} -> {plan.m2} (recall {plan.recall:.3f})"
-    # with no second level the one-level plan is what it was
-    alone = choose_cascade(comp, train.images, 3, 0.95, n_queries=60)
+    # with no second level (and no stopping rule) the one-level plan is what it was
+    alone = choose_cascade(comp, train.images, 3, 0.95, n_queries=60, stopping=False)
     assert (alone.m, alone.second, alone.recalls) == (one_level, None, plan.recalls)
     # a second level as slow as the final ranking is never worth it
     slow = choose_cascade(comp, train.images, 3, 0.95, second=second, n_queries=60,
@@ -90,3 +90,79 @@ def test_the_second_level_is_timed_when_not_given(mnist):
     plan = choose_cascade(comp, train.images, 3, 0.95, second=second, n_queries=60)
     assert set(plan.pair_seconds) == {"final", "second"}
     assert all(0 < s < 1e-2 for s in plan.pair_seconds.values())
+
+
+def _walk(D_row, order_row, k):
+    """Where candidates enter the top k walking ``order_row`` (ties to the lower index)."""
+    best, entered = [], []
+    for p, j in enumerate(order_row):
+        if len(best) < k or (D_row[j], j) < max(best):
+            best = sorted([*best, (D_row[j], j)])[:k]
+            entered.append(p)
+    return entered
+
+
+def test_the_search_records_where_candidates_enter_the_top_k_and_stops_by_the_rule(mnist):
+    train, _, comp, _ = mnist
+    X = train.images
+    q = np.arange(0, 300, 10)
+    D = pairwise(X[q], X, compressor=comp)
+    D[np.arange(len(q)), q] = np.inf
+    order = pixel_order(X[q], X, len(X) - 1, exclude=q)
+    stats = {}
+    kneighbors(X[q], X, 3, compressor=comp, exclude=q, stats=stats, trace=64)
+    for r in range(len(q)):
+        recorded = stats["entered"][r]
+        assert list(recorded[recorded >= 0]) == _walk(D[r], order[r], 3)
+    # the rule (m0 = 20, g = 2): each query's top 3 is exact among the candidates it walked,
+    # and it walked as far as the rule says from where candidates entered
+    stats = {}
+    _, idx = kneighbors(X[q], X, 3, compressor=comp, exclude=q, candidates=200, stop=(20, 2.0),
+                        stats=stats)  # fmt: skip
+    for r in range(len(q)):
+        walked = stats["walked"][r]
+        prefix = order[r, :walked]
+        np.testing.assert_array_equal(idx[r], prefix[np.lexsort((prefix, D[r, prefix]))[:3]])
+        last = max(p for p in _walk(D[r], order[r, :walked], 3))
+        assert walked == min(200, max(20, int(np.ceil(2 * (last + 1)))))
+    assert stats["walked"].mean() < 200 and stats["pairs"] == stats["walked"].sum()
+
+
+def test_stop_positions_follow_the_rule_from_the_record():
+    entered = np.array([[0, 1, 2, 5, 9, 15, 29, 90],  # entries 9, 15, 29 -> walks 20, 32, 60
+                        [0, 1, 2, -1, -1, -1, -1, -1],  # nothing after m0 = 10: stops there
+                        [0, 1, 2, 3, 4, 5, 6, -2]])  # overflowed: walks every candidate  # fmt: skip
+    np.testing.assert_array_equal(cascade_module.stop_positions(entered, 10, 2.0, 500),
+                                  [60, 10, 500])  # fmt: skip
+    np.testing.assert_array_equal(cascade_module.stop_positions(entered, 10, 2.0, 50),
+                                  [50, 10, 50])  # fmt: skip
+
+
+def test_the_stopping_rule_is_chosen_on_training_queries_where_it_walks_less(mnist):
+    train, _, comp, _ = mnist
+    fixed = choose_cascade(comp, train.images, 3, 0.95, n_queries=60, stopping=False)
+    plan = choose_cascade(comp, train.images, 3, 0.95, n_queries=60, stopping=True)
+    assert plan.recalls == fixed.recalls  # the same exact search, the same fixed recalls
+    assert plan.stop_recalls  # every rule tried is kept, with its recall and mean walk
+    if plan.stop is None:
+        assert all(r < 0.95 or w > cascade_module.STOP_SHARE * fixed.m
+                   for r, w in plan.stop_recalls.values())  # fmt: skip
+    else:
+        assert plan.m == max(plan.recalls) and plan.walked <= cascade_module.STOP_SHARE * fixed.m
+        assert (plan.recall, plan.walked) == plan.stop_recalls[plan.stop] and plan.recall >= 0.95
+        assert plan.describe().startswith(f"cascade M<={plan.m}, stop at")
+
+
+def test_an_adaptive_classifier_searches_with_the_rule_it_chose(mnist):
+    train, test, _, _ = mnist
+    kw = {"codec": "ctx-ref-learned", "serializer": "thermo:3", "k": 3, "recall": 0.95,
+          "exact_pairs": 0}  # fmt: skip
+    adaptive = NCDKNNClassifier(search="adaptive", **kw).fit(train.images, train.labels)
+    fixed = NCDKNNClassifier(**kw).fit(train.images, train.labels)
+    plan = adaptive.cascade_plan()
+    assert plan.recalls == fixed.cascade_plan().recalls and fixed.cascade_plan().stop is None
+    stats = {}
+    _, want = kneighbors(test.images, train.images, 3, compressor=adaptive.compressor_,
+                         candidates=plan.m, stop=plan.stop, stats=stats)  # fmt: skip
+    np.testing.assert_array_equal(adaptive.kneighbors(test.images, return_distance=False), want)
+    assert adaptive.settings()["cascade"] == plan.describe()

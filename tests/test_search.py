@@ -157,9 +157,9 @@ def test_cascade_is_measured_only_when_a_call_needs_it(mnist, monkeypatch):
 
     def counting(*args, **kw):
         calls.append(args[2])  # k
-        return choose_candidates(*args, **kw)
+        return choose_cascade(*args, **kw)
 
-    monkeypatch.setattr(knn_module, "choose_candidates", counting)
+    monkeypatch.setattr(knn_module, "choose_cascade", counting)
     kw = {"codec": "ctx-ref", "serializer": "binary", "k": 3, "recall": 0.95}
     small = NCDKNNClassifier(**kw).fit(train.images, train.labels)
     small.predict(test.images)  # 40 x 300 pairs: searched exactly, nothing to measure

@@ -237,11 +237,13 @@ class RefContextCoder(ContextCodec):
         return out
 
     def kneighbors_block(self, dx: ContextData, dy: ContextData, cand: np.ndarray, k: int,
-                         distance: str, n_jobs: int = 1):  # fmt: skip
+                         distance: str, n_jobs: int = 1, stop: tuple[int, float] | None = None,
+                         trace: int = 0):  # fmt: skip
         """Exact top-k of each ``dx`` row among its candidates, with early abandoning.
 
         The same neighbors and distances as the exhaustive block, for less work
-        (:func:`.topk.ref_kneighbors`).
+        (:func:`.topk.ref_kneighbors`). With ``stop``, each row's top k is exact among the
+        candidates it walked.
 
         Parameters
         ----------
@@ -255,6 +257,13 @@ class RefContextCoder(ContextCodec):
             The distance to rank by.
         n_jobs : int, default=1
             Threads to use.
+        stop : (int, float), optional
+            ``(m0, g)``: a row stops walking its candidates before position p once p >= m0
+            and p >= g times one more than the position of the last candidate that entered
+            its top k (:func:`.topk.ref_kneighbors`). None walks them all.
+        trace : int, default=0
+            Width of the record of the positions, from ``stop[0]`` on, at which candidates
+            entered each row's top k (0: none).
 
         Returns
         -------
@@ -264,12 +273,18 @@ class RefContextCoder(ContextCodec):
             Indices into ``dy``.
         coded : ndarray of int64, shape (len(dx),)
             Pixels coded per query, the work early abandoning left.
+        ranked : ndarray of int64, shape (len(dx),)
+            Candidates walked per query.
+        entered : ndarray of int64, shape (len(dx), trace)
+            The positions of the trace, then -1s; -2 in the last slot where they overflowed.
         """
         set_threads(n_jobs)
         mult, shift, prior, cap, log2tab = self._kernel_args(dx)
         n = len(cand)
         out_d, out_i = np.empty((n, k), np.float32), np.empty((n, k), np.int64)
-        coded = np.empty(n, np.int64)
+        coded, ranked = np.empty(n, np.int64), np.empty(n, np.int64)
+        entered = np.empty((n, trace), np.int64)
+        rule = np.array(stop if stop is not None else (0, 0.0), np.float64)
         act_x, act_y = dx.active, dy.active
         active_first = (
             self.symmetric
@@ -285,9 +300,9 @@ class RefContextCoder(ContextCodec):
         ref_kneighbors(dx.causal, dx.symbols, self._cs(dx), dx.ref, dx.lengths, act_x,
                dy.causal, dy.symbols, self._cs(dy), dy.ref, dy.lengths, act_y,
                np.ascontiguousarray(cand, np.int64), mult, shift, self.symmetric,
-               list(DISTANCES).index(distance), dx.levels, prior, cap, log2tab, tail_t, tail_c, out_d,
-               out_i, coded)  # fmt: skip
-        return out_d, out_i, coded
+               list(DISTANCES).index(distance), dx.levels, prior, cap, log2tab, tail_t, tail_c, rule,
+               out_d, out_i, coded, ranked, entered)  # fmt: skip
+        return out_d, out_i, coded, ranked, entered
 
     def _no_halving(self, d: ContextData) -> bool:
         """Whether no context's total can reach the cap while one pair is coded: its prior

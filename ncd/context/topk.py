@@ -176,10 +176,11 @@ def _joint_budget(kind, cx, cy, tau):
 
 @njit(cache=True, inline="always")
 def _insert(best_d, best_i, d, j):
-    """Insert (d, j) into the ascending top-k lists (ties by the lower index) if it belongs."""
+    """Insert (d, j) into the ascending top-k lists (ties by the lower index) if it belongs;
+    whether it did."""
     k = best_d.shape[0]
     if d > best_d[k - 1] or (d == best_d[k - 1] and j >= best_i[k - 1]):
-        return
+        return False
     pos = k - 1
     while pos > 0 and (best_d[pos - 1] > d or (best_d[pos - 1] == d and best_i[pos - 1] > j)):
         best_d[pos] = best_d[pos - 1]
@@ -187,12 +188,13 @@ def _insert(best_d, best_i, d, j):
         pos -= 1
     best_d[pos] = d
     best_i[pos] = j
+    return True
 
 
 @parallel_kernel
 def ref_kneighbors(q_causal, q_sym, q_cs, q_ref, q_len, q_act, t_causal, t_sym, t_cs, t_ref,
                    t_len, t_act, cand, mult, shift, symmetric, kind, L, prior, cap, log2tab,
-                   tail_t, tail_c, out_d, out_i, coded):  # fmt: skip
+                   tail_t, tail_c, stop, out_d, out_i, coded, ranked, trace):  # fmt: skip
     """Exact top-k of each query among its candidate rows ``cand[i]`` (training indices, best
     first by some cheap order) under a ``ctx-ref`` distance, with early abandoning.
 
@@ -201,13 +203,26 @@ def ref_kneighbors(q_causal, q_sym, q_cs, q_ref, q_len, q_act, t_causal, t_sym, 
     search. ``q_act`` / ``t_act``: activity bitmaps (:func:`active_words`) for the active-first
     bound of symmetric binary pairs, or zero-width where it does not hold (then ``tail_t`` and
     ``tail_c`` are unused). ``coded[i]`` counts the pixels coded for query i.
+
+    ``stop = (m0, g)`` with ``g > 0`` ends a query's walk down its candidates early: before
+    the candidate at position p, once p >= m0 and p >= g * (q + 1), where q is the position of
+    the last candidate that entered the top k. The top k is then exact among the first p
+    candidates. ``ranked[i]`` is the number of candidates walked. ``trace[i]`` (width 0: no
+    trace) receives the positions, from m0 on, at which a candidate entered the top k, then
+    -1s; a query with more entries than its width gets -2 in its last slot.
     """
     n = q_sym.shape[1]
     k = out_d.shape[1]
     empty = np.iinfo(np.int64).max
     both = symmetric and L == 2
     active = both and q_act.shape[2] > 0
+    m0, g = int(stop[0]), stop[1]
+    width = trace.shape[1]
     for i in prange(cand.shape[0]):
+        last = -1
+        n_tr = 0
+        for t in range(width):
+            trace[i, t] = -1
         table = prior.copy()
         table_b = prior.copy() if both else table  # C(x|y)'s own counts, coded beside C(y|x)
         pos = np.empty(n if active else 0, np.int64)
@@ -215,7 +230,11 @@ def ref_kneighbors(q_causal, q_sym, q_cs, q_ref, q_len, q_act, t_causal, t_sym, 
         best_i = np.full(k, empty, np.int64)
         cx = q_len[i]
         work = 0
+        walked = cand.shape[1]
         for jj in range(cand.shape[1]):
+            if g > 0 and jj >= m0 and jj >= g * (last + 1):
+                walked = jj
+                break
             j = cand[i, jj]
             cy = t_len[j]
             budget = np.inf
@@ -241,26 +260,33 @@ def ref_kneighbors(q_causal, q_sym, q_cs, q_ref, q_len, q_act, t_causal, t_sym, 
                 if b1 + b2 > lim:
                     continue
                 cxy = 0.5 * ((b1 + cx) + b2 + cy)
-                _insert(best_d, best_i, np.float32(_distance(kind, cx, cy, cxy)), j)
-                continue
-            # C(y|x): the candidate coded given the query; the joint is at least its share
-            lim = 2.0 * budget - cx - cy if symmetric else budget - cx
-            b1, m = conditional(t_causal[j], t_sym[j], t_cs[j], q_ref[i], mult, shift, table,
-                                 prior, L, cap, log2tab, lim, n)  # fmt: skip
-            work += m
-            if b1 > lim:
-                continue
-            if symmetric:  # C(x|y): the query coded given the candidate
-                lim2 = 2.0 * budget - cx - cy - b1
-                b2, m = conditional(q_causal[i], q_sym[i], q_cs[i], t_ref[j], mult, shift,
-                                     table, prior, L, cap, log2tab, lim2, n)  # fmt: skip
-                work += m
-                if b2 > lim2:
-                    continue
-                cxy = 0.5 * ((b1 + cx) + b2 + cy)
             else:
-                cxy = b1 + cx
-            _insert(best_d, best_i, np.float32(_distance(kind, cx, cy, cxy)), j)
+                # C(y|x): the candidate coded given the query; the joint is at least its share
+                lim = 2.0 * budget - cx - cy if symmetric else budget - cx
+                b1, m = conditional(t_causal[j], t_sym[j], t_cs[j], q_ref[i], mult, shift, table,
+                                    prior, L, cap, log2tab, lim, n)  # fmt: skip
+                work += m
+                if b1 > lim:
+                    continue
+                if symmetric:  # C(x|y): the query coded given the candidate
+                    lim2 = 2.0 * budget - cx - cy - b1
+                    b2, m = conditional(q_causal[i], q_sym[i], q_cs[i], t_ref[j], mult, shift,
+                                        table, prior, L, cap, log2tab, lim2, n)  # fmt: skip
+                    work += m
+                    if b2 > lim2:
+                        continue
+                    cxy = 0.5 * ((b1 + cx) + b2 + cy)
+                else:
+                    cxy = b1 + cx
+            if _insert(best_d, best_i, np.float32(_distance(kind, cx, cy, cxy)), j):
+                last = jj
+                if width and jj >= m0:
+                    if n_tr < width:
+                        trace[i, n_tr] = jj
+                        n_tr += 1
+                    else:
+                        trace[i, width - 1] = -2
         out_d[i] = best_d
         out_i[i] = best_i
         coded[i] = work
+        ranked[i] = walked
