@@ -66,7 +66,7 @@ def run(name: str, n_test: int | None, ks: tuple[int, ...]) -> list[dict]:
             base = secs if m == fixed_m and stop is None else base
             acc = float(np.mean(vote(train.labels[idx], 10) == test.labels))
             rows.append({"dataset": name, "k": k, "search": label, "_s": secs,
-                         "candidates walked (test mean)": float(stats["walked"].mean()),
+                         "candidates walked (test mean)": round(float(stats["walked"].mean())),
                          "seconds": round(secs, 1), "recall (test)": recall_of(idx, exact),
                          "accuracy": acc, "n_test": len(test)})  # fmt: skip
             print(rows[-1], flush=True)
@@ -74,7 +74,7 @@ def run(name: str, n_test: int | None, ks: tuple[int, ...]) -> list[dict]:
             if r["dataset"] == name and r["k"] == k:
                 r["x fixed M"] = round(r.pop("_s") / base, 2)
         rows.append({"dataset": name, "k": k, "search": f"chosen on training queries in {t_plan:.0f} s",
-                     "training recall": plan.recall, "training walk": plan.walked})  # fmt: skip
+                     "training recall": plan.recall, "training walk": round(plan.walked)})  # fmt: skip
     return rows
 
 

@@ -29,7 +29,7 @@ def main() -> None:
     )
     ap.add_argument("--dataset", default="mnist-5k")
     ap.add_argument("--baseline-test", type=int, default=200, help="gzip baseline test sample")
-    ap.add_argument("--search", choices=["auto", "exact"], default="auto")
+    ap.add_argument("--search", choices=["auto", "adaptive", "exact"], default="auto")
     ap.add_argument("--recall", type=float, default=0.99, help="cascade recall target")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as out:
@@ -47,6 +47,7 @@ def main() -> None:
               "peak_rss_mib": rss, "rows": rows,
               "selection": report["selection"]}  # fmt: skip
     tag = "" if args.recall == 0.99 else f"-recall{args.recall}"
+    tag += "" if args.search == "auto" else f"-{args.search}"
     path = write_json(f"fullsize-{args.dataset}{tag}", result)
     print(table(rows, ["method", "codec", "serializer", "k", "search", "n_test", "loo_accuracy",
                        "accuracy", "fit_s", "predict_s"]))  # fmt: skip

@@ -553,6 +553,16 @@ def forecast_families(panel: str = "full") -> None:
             )
 
 
+def cascade_stop(name: str = "cascade-stop") -> None:
+    """``bench/cascade_stop.py``: the cascade's per-query stopping rule against its fixed M
+    and the exact search, on test images, with the plans' training recall and walk."""
+    _rows(name, {"dataset": "dataset", "k": "k", "search": "search",
+                 "candidates walked (test mean)": "candidates walked (test mean)",
+                 "seconds": "seconds", "x fixed M": "x fixed M", "recall (test)": "recall (test)",
+                 "accuracy": "accuracy", "training recall": "training recall",
+                 "training walk": "training walk"})  # fmt: skip
+
+
 def label_free_pairs() -> None:
     """``bench/label_free_pairs.py``: leave-one-out accuracy of ``ctx-ref-learned/thermo:3`` with
     its prior learned from each way of pairing images, labelled or not."""
@@ -604,7 +614,8 @@ TABLES = {
     "learnability_claims_full": lambda: learnability_claims("full"),
     "learnability_families_full": lambda: learnability_families("full"),
     "learnability_forecast_full": lambda: learnability_forecast("full"),
-    "forecast_variants": forecast_variants, "fewshot_settings": fewshot_settings, "fewshot_npc_rule": fewshot_npc_rule, "label_free_pairs": label_free_pairs, "forecast_families": forecast_families,
+    "forecast_variants": forecast_variants, "fewshot_settings": fewshot_settings, "fewshot_npc_rule": fewshot_npc_rule, "label_free_pairs": label_free_pairs, "cascade_stop": cascade_stop,
+    "cascade_stop_fashion_full": lambda: cascade_stop("cascade-stop-fashion-full"), "forecast_families": forecast_families,
 }  # fmt: skip
 
 
