@@ -30,6 +30,7 @@ import numpy as np
 from .compressor import Compressor
 from .distance import row_blocks
 from .search import FirstStage, kneighbors
+from .stopping import STOP_PATIENCE, STOP_SHARE, TRACE_WIDTH, stop_positions
 from .validation import check_images
 
 #: Candidate counts :func:`choose_cascade` tries at each level, smallest first.
@@ -46,21 +47,6 @@ RECALL_QUERIES = 500
 #: Two levels are chosen only where their estimated time is at most this share of one
 #: level's: the estimate comes from timings on a few hundred queries of a shared machine.
 TWO_LEVEL_SHARE = 0.75
-
-#: Patience factors g of the per-query stopping rule :func:`choose_cascade` tries: a query
-#: stops walking its candidates once it has walked g times as far as the last one that
-#: entered its top k (and at least m0 of them).
-STOP_PATIENCE: tuple[float, ...] = (1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
-
-#: The stopping rule is chosen only where the candidates it walks on average are at most this
-#: share of the fixed M's: the time of the search is about linear in candidates walked, and
-#: the averages come from the same few hundred training queries as the recall.
-STOP_SHARE = 0.8
-
-#: Width of the record of where candidates entered each training query's top k during the
-#: recall measurement (about k (1 + ln(n / k)) entries are expected: 140 for k = 15 among
-#: 60,000). A query that overflows it is counted as walking every candidate.
-TRACE_WIDTH = 512
 
 
 def fused_order(cand: np.ndarray, d: np.ndarray, m: int) -> np.ndarray:
@@ -217,42 +203,6 @@ class Cascade:
         return f"cascade {sizes} (recall {self.recall:.3f})"
 
 
-def stop_positions(entered: np.ndarray, m0: int, g: float, cap: int) -> np.ndarray:
-    """Candidates each query walks under the stopping rule ``(m0, g)``, at most ``cap``.
-
-    Parameters
-    ----------
-    entered : ndarray of int, shape (n_queries, width)
-        Positions at which a candidate entered each query's top k, ascending, -1 padded, -2 in
-        the last slot where the record overflowed (``kneighbors(..., trace=width)``).
-    m0 : int
-        Candidates walked at least.
-    g : float
-        The patience: a query stops before position p once p >= g * (q + 1), q its last
-        entry.
-    cap : int
-        Candidates at most.
-
-    Returns
-    -------
-    ndarray of int64, shape (n_queries,)
-    """
-    out = np.full(len(entered), cap, np.int64)
-    for r, row in enumerate(entered):
-        if row.size and row[-1] == -2:
-            continue  # overflowed: counted as walking every candidate
-        ins = row[row >= 0]
-        last = ins[ins < m0].max(initial=-1)
-        while True:
-            s = min(max(m0, int(np.ceil(g * (last + 1)))), cap)
-            later = ins[(ins > last) & (ins < s)]
-            if not later.size:
-                break
-            last = later.max()
-        out[r] = s
-    return out
-
-
 def _positions(order: np.ndarray, exact: np.ndarray) -> np.ndarray:
     """Where each exact neighbor sits in each row of ``order`` (``order.shape[1]``: absent)."""
     hit = order[:, :, None] == exact[:, None, :]
@@ -297,10 +247,11 @@ def choose_cascade(
     stopping : bool, default=False
         Also try the per-query stopping rule (one level, early-abandoning codecs): each
         query walks its pixel-space candidates until g times as far as the last one that
-        entered its top k, and at least m0 of them (:data:`STOP_PATIENCE` x the grid's sizes
+        entered its top k, and at least m0 of them (:data:`~ncdvision.ncd.stopping.STOP_PATIENCE` x the grid's sizes
         below the fixed M). Its recall and mean walk are read from a record of the exact
         search, at no extra search. The rule with the shortest mean walk at ``target`` is
-        chosen where that walk is at most :data:`STOP_SHARE` of the fixed M.
+        chosen where that walk is at most :data:`~ncdvision.ncd.stopping.STOP_SHARE` of the fixed
+        M.
     **where
         ``backend``, ``scheduler`` or ``progress`` of the exact search.
 
@@ -369,7 +320,7 @@ def _plan_stop(plan: Cascade, entered: np.ndarray, pos: np.ndarray, ms: list[int
                target: float) -> None:  # fmt: skip
     """Replace the fixed M of ``plan`` by the stopping rule that walks the fewest candidates
     at ``target`` recall, within the largest M tried, if it walks at most
-    :data:`STOP_SHARE` of them."""
+    :data:`~ncdvision.ncd.stopping.STOP_SHARE` of them."""
     cap = max(ms)
     best = (STOP_SHARE * plan.m, None)
     for m0 in (m for m in ms if m < plan.m):

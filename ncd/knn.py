@@ -35,10 +35,9 @@ from .selection import AUTO_CANDIDATES, select_setting
 from .serialize import Serializer
 from .validation import check_images, check_X_y
 
-#: Pairs (queries x training images) up to which ``search="auto"`` still ranks every training
-#: image of a query: about 2-3 minutes of the slowest coder (ctx-ref-learned, thermo:3, exact
-#: with early abandoning) on 2 cores. The cascade exists to make large jobs affordable; a
-#: job this small is affordable exactly.
+#: Pairs (queries x training images) up to which the cascade still ranks every training image
+#: of a query: 2-3 minutes of the slowest coder (ctx-ref-learned/thermo:3, exact with early
+#: abandoning) on 2 cores. The cascade makes large jobs affordable; this is affordable exactly.
 EXACT_PAIRS = 20_000_000
 
 
@@ -69,11 +68,8 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         is the smallest count whose recall of the exact top k is at least ``recall`` on
         leave-one-out training queries (exact search when none is). A call whose queries x
         training images are at most ``exact_pairs`` is searched exactly all the same
-        (:meth:`candidates_for`). ``"adaptive"``: the same cascade, with each query stopping
-        its walk down the candidates once it has gone g times as far as the last one that
-        entered its top k, where that rule reaches ``recall`` on the same training queries
-        walking at most 0.8 of the fixed M on average (:func:`~ncdvision.ncd.choose_cascade`;
-        ``bench/cascade_stop.py``).
+        (:meth:`candidates_for`). ``"adaptive"``: the same, each query stopping early by the
+        rule :meth:`cascade_plan` chose, where it walks clearly fewer candidates.
     recall : float, default=0.99
         Target recall of the exact top k for ``search="auto"`` or ``"adaptive"``.
     exact_pairs : int, default=EXACT_PAIRS
@@ -93,11 +89,9 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         every neighbor search.
     selection : {"halving", "full"}, default="halving"
         How ``"auto"`` scores the settings: by successive halving
-        (:mod:`ncdvision.ncd.halving`: all on a few queries, the better half on twice as many,
-        until one leads by more than its standard error; k is then chosen on the winner's
-        ``loo_size`` queries), or every one on the same ``loo_size`` queries. On digits,
-        mnist-5k and fashion-mnist-10k both choose the same setting and k, halving in 0.56 to
-        0.65 of the time (``bench/selection_halving.py``).
+        (:mod:`ncdvision.ncd.halving`; the same choices as ``"full"`` on digits, mnist-5k and
+        fashion-mnist-10k in 0.56 to 0.65 of the time, ``bench/selection_halving.py``), or
+        every one on the same ``loo_size`` queries.
 
     Attributes
     ----------
@@ -108,11 +102,9 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         setting was ``"auto"``.
     loo_accuracy_ : float or None
         The chosen setting's leave-one-out training accuracy, an estimate of test accuracy.
-    n_candidates_ : int or None
-        Candidates per query of the cascade for calls beyond ``exact_pairs`` (None: exact
-        search); measured at first use (:meth:`cascade`).
-    cascade_recall_ : dict
-        Recall of the exact top k on training queries for each candidate count tried.
+    n_candidates_, cascade_recall_ : int or None, dict
+        :meth:`cascade` at ``k_``: M for calls beyond ``exact_pairs`` (None: exact search) and
+        the training recall at each M tried, measured at first use.
     """
 
     _constraints: dict = {
@@ -231,13 +223,8 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         return {"backend": self.backend, "scheduler": self.scheduler}
 
     def cascade(self, k: int | None = None) -> tuple[int | None, dict[int, float]]:
-        """The cascade for ``k`` neighbors (default ``k_``): the smallest candidate count
-        whose recall of the exact top k reaches ``recall`` on leave-one-out training queries
-        (None: none does, search exactly), and the recall of every count tried.
-
-        Measured at the first call that needs it and kept: it costs an exact search of
-        :data:`~ncdvision.ncd.cascade.RECALL_QUERIES` training queries, which a job small
-        enough to be searched exactly never pays. ``search="exact"``: ``(None, {})``.
+        """The cascade's M for ``k`` neighbors (default ``k_``) and the recall of the exact
+        top k at every M tried, on leave-one-out training queries: :meth:`cascade_plan`'s.
 
         Parameters
         ----------
@@ -247,6 +234,8 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         Returns
         -------
         m : int or None
+            The smallest M whose recall reaches ``recall``, or with a stopping rule the most
+            a query walks; None: search exactly.
         recalls : dict
             The recall at every candidate count tried.
         """
@@ -254,9 +243,12 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         return plan.m, plan.recalls
 
     def cascade_plan(self, k: int | None = None) -> Cascade:
-        """The whole cascade plan for ``k`` neighbors (default ``k_``), as :meth:`cascade`
-        measures it: its M, and the per-query stopping rule where it walks clearly fewer
-        candidates than a fixed M at the same recall (:func:`~ncdvision.ncd.choose_cascade`).
+        """The cascade plan for ``k`` neighbors (default ``k_``): its M and, with
+        ``search="adaptive"``, the per-query stopping rule where it walks clearly fewer
+        candidates at the same recall (:func:`~ncdvision.ncd.choose_cascade`). Measured at
+        the first call that needs it and kept: an exact search of
+        :data:`~ncdvision.ncd.cascade.RECALL_QUERIES` training queries, which a job small
+        enough to be searched exactly never pays. ``search="exact"``: ``Cascade(None)``.
 
         Parameters
         ----------
@@ -395,8 +387,7 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
             a call needed it.
         """
         check_is_fitted(self, "compressor_")
-        # the cascade at k_ where a call has needed it (None: not measured, or exact search)
-        plan = self._cascades.get(self.k_, Cascade(None))
+        plan = self._cascades.get(self.k_, Cascade(None))  # None: not measured, or exact
         return {
             "codec": self.codec_ if isinstance(self.codec_, str) else self.compressor_.codec.name,
             "serializer": self.compressor_.serializer.name,

@@ -10,6 +10,7 @@ from ncdvision.datasets import load
 from ncdvision.ncd import Compressor, NCDKNNClassifier, kneighbors, pairwise
 from ncdvision.ncd.cascade import SecondStage, choose_cascade, fused_order
 from ncdvision.ncd.search import pixel_order
+from ncdvision.ncd.stopping import STOP_SHARE, stop_positions
 
 
 @pytest.fixture(scope="module")
@@ -132,9 +133,9 @@ def test_stop_positions_follow_the_rule_from_the_record():
     entered = np.array([[0, 1, 2, 5, 9, 15, 29, 90],  # entries 9, 15, 29 -> walks 20, 32, 60
                         [0, 1, 2, -1, -1, -1, -1, -1],  # nothing after m0 = 10: stops there
                         [0, 1, 2, 3, 4, 5, 6, -2]])  # overflowed: walks every candidate  # fmt: skip
-    np.testing.assert_array_equal(cascade_module.stop_positions(entered, 10, 2.0, 500),
+    np.testing.assert_array_equal(stop_positions(entered, 10, 2.0, 500),
                                   [60, 10, 500])  # fmt: skip
-    np.testing.assert_array_equal(cascade_module.stop_positions(entered, 10, 2.0, 50),
+    np.testing.assert_array_equal(stop_positions(entered, 10, 2.0, 50),
                                   [50, 10, 50])  # fmt: skip
 
 
@@ -145,10 +146,10 @@ def test_the_stopping_rule_is_chosen_on_training_queries_where_it_walks_less(mni
     assert plan.recalls == fixed.recalls  # the same exact search, the same fixed recalls
     assert plan.stop_recalls  # every rule tried is kept, with its recall and mean walk
     if plan.stop is None:
-        assert all(r < 0.95 or w > cascade_module.STOP_SHARE * fixed.m
+        assert all(r < 0.95 or w > STOP_SHARE * fixed.m
                    for r, w in plan.stop_recalls.values())  # fmt: skip
     else:
-        assert plan.m == max(plan.recalls) and plan.walked <= cascade_module.STOP_SHARE * fixed.m
+        assert plan.m == max(plan.recalls) and plan.walked <= STOP_SHARE * fixed.m
         assert (plan.recall, plan.walked) == plan.stop_recalls[plan.stop] and plan.recall >= 0.95
         assert plan.describe().startswith(f"cascade M<={plan.m}, stop at")
 
