@@ -168,11 +168,10 @@ def test_keyboard_decisions_export_and_apply_in_a_real_browser(report, browser, 
     # reads the older state, so the reload waits until a fresh page sees the decisions.
     assert committed(browser, (out / "review.html").as_uri(), f'"{rows[0]["index"]}"')
     browser.refresh()
-    first = browser.find_elements(By.CSS_SELECTOR, ".card")[0]
-    assert shows(browser, first, "remove")
+    assert shows(browser, 0, "remove")
     body = browser.find_element(By.TAG_NAME, "body")
     body.send_keys(Keys.ARROW_DOWN, "u")
-    assert shows(browser, first, "undecided")
+    assert shows(browser, 0, "undecided")
 
 
 def committed(browser, url: str, text: str) -> bool:
@@ -193,16 +192,23 @@ def committed(browser, url: str, text: str) -> bool:
         browser.switch_to.window(main_window)
 
 
-def shows(browser, card, state: str) -> bool:
-    """Whether ``card`` shows ``state`` within 10 s."""
-    from selenium.common.exceptions import TimeoutException
+def shows(browser, card: int, state: str) -> bool:
+    """Whether the ``card``-th card shows ``state`` within 20 s. The card is looked up at
+    every poll: the page may redraw its cards while it restores the saved decisions, and a
+    busy machine (the whole suite on 2 cores) can take seconds to do so."""
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    try:
-        WebDriverWait(browser, 10).until(
-            lambda _: card.find_element(By.CSS_SELECTOR, ".state").text == state
+    def state_now(_) -> bool:
+        cards = browser.find_elements(By.CSS_SELECTOR, ".card")
+        return (
+            len(cards) > card and cards[card].find_element(By.CSS_SELECTOR, ".state").text == state
         )
+
+    try:
+        wait = WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException,))
+        wait.until(state_now)
         return True
     except TimeoutException:
         return False
