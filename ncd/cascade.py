@@ -247,11 +247,11 @@ def choose_cascade(
     stopping : bool, default=False
         Also try the per-query stopping rule (one level, early-abandoning codecs): each
         query walks its pixel-space candidates until g times as far as the last one that
-        entered its top k, and at least m0 of them (:data:`~ncdvision.ncd.stopping.STOP_PATIENCE` x the grid's sizes
-        below the fixed M). Its recall and mean walk are read from a record of the exact
-        search, at no extra search. The rule with the shortest mean walk at ``target`` is
-        chosen where that walk is at most :data:`~ncdvision.ncd.stopping.STOP_SHARE` of the fixed
-        M.
+        entered its top k, and at least m0 of them (g in
+        :data:`~ncdvision.ncd.stopping.STOP_PATIENCE`, m0 among the grid's sizes below the
+        fixed M). Its recall and mean walk are read from a record of the exact search, at no
+        extra search. The rule with the shortest mean walk at ``target`` is chosen where that
+        walk is at most :data:`~ncdvision.ncd.stopping.STOP_SHARE` of the fixed M.
     **where
         ``backend``, ``scheduler`` or ``progress`` of the exact search.
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Patience factors g of the per-query stopping rule :func:`choose_cascade` tries: a query
+#: Patience factors g of the per-query stopping rule that
+#: :func:`~ncdvision.ncd.cascade.choose_cascade` tries: a query
 #: stops walking its candidates once it has walked g times as far as the last one that
 #: entered its top k (and at least m0 of them).
 STOP_PATIENCE: tuple[float, ...] = (1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
