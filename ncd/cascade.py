@@ -29,6 +29,7 @@ import numpy as np
 
 from .compressor import Compressor
 from .distance import row_blocks
+from .recall import TAIL_QUERIES, TAIL_SPLIT, RecallRecord
 from .search import FirstStage, kneighbors
 from .stopping import STOP_PATIENCE, STOP_SHARE, TRACE_WIDTH, stop_positions
 from .validation import check_images
@@ -166,6 +167,8 @@ class Cascade:
         Mean candidates the chosen plan walks per training query.
     stop_recalls : dict
         ``(m0, g) -> (recall, mean candidates walked)`` of every rule tried.
+    seconds : float or None
+        Time of the recall measurement's searches.
     """
 
     m: int | None
@@ -177,6 +180,7 @@ class Cascade:
     stop: tuple[int, float] | None = None
     walked: float | None = None
     stop_recalls: dict[tuple[int, float], tuple[float, float]] = field(default_factory=dict)
+    seconds: float | None = None
 
     @property
     def m2(self) -> int | None:
@@ -203,17 +207,11 @@ class Cascade:
         return f"cascade {sizes} (recall {self.recall:.3f})"
 
 
-def _positions(order: np.ndarray, exact: np.ndarray) -> np.ndarray:
-    """Where each exact neighbor sits in each row of ``order`` (``order.shape[1]``: absent)."""
-    hit = order[:, :, None] == exact[:, None, :]
-    return np.where(hit.any(1), hit.argmax(1), order.shape[1])
-
-
 def choose_cascade(
     compressor: Compressor, images: np.ndarray, k: int, target: float = 0.99, *,
     second: SecondStage | None = None, pair_seconds: dict[str, float] | None = None,
     n_queries: int = RECALL_QUERIES, seed: int = 0, prepared=None, grid=CANDIDATE_GRID,
-    stopping: bool = False, **where,
+    stopping: bool = False, tail_queries: int | None = TAIL_QUERIES, **where,
 ) -> Cascade:  # fmt: skip
     """The cheapest cascade whose recall of the exact top k reaches ``target`` on
     leave-one-out training queries.
@@ -252,6 +250,11 @@ def choose_cascade(
         fixed M). Its recall and mean walk are read from a record of the exact search, at no
         extra search. The rule with the shortest mean walk at ``target`` is chosen where that
         walk is at most :data:`~ncdvision.ncd.stopping.STOP_SHARE` of the fixed M.
+    tail_queries : int or None, default=TAIL_QUERIES
+        Where the largest size tried is at most :data:`~ncdvision.ncd.recall.TAIL_SPLIT` of
+        the set, the queries walk only that many candidates and this many of them, drawn at
+        random, also walk every one (:mod:`ncdvision.ncd.recall`). None: every query walks
+        every candidate.
     **where
         ``backend``, ``scheduler`` or ``progress`` of the exact search.
 
@@ -268,24 +271,34 @@ def choose_cascade(
     rng = np.random.default_rng(seed)
     q = np.sort(rng.choice(n, min(n_queries, n), replace=False))
     trace = TRACE_WIDTH if stopping and second is None and compressor.codec.early_abandoning else 0
+    cap = max(ms)
+    split = tail_queries is not None and tail_queries < len(q) and cap <= TAIL_SPLIT * (n - 1)
     stats: dict = {}
-    _, exact = kneighbors(images[q], images, k, compressor=compressor, exclude=q,
-                          prepared_y=prepared, stats=stats, trace=trace, **where)  # fmt: skip
+    t = time.perf_counter()
+    _, walked = kneighbors(images[q], images, k, compressor=compressor, exclude=q,
+                           prepared_y=prepared, candidates=cap if split else None, stats=stats,
+                           trace=trace, **where)  # fmt: skip
+    rec = RecallRecord(walked)
+    if split:  # the exact top k of a random subsample corrects the walked one's recall
+        tail = np.sort(rng.choice(len(q), tail_queries, replace=False))
+        _, truth = kneighbors(images[q[tail]], images, k, compressor=compressor, exclude=q[tail],
+                              prepared_y=prepared, **where)  # fmt: skip
+        rec = RecallRecord(walked, tail, truth)
+    seconds = time.perf_counter() - t
     stage = FirstStage(images)
-    pos1 = np.empty((len(q), k), np.int64)
     cheap = {}  # the second level's distances to the first m1 candidates, per block
     orders = []  # kept only for a second level (500 x 20,000 indices on a large set)
     for rows in row_blocks(len(q), n, None):  # the first stage's (queries x n) in blocks
-        order = stage.order(images[q[rows]], max(ms), q[rows])
-        pos1[rows] = _positions(order, exact[rows])
+        order = stage.order(images[q[rows]], cap, q[rows])
+        rec.locate(rows, order)
         if second is not None:
             orders.append((rows, order))
-    recalls = {m: float(np.mean(pos1 < m)) for m in ms}
+    recalls = {m: rec.recall(m) for m in ms}
     m1 = next((m for m in ms if recalls[m] >= target), None)
     plan = Cascade(m1, recalls, recall=None if m1 is None else recalls[m1],
-                   walked=None if m1 is None else float(m1))  # fmt: skip
+                   walked=None if m1 is None else float(m1), seconds=seconds)  # fmt: skip
     if trace and m1 is not None:
-        _plan_stop(plan, stats["entered"], pos1, ms, target)
+        _plan_stop(plan, stats["entered"], rec, ms, target)
     if second is None or m1 is None:
         return plan
     t = time.perf_counter()
@@ -303,10 +316,11 @@ def choose_cascade(
     plan.pair_seconds = rates
     best = (TWO_LEVEL_SHARE * m1 * rates["final"], None, None)
     for a in (m for m in ms if m <= m1):
-        pos = np.concatenate([_positions(fused_order(o[:, :a], cheap[r.start][:, :a], a),
-                                         exact[r]) for r, o in orders])  # fmt: skip
+        fused = RecallRecord(rec.walked, rec.tail, rec.truth)
+        for r, o in orders:
+            fused.locate(r, fused_order(o[:, :a], cheap[r.start][:, :a], a))
         for b in (m for m in ms if m < a):
-            plan.recalls2[(a, b)] = r2 = float(np.mean(pos < b))
+            plan.recalls2[(a, b)] = r2 = fused.recall(b)
             cost = a * rates["second"] + b * rates["final"]
             if r2 >= target and cost <= best[0]:
                 best = (cost, a, b)
@@ -316,7 +330,7 @@ def choose_cascade(
     return plan
 
 
-def _plan_stop(plan: Cascade, entered: np.ndarray, pos: np.ndarray, ms: list[int],
+def _plan_stop(plan: Cascade, entered: np.ndarray, rec: RecallRecord, ms: list[int],
                target: float) -> None:  # fmt: skip
     """Replace the fixed M of ``plan`` by the stopping rule that walks the fewest candidates
     at ``target`` recall, within the largest M tried, if it walks at most
@@ -326,7 +340,7 @@ def _plan_stop(plan: Cascade, entered: np.ndarray, pos: np.ndarray, ms: list[int
     for m0 in (m for m in ms if m < plan.m):
         for g in STOP_PATIENCE:
             walked = stop_positions(entered, m0, g, cap)
-            recall = float(np.mean(pos < walked[:, None]))
+            recall = rec.recall(walked)
             plan.stop_recalls[(m0, g)] = (recall, float(walked.mean()))
             if recall >= target and walked.mean() <= best[0]:
                 best = (float(walked.mean()), (m0, g))

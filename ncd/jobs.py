@@ -29,6 +29,7 @@ def _fit_predict(clf, train, test, method: str, rows: list) -> np.ndarray:
     compression = settings["codec"] != "-"
     m = clf.candidates_for(len(test)) if compression else None
     walked = clf.cascade_plan().walked if m is not None else None
+    measured_s = clf.cascade_plan().seconds if m is not None else None
     rows.append(
         {
             "method": method,
@@ -44,6 +45,7 @@ def _fit_predict(clf, train, test, method: str, rows: list) -> np.ndarray:
             ),  # fmt: skip
             "cascade_m_chosen": m_fit,  # on training queries; None where no call needed it
             "cascade_train_recall": recall,
+            "recall_measurement_s": measured_s,  # part of predict_s: choosing M
             "n_test": len(test),
             "accuracy": float(np.mean(pred == test.labels)),
             "fit_s": t_fit,

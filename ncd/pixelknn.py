@@ -22,7 +22,8 @@ class PixelKNNClassifier(SingleLabelClassifier, BaseEstimator):
     Parameters
     ----------
     k : int or "auto", default="auto"
-        Neighbors that vote; ``"auto"`` chooses it by leave-one-out on the training set.
+        Neighbors that vote; ``"auto"`` chooses it by leave-one-out on the training set
+        (at most :data:`~ncdvision.ncd.neighbors.LOO_QUERIES` of its images as queries).
     metric : str, default="euclidean"
         Any metric of :class:`sklearn.neighbors.NearestNeighbors`.
     """

@@ -167,3 +167,39 @@ def test_an_adaptive_classifier_searches_with_the_rule_it_chose(mnist):
                          candidates=plan.m, stop=plan.stop, stats=stats)  # fmt: skip
     np.testing.assert_array_equal(adaptive.kneighbors(test.images, return_distance=False), want)
     assert adaptive.settings()["cascade"] == plan.describe()
+
+
+def test_a_recall_record_corrects_the_walked_top_k_by_the_exhaustive_subsample():
+    from ncdvision.ncd.recall import RecallRecord
+
+    # four queries, k = 1, candidates 0..9 in order; queries 1 and 2 also walked everything
+    rec = RecallRecord(walked=np.array([[0], [5], [60], [2]]), tail=np.array([1, 2]),
+                       truth=np.array([[7], [61]]))  # fmt: skip
+    rec.locate(slice(0, 4), np.tile(np.arange(10), (4, 1)))
+    np.testing.assert_array_equal(rec.pos[:, 0], [0, 5, 10, 2])  # 60 is beyond the order
+    np.testing.assert_array_equal(rec.pos_tail[:, 0], [7, 10])
+    # M = 8: walked 3/4, minus the subsample's walked 1/2, plus its exact 1/2
+    assert rec.recall(8) == 0.75
+    assert rec.recall(6) == 0.25  # query 1's true neighbor is 7th: the subsample loses it
+    assert rec.recall(np.array([1, 6, 1, 3])) == 0.75 - 0.5 + 0.0  # one limit per query
+
+
+def test_the_recall_measurement_walks_the_largest_size_on_a_large_set(mnist, monkeypatch):
+    train, _, comp, _ = mnist
+    grid = (10, 20, 50)  # 50 of 299 candidates: the walk stops there
+    every = choose_cascade(comp, train.images, 3, 0.95, n_queries=60, grid=grid, tail_queries=None)
+    calls = []
+    real = cascade_module.kneighbors
+
+    def spy(X, *args, **kw):
+        calls.append((len(X), kw.get("candidates")))
+        return real(X, *args, **kw)
+
+    monkeypatch.setattr(cascade_module, "kneighbors", spy)
+    # with every query in the subsample, the estimate is the exhaustive measurement
+    same = choose_cascade(comp, train.images, 3, 0.95, n_queries=60, grid=grid, tail_queries=60)
+    assert calls == [(60, None)] and same.recalls == every.recalls
+    calls.clear()
+    split = choose_cascade(comp, train.images, 3, 0.95, n_queries=60, grid=grid, tail_queries=20)
+    assert calls == [(60, 50), (20, None)]
+    assert all(abs(split.recalls[m] - every.recalls[m]) <= 0.1 for m in grid)

@@ -197,6 +197,23 @@ def test_leave_one_out_helpers_drop_the_query_and_break_ties_towards_small_k():
     assert best_k(accs) == 1 and best_k({1: 0.5, 3: 0.9, 5: 0.9}) == 3
 
 
+def test_leave_one_out_on_a_sample_of_a_large_set_matches_every_query(monkeypatch):
+    import ncdvision.ncd.neighbors as neighbors
+
+    rng = np.random.default_rng(0)
+    F = rng.normal(size=(300, 4))
+    F[1] = F[0]  # twins: each must drop itself, not the other
+    y = rng.integers(0, 3, 300)
+    full = neighbors.VectorKNN(k="auto").fit(F, y, 3)
+    every = full.nn_.kneighbors(n_neighbors=7, return_distance=False)
+    monkeypatch.setattr(neighbors, "LOO_QUERIES", 100)
+    q = np.sort(np.random.default_rng(0).choice(300, 100, replace=False))
+    sampled = neighbors.VectorKNN(k="auto").fit(F, y, 3)
+    np.testing.assert_array_equal(sampled._loo(F, np.array([0, 1, 5]), 7), every[[0, 1, 5]])
+    accs = neighbors.loo_accuracies(every[q], y, y[q], (1, 3, 5, 7), 3)
+    assert sampled.k_ == neighbors.best_k(accs) and sampled.loo_accuracy_ == accs[sampled.k_]
+
+
 def test_predict_is_the_argmax_of_predict_proba_on_ties():
     from ncdvision.ncd.neighbors import vote, vote_proba
 
