@@ -284,16 +284,29 @@ def first_stage_coder() -> None:
 
 def fullsize() -> None:
     """Where the main job's time goes, per dataset and method (``bench/fullsize.py``)."""
-    print("| dataset | method | setting | search | fit s | predict s | pairs/s | test accuracy |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| dataset | method | setting | search | fit s | predict s | choosing M s | pairs/s "
+          "| test accuracy |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
     for name in ("mnist-5k", "fashion-mnist"):
         run = json.loads((RESULTS / f"fullsize-{name}.json").read_text())
         for r in run["rows"]:
             pps = f"{r['pairs_per_s']:,.0f}" if r.get("pairs_per_s") else ""
             cells = [name, r["method"], f"{r['codec']}/{r['serializer']}, k={r['k']}",
-                     r["search"], f"{r['fit_s']:.0f}", f"{r['predict_s']:.0f}", pps,
+                     r["search"], f"{r['fit_s']:.0f}", f"{r['predict_s']:.0f}",
+                     _f(r.get("recall_measurement_s"), 0), pps,
                      f"{r['accuracy']:.4f} ({r['n_test']})"]  # fmt: skip
             print("| " + " | ".join(str(c) for c in cells) + " |")
+
+
+def recall_tail() -> None:
+    """``bench/recall_tail.py``: the recall measurement with the walk cut at the largest M
+    tried (a random 100 queries walk everything) against every query walking every candidate."""
+    _rows("recall-tail-fashion-mnist", {"k": "k", "measurement": "measurement",
+                                        "seconds": "seconds", "x every": "x every",
+                                        "M chosen": "M chosen", "recall at M": "recall at M",
+                                        "M=2,000": "M=2000", "M=7,500": "M=7500",
+                                        "M=20,000": "M=20000",
+                                        "largest difference": "largest |recall difference|"})  # fmt: skip
 
 
 def selection_loo() -> None:
@@ -616,6 +629,7 @@ TABLES = {
     "learnability_forecast_full": lambda: learnability_forecast("full"),
     "forecast_variants": forecast_variants, "fewshot_settings": fewshot_settings, "fewshot_npc_rule": fewshot_npc_rule, "label_free_pairs": label_free_pairs, "cascade_stop": cascade_stop,
     "cascade_stop_fashion_full": lambda: cascade_stop("cascade-stop-fashion-full"), "forecast_families": forecast_families,
+    "recall_tail": recall_tail,
 }  # fmt: skip
 
 
