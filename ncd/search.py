@@ -251,12 +251,17 @@ def kneighbors(
     idx = np.empty((n_x, k), np.int64)
     walked = np.empty(n_x, np.int64)
     entered = np.empty((n_x, trace), np.int64)
-    coded = 0
+    coded = done = 0
     with progress_bar(n_x * m, progress, f"kneighbors {comp.codec.name}") as bar:
         for rows, (d, i, work, w, e) in results:
             dist[rows], idx[rows], walked[rows], entered[rows] = d, i, w, e
             coded += work
-            bar.update((rows.stop - rows.start) * m)
+            done += rows.stop - rows.start
+            if stop is None:
+                bar.update((rows.stop - rows.start) * m)
+            else:  # the pairs walked; the total follows their mean so far
+                bar.total = int((bar.n + w.sum()) * n_x / done)
+                bar.update(int(w.sum()))
     if stats is not None:
         sym = 2 if getattr(comp.codec, "symmetric", False) else 1
         ranked = int(walked.sum()) if stop is not None else n_x * m_final
