@@ -21,9 +21,9 @@ AUTO_K: tuple[int, ...] = (1, 3, 5, 7)
 #: Probability mass that encodes the tie rule in ``predict_proba`` (see :func:`vote_proba`).
 TIE_BREAK = 1e-6
 #: Leave-one-out queries of :class:`VectorKNN`'s k selection at most: a larger set is sampled
-#: (seed 0). Every neighbor of a query is a row of the full (queries x points) distance matrix,
-#: so all 60,000 images of Fashion-MNIST cost 52 s on 2 cores, a sample of 10,000 about 9 s;
-#: the accuracy of 10,000 queries has a standard error of 0.004 or less.
+#: (seed 0). Each query costs a row of the (queries x points) distance matrix, so all 60,000
+#: images of Fashion-MNIST take six times as long as 10,000 (9 s on 2 cores,
+#: ``bench/fullsize.py``); the accuracy of 10,000 queries has a standard error of 0.005 or less.
 LOO_QUERIES = 10_000
 
 
