@@ -27,7 +27,7 @@ from .validation import check_exclude, check_k
 
 #: The cascade's first stage, by name: stored results of cascade searches key on it, so a
 #: change of the first stage never serves neighbors found with the old one.
-FIRST_STAGE = "l2-sqrt"
+FIRST_STAGE = "l2-sqrt, ties by index"
 
 
 def first_stage_features(X: np.ndarray) -> np.ndarray:
@@ -51,6 +51,12 @@ def l2_order(x: np.ndarray, y: np.ndarray, m: int, exclude: np.ndarray | None = 
         d2[np.arange(len(x)), exclude] = np.inf
     if m < d2.shape[1]:
         part = np.argpartition(d2, m - 1, axis=1)[:, :m]
+        # argpartition may cut a tie at the m-th value arbitrarily: those rows take the lowest
+        # indices among the tied
+        kth = np.take_along_axis(d2, part, 1).max(axis=1, keepdims=True)
+        for r in np.flatnonzero((d2 <= kth).sum(axis=1) > m):
+            cand = np.flatnonzero(d2[r] <= kth[r])
+            part[r] = cand[np.lexsort((cand, d2[r, cand]))[:m]]
     else:
         part = np.broadcast_to(np.arange(d2.shape[1]), d2.shape)
     part_d = np.take_along_axis(d2, part, 1)

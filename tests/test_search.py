@@ -193,3 +193,16 @@ def test_the_kernels_number_and_compute_the_distances_as_python_does():
     cx, cy, cxy = 700.0, 820.0, 1100.0
     for kind, (name, formula) in enumerate(DISTANCES.items()):
         assert _distance(kind, cx, cy, cxy) == pytest.approx(float(formula(cx, cy, cxy))), name
+
+
+def test_the_first_stage_breaks_ties_at_its_cut_by_the_lower_index():
+    from ncdvision.ncd.search import l2_order
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, (500, 6)).astype(np.float32)  # few values: many tied distances
+    x = y[:300]
+    order = l2_order(x, y, 40, exclude=np.arange(300))
+    d2 = ((x[:, None, :] - y[None, :, :]) ** 2).sum(-1)
+    d2[np.arange(300), np.arange(300)] = np.inf
+    for r in range(300):  # nearest first, ties by the lower index, never the query itself
+        np.testing.assert_array_equal(order[r], np.lexsort((np.arange(500), d2[r]))[:40])
