@@ -246,9 +246,9 @@ class NCDKNNClassifier(SingleLabelClassifier, BaseEstimator):
         """The cascade plan for ``k`` neighbors (default ``k_``): its M and, with
         ``search="adaptive"``, the per-query stopping rule where it walks clearly fewer
         candidates at the same recall (:func:`~ncdvision.ncd.choose_cascade`). Measured at
-        the first call that needs it and kept: an exact search of
-        :data:`~ncdvision.ncd.cascade.RECALL_QUERIES` training queries, which a job small
-        enough to be searched exactly never pays. ``search="exact"``: ``Cascade(None)``.
+        the first call that needs it and kept (:mod:`ncdvision.ncd.recall` on a large set),
+        which a job small enough to be searched exactly never pays. ``search="exact"``:
+        ``Cascade(None)``.
 
         Parameters
         ----------
